@@ -1,0 +1,62 @@
+using System.Reflection;
+using Allmende.Eventing.Projections;
+using Allmende.Eventing.Schema;
+using Allmende.Eventing.Storage;
+
+namespace Allmende.Eventing;
+
+/// <summary>
+/// What the modules contribute to the store (type names, migrations, projections, handlers) and how
+/// the background work runs. Modules add to it with services.Configure&lt;EventingOptions&gt;; the
+/// scalar settings bind from the "Eventing" configuration section.
+/// </summary>
+public sealed class EventingOptions
+{
+    public TypeRegistry Types { get; } = new();
+
+    internal List<Migration> Migrations { get; } = [];
+    internal List<(Type Type, ProjectionLifecycle Lifecycle)> Projections { get; } = [];
+    internal List<Assembly> HandlerAssemblies { get; } = [];
+
+    /// <summary>Names this host in pg_stat_activity and in diagnostics.</summary>
+    public string HostId { get; set; } = $"{Environment.MachineName}-{Environment.ProcessId}";
+
+    /// <summary>Run async projections on this host (several hosts share the work; one runs each projection).</summary>
+    public bool RunProjections { get; set; } = true;
+
+    /// <summary>Deliver outbox messages on this host.</summary>
+    public bool RunDelivery { get; set; } = true;
+
+    /// <summary>Fallback polling when no notification arrives (notifications wake workers at once).</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How often a host without a projection's lock tries to take it over.</summary>
+    public TimeSpan TakeoverInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    public int ProjectionBatchSize { get; set; } = 1_000;
+
+    /// <summary>Parallel delivery loops on this host.</summary>
+    public int DeliveryConcurrency { get; set; } = 4;
+
+    /// <summary>Server-side guard: a connection of ours left idle in a transaction is ended after this.</summary>
+    public TimeSpan IdleInTransactionTimeout { get; set; } = TimeSpan.FromMinutes(1);
+
+    public EventingOptions AddMigrations(IEnumerable<Migration> migrations)
+    {
+        Migrations.AddRange(migrations);
+        return this;
+    }
+
+    public EventingOptions AddProjection<TProjection>(ProjectionLifecycle lifecycle) where TProjection : IProjection
+    {
+        Projections.Add((typeof(TProjection), lifecycle));
+        return this;
+    }
+
+    /// <summary>Discovers the message handlers of a module assembly.</summary>
+    public EventingOptions AddHandlers(Assembly assembly)
+    {
+        HandlerAssemblies.Add(assembly);
+        return this;
+    }
+}

@@ -1,0 +1,67 @@
+using Allmende.Eventing.Messaging;
+using Allmende.Eventing.Projections;
+using Allmende.Eventing.Schema;
+using Allmende.Eventing.Streams;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Allmende.Eventing;
+
+public static class EventingServiceCollectionExtensions
+{
+    /// <summary>
+    /// The event store, its schema migration at start-up, the async projection daemon and the outbox
+    /// delivery. Call before the modules' Add methods: hosted services start in registration order,
+    /// and the schema must exist before anything else touches the database.
+    /// </summary>
+    public static IServiceCollection AddEventing(this IServiceCollection services, string connectionString, Action<EventingOptions>? configure = null)
+    {
+        services.AddMetrics();
+        services.TryAddSingleton(TimeProvider.System);
+        var options = services.AddOptions<EventingOptions>();
+        if (configure is not null)
+            options.Configure(configure);
+        services.Configure<EventingOptions>(o => o.AddMigrations(EventingSchema.Migrations));
+
+        services.AddSingleton(sp =>
+        {
+            var settings = sp.GetRequiredService<IOptions<EventingOptions>>().Value;
+            var builder = new NpgsqlDataSourceBuilder(connectionString);
+            builder.ConnectionStringBuilder.ApplicationName ??= $"allmende:{settings.HostId}";
+            // A transaction left open by a bug of ours must not hold the async daemon back forever.
+            var timeout = (int)settings.IdleInTransactionTimeout.TotalMilliseconds;
+            builder.ConnectionStringBuilder.Options = $"{builder.ConnectionStringBuilder.Options} -c idle_in_transaction_session_timeout={timeout}".Trim();
+            builder.UseLoggerFactory(sp.GetRequiredService<ILoggerFactory>());
+            return builder.Build();
+        });
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<EventingOptions>>().Value.Types);
+        services.AddSingleton(sp => new ProjectionSet(
+            sp.GetRequiredService<IOptions<EventingOptions>>().Value.Projections
+                .Select(p => ((IProjection)ActivatorUtilities.CreateInstance(sp, p.Type), p.Lifecycle))));
+        services.AddSingleton(sp =>
+        {
+            var settings = sp.GetRequiredService<IOptions<EventingOptions>>().Value;
+            return new MessageRouting(settings.HandlerAssemblies, settings.Types);
+        });
+        services.AddSingleton(sp => new SchemaMigrator(
+            sp.GetRequiredService<NpgsqlDataSource>(),
+            sp.GetRequiredService<IOptions<EventingOptions>>().Value.Migrations,
+            sp.GetRequiredService<ILogger<SchemaMigrator>>()));
+        services.AddSingleton<EventingMetrics>();
+        services.AddSingleton<EventStore>();
+
+        services.AddHostedService<MigrateOnStart>();
+        return services;
+    }
+
+    private sealed class MigrateOnStart(SchemaMigrator migrator) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken) => migrator.MigrateAsync(cancellationToken);
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}

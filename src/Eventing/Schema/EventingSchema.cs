@@ -1,0 +1,79 @@
+namespace Allmende.Eventing.Schema;
+
+/// <summary>The event store's own tables: the log, projection checkpoints, the outbox.</summary>
+internal static class EventingSchema
+{
+    public const string Module = "eventing";
+
+    public static IEnumerable<Migration> Migrations =>
+    [
+        new(Module, 1, "streams and events", """
+            create table eventing.streams (
+                stream_id   text primary key,
+                stream_type text,
+                version     bigint not null check (version >= 0),
+                created_at  timestamptz not null,
+                updated_at  timestamptz not null
+            );
+
+            create table eventing.events (
+                seq            bigint generated always as identity primary key,
+                event_id       uuid   not null unique,
+                stream_id      text   not null references eventing.streams (stream_id),
+                stream_version bigint not null check (stream_version > 0),
+                event_type     text   not null,
+                data           jsonb  not null,
+                recorded_at    timestamptz not null,
+                correlation_id text,
+                causation_id   text,
+                actor          text,
+                -- The inserting transaction: with pg_current_snapshot() it tells the async daemon
+                -- which events are final (see docs/adr/0005).
+                tx_id          xid8   not null default pg_current_xact_id(),
+                unique (stream_id, stream_version)
+            );
+            """),
+
+        new(Module, 2, "projection checkpoints, outbox and deliveries", """
+            create table eventing.projection_checkpoints (
+                projection   text primary key,
+                position     bigint not null default 0,
+                status       text   not null default 'running' check (status in ('running', 'rebuilding', 'stopped')),
+                rebuild_from bigint,
+                rebuild_to   bigint,
+                error        text,
+                error_seq    bigint,
+                error_event_type text,
+                updated_at   timestamptz not null default now()
+            );
+
+            create table eventing.outbox (
+                message_id     uuid primary key,
+                message_type   text not null,
+                kind           text not null check (kind in ('event', 'command')),
+                body           jsonb not null,
+                correlation_id text,
+                causation_id   text,
+                actor          text,
+                created_at     timestamptz not null,
+                deliver_at     timestamptz not null
+            );
+
+            -- One row per (message, handler): each handler's delivery succeeds, retries or dies on its own.
+            create table eventing.deliveries (
+                id          bigint generated always as identity primary key,
+                message_id  uuid not null references eventing.outbox (message_id),
+                handler     text not null,
+                status      text not null default 'pending'
+                            check (status in ('pending', 'done', 'dead', 'cancelled', 'discarded')),
+                attempts    int  not null default 0,
+                due_at      timestamptz not null,
+                last_error  text,
+                finished_at timestamptz,
+                unique (message_id, handler)
+            );
+            create index deliveries_due on eventing.deliveries (due_at) where status = 'pending';
+            create index deliveries_dead on eventing.deliveries (id) where status = 'dead';
+            """),
+    ];
+}

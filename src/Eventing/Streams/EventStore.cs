@@ -1,0 +1,116 @@
+using Allmende.Eventing.Messaging;
+using Allmende.Eventing.Projections;
+using Allmende.Eventing.Storage;
+using Npgsql;
+
+namespace Allmende.Eventing.Streams;
+
+/// <summary>
+/// The event log on PostgreSQL: begins units of work and reads streams back, folded into state or as
+/// stored events, as they are now or as they were at a version or an instant.
+/// </summary>
+public sealed class EventStore(
+    NpgsqlDataSource dataSource,
+    TypeRegistry types,
+    ProjectionSet projections,
+    MessageRouting routing,
+    TimeProvider time,
+    EventingMetrics metrics)
+{
+    internal NpgsqlDataSource DataSource => dataSource;
+    internal TypeRegistry Types => types;
+    internal ProjectionSet Projections => projections;
+    internal MessageRouting Routing => routing;
+    internal TimeProvider Time => time;
+    internal EventingMetrics Metrics => metrics;
+
+    public UnitOfWork Begin(EventMetadata metadata) => new(this, metadata);
+
+    /// <summary>A unit of work inside a transaction someone else commits (message deliveries).</summary>
+    internal UnitOfWork Begin(EventMetadata metadata, NpgsqlConnection connection, NpgsqlTransaction transaction) =>
+        new(this, metadata, connection, transaction);
+
+    /// <summary>
+    /// Folds a stream into its state. With <paramref name="version"/> or <paramref name="asOf"/>, folds
+    /// only the events up to that version or recorded up to that instant. Null if there were none.
+    /// </summary>
+    public async Task<StreamState<TState>?> LoadAsync<TState>(string streamId, long? version = null, DateTimeOffset? asOf = null, CancellationToken ct = default)
+        where TState : IEventSourced<TState>
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        return await LoadAsync<TState>(connection, null, streamId, version, asOf, ct);
+    }
+
+    internal async Task<StreamState<TState>?> LoadAsync<TState>(NpgsqlConnection connection, NpgsqlTransaction? transaction,
+        string streamId, long? version, DateTimeOffset? asOf, CancellationToken ct)
+        where TState : IEventSourced<TState>
+    {
+        var events = await ReadStreamAsync(connection, transaction, streamId, version, asOf, ct);
+        if (events.Count == 0)
+            return null;
+        var state = TState.Initial;
+        foreach (var e in events)
+            state = TState.Evolve(state, e.Data);
+        return new StreamState<TState>(streamId, events[^1].StreamVersion, state);
+    }
+
+    /// <summary>A stream's events in version order, optionally only up to a version or an instant.</summary>
+    public async Task<IReadOnlyList<StoredEvent>> ReadStreamAsync(string streamId, long? version = null, DateTimeOffset? asOf = null, CancellationToken ct = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        return await ReadStreamAsync(connection, null, streamId, version, asOf, ct);
+    }
+
+    private async Task<IReadOnlyList<StoredEvent>> ReadStreamAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction,
+        string streamId, long? version, DateTimeOffset? asOf, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand($"""
+            select {EventColumns} from eventing.events
+            where stream_id = $1 and stream_version <= coalesce($2, stream_version) and recorded_at <= coalesce($3, recorded_at)
+            order by stream_version
+            """, connection, transaction);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = streamId });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)version ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)asOf ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
+        var events = new List<StoredEvent>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+            events.Add(ReadEvent(reader));
+        return events;
+    }
+
+    /// <summary>The stream's version now, or null if it does not exist.</summary>
+    public async Task<long?> CurrentVersionAsync(string streamId, CancellationToken ct = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        return await CurrentVersionAsync(connection, null, streamId, ct);
+    }
+
+    internal static async Task<long?> CurrentVersionAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string streamId, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand("select version from eventing.streams where stream_id = $1", connection, transaction);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = streamId });
+        return await command.ExecuteScalarAsync(ct) is long version ? version : null;
+    }
+
+    internal const string EventColumns =
+        "seq, event_id, stream_id, stream_version, event_type, data::text, recorded_at, actor, correlation_id, causation_id";
+
+    /// <summary>Reads a row selected with <see cref="EventColumns"/>; a null data column leaves the payload unread.</summary>
+    internal StoredEvent ReadEvent(NpgsqlDataReader reader)
+    {
+        var type = reader.GetString(4);
+        return new StoredEvent(
+            reader.GetInt64(0),
+            reader.GetGuid(1),
+            reader.GetString(2),
+            reader.GetInt64(3),
+            type,
+            types.Deserialize(type, reader.GetString(5)),
+            reader.GetFieldValue<DateTimeOffset>(6),
+            new EventMetadata(
+                reader.IsDBNull(7) ? null : reader.GetString(7),
+                reader.IsDBNull(8) ? null : reader.GetString(8),
+                reader.IsDBNull(9) ? null : reader.GetString(9)));
+    }
+}

@@ -1,0 +1,40 @@
+using Allmende.Bookings;
+using Allmende.Eventing;
+using Allmende.Funding;
+using Allmende.Host;
+using Allmende.Membership;
+using Allmende.Spaces;
+
+var builder = WebApplication.CreateBuilder(args);
+
+var connectionString = await Database.ResolveConnectionStringAsync(builder);
+builder.Services.AddEventing(connectionString, o => builder.Configuration.GetSection("Eventing").Bind(o));
+builder.Services
+    .AddSpaces()
+    .AddMembership()
+    .AddBookings()
+    .AddFunding();
+builder.Services.AddAllmendeHealthChecks();
+builder.Services.AddProblemDetails();
+builder.Services.AddOpenApi();
+
+var app = builder.Build();
+
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.MapOpenApi("/openapi/{documentName}.json");
+app.UseSwaggerUI(o =>
+{
+    o.SwaggerEndpoint("/openapi/v1.json", "Allmende API v1");
+    o.RoutePrefix = "api-docs";
+});
+app.MapAllmendeHealthChecks();
+app.MapSpaces();
+app.MapMembership();
+app.MapBookings();
+app.MapFunding();
+
+await app.RunAsync();
+
+/// <summary>The entry point, visible to WebApplicationFactory in the tests.</summary>
+public partial class Program;
