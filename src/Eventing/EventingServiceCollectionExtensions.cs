@@ -1,4 +1,5 @@
 using Allmende.Eventing.Messaging;
+using Allmende.Eventing.Notifications;
 using Allmende.Eventing.Projections;
 using Allmende.Eventing.Schema;
 using Allmende.Eventing.Streams;
@@ -54,7 +55,16 @@ public static class EventingServiceCollectionExtensions
         services.AddSingleton<EventingMetrics>();
         services.AddSingleton<EventStore>();
 
+        services.AddSingleton<ProjectionAdmin>();
+        services.AddSingleton<DeadLetters>();
+        services.AddSingleton<NotificationListener>();
+        services.AddSingleton<ProjectionDaemon>();
+        services.AddSingleton<DeliveryWorker>();
+
         services.AddHostedService<MigrateOnStart>();
+        services.AddHostedService(sp => sp.GetRequiredService<NotificationListener>());
+        services.AddHostedService(sp => sp.GetRequiredService<ProjectionDaemon>());
+        services.AddHostedService(sp => sp.GetRequiredService<DeliveryWorker>());
         return services;
     }
 

@@ -2,6 +2,8 @@ using Allmende.Bookings;
 using Allmende.Eventing;
 using Allmende.Funding;
 using Allmende.Host;
+using Allmende.Host.Admin;
+using Allmende.Host.Security;
 using Allmende.Membership;
 using Allmende.Spaces;
 
@@ -14,20 +16,26 @@ builder.Services
     .AddMembership()
     .AddBookings()
     .AddFunding();
+builder.Services.AddAllmendeSecurity(builder.Configuration, builder.Environment);
 builder.Services.AddAllmendeHealthChecks();
 builder.Services.AddProblemDetails();
 builder.Services.AddOpenApi();
 
 var app = builder.Build();
+if (Cli.IsVerb(args))
+    return await Cli.RunAsync(app, args);
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
-app.MapOpenApi("/openapi/{documentName}.json");
+app.UseAuthentication();
+app.UseAuthorization();
+app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
 app.UseSwaggerUI(o =>
 {
     o.SwaggerEndpoint("/openapi/v1.json", "Allmende API v1");
     o.RoutePrefix = "api-docs";
 });
+app.MapAdmin();
 app.MapAllmendeHealthChecks();
 app.MapSpaces();
 app.MapMembership();
@@ -35,6 +43,7 @@ app.MapBookings();
 app.MapFunding();
 
 await app.RunAsync();
+return 0;
 
 /// <summary>The entry point, visible to WebApplicationFactory in the tests.</summary>
 public partial class Program;

@@ -167,7 +167,7 @@ public sealed class LocalPostgres : IAsyncDisposable, IDisposable
     {
         var existing = requested;
         while (!Directory.Exists(existing)) existing = Path.GetDirectoryName(existing) ?? "/";
-        // Missing directories below `existing` are created by root with the usual 755.
+        // Missing directories below `existing` are created by root, readable for all under the usual umask 022.
         if ((await RunAsync("test", ["-x", existing], ShortCommand, ct)).ExitCode == 0) return requested;
 
         const string parent = "/var/tmp/allmende-pg";
@@ -195,7 +195,12 @@ public sealed class LocalPostgres : IAsyncDisposable, IDisposable
         try
         {
             if (Directory.Exists("/proc/self"))
-                return File.ReadAllText($"/proc/{pid}/comm").Trim() is "postgres" or "postmaster";
+            {
+                // "5071 (postgres) S 1 …": a zombie (Z) is dead too, and containers without an init may keep one around.
+                var stat = File.ReadAllText($"/proc/{pid}/stat");
+                var close = stat.LastIndexOf(')');
+                return stat[(stat.IndexOf('(', StringComparison.Ordinal) + 1)..close] is "postgres" or "postmaster" && stat[close + 2] != 'Z';
+            }
             using var process = Process.GetProcessById(pid);
             return !process.HasExited;
         }

@@ -32,6 +32,8 @@ public sealed class UnitOfWork
 
     public EventMetadata Metadata { get; }
 
+    public bool IsCommitted => _committed;
+
     public bool HasChanges => _writes.Count > 0 || _messages.Count > 0 || _cancellations.Count > 0 || _enlisted.Count > 0;
 
     /// <summary>Starts a new stream; the commit fails with <see cref="StreamAlreadyExistsException"/> if it exists.</summary>

@@ -27,6 +27,8 @@ public class AllmendeApp : WebApplicationFactory<Program>, IAsyncLifetime
         _runBackgroundWork = runBackgroundWork;
     }
 
+    public const string AdminKey = "test-admin-key";
+
     public string ConnectionString => _connectionString ?? throw new InvalidOperationException("The database is created in InitializeAsync.");
 
     public EventStore Store => Services.GetRequiredService<EventStore>();
@@ -66,6 +68,7 @@ public class AllmendeApp : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("Eventing:RunDelivery", _runBackgroundWork.ToString());
         builder.UseSetting("Eventing:PollInterval", "00:00:00.200");
         builder.UseSetting("Eventing:TakeoverInterval", "00:00:00.300");
+        builder.UseSetting("Allmende:BootstrapAdminKey", AdminKey);
         foreach (var (key, value) in _settings)
             builder.UseSetting(key, value);
         builder.ConfigureServices(services =>

@@ -1,0 +1,192 @@
+using System.Reflection;
+using Allmende.Eventing.Notifications;
+using Allmende.Eventing.Projections;
+using Allmende.Eventing.Storage;
+using Allmende.Eventing.Streams;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Allmende.Eventing.Messaging;
+
+/// <summary>
+/// Delivers outbox messages to their handlers, one delivery per (message, handler). A delivery is
+/// claimed with FOR UPDATE SKIP LOCKED and handled inside that same transaction: several loops and
+/// several hosts share the work without overlap, the handler's effects commit together with the
+/// delivery's "done", and a host that dies mid-delivery just releases the row for someone else.
+/// A failure rolls back to a savepoint and records the attempt; the row stays locked until then, so
+/// no other host can retry early.
+/// </summary>
+public sealed class DeliveryWorker(
+    NpgsqlDataSource dataSource,
+    MessageRouting routing,
+    TypeRegistry types,
+    EventStore store,
+    NotificationListener notifications,
+    IServiceScopeFactory scopes,
+    IOptions<EventingOptions> options,
+    EventingMetrics metrics,
+    TimeProvider time,
+    ILogger<DeliveryWorker> logger) : BackgroundService
+{
+    private readonly Random _jitter = new();
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        options.Value.RunDelivery
+            ? Task.WhenAll(Enumerable.Range(0, Math.Max(1, options.Value.DeliveryConcurrency)).Select(_ => Task.Run(() => LoopAsync(stoppingToken), stoppingToken)))
+            : Task.CompletedTask;
+
+    private async Task LoopAsync(CancellationToken ct)
+    {
+        var backoff = TimeSpan.FromMilliseconds(100);
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                var seen = notifications.Outbox.Version;
+                if (await DeliverOneAsync(ct))
+                    continue;
+                var wait = await UntilNextDueAsync(ct);
+                await notifications.Outbox.WaitAsync(seen, wait, ct);
+                backoff = TimeSpan.FromMilliseconds(100);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e) when (e is NpgsqlException or IOException or TimeoutException or InvalidOperationException)
+            {
+                logger.LogWarning(e, "Delivery loop lost its connection; retrying in {Backoff}", backoff);
+                await Task.Delay(backoff, time, ct).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
+            }
+        }
+    }
+
+    private async Task<TimeSpan> UntilNextDueAsync(CancellationToken ct)
+    {
+        await using var command = dataSource.CreateCommand("select min(due_at) from eventing.deliveries where status = 'pending'");
+        var next = await command.ExecuteScalarAsync(ct) as DateTime?;
+        var poll = options.Value.PollInterval;
+        if (next is null)
+            return poll;
+        var until = new DateTimeOffset(DateTime.SpecifyKind(next.Value, DateTimeKind.Utc)) - time.GetUtcNow();
+        return until <= TimeSpan.Zero ? TimeSpan.FromMilliseconds(1) : until < poll ? until : poll;
+    }
+
+    /// <returns>True if a delivery was attempted (there may be more right away).</returns>
+    internal async Task<bool> DeliverOneAsync(CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+
+        Claimed? claimed;
+        await using (var claim = new NpgsqlCommand("""
+            select d.id, d.handler, d.attempts, o.message_id, o.message_type, o.body::text, o.actor, o.correlation_id, o.causation_id
+            from eventing.deliveries d join eventing.outbox o using (message_id)
+            where d.status = 'pending' and d.due_at <= $1
+            order by d.due_at, d.id
+            for update of d skip locked
+            limit 1
+            """, connection, transaction))
+        {
+            claim.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = time.GetUtcNow() });
+            await using var reader = await claim.ExecuteReaderAsync(ct);
+            claimed = await reader.ReadAsync(ct)
+                ? new Claimed(reader.GetInt64(0), reader.GetString(1), reader.GetInt32(2), reader.GetGuid(3), reader.GetString(4), reader.GetString(5),
+                    new EventMetadata(reader.IsDBNull(6) ? null : reader.GetString(6), reader.IsDBNull(7) ? null : reader.GetString(7),
+                        reader.IsDBNull(8) ? null : reader.GetString(8)))
+                : null;
+        }
+        if (claimed is null)
+        {
+            await transaction.CommitAsync(ct);
+            return false;
+        }
+
+        var handler = routing.Find(claimed.Handler);
+        var attempt = claimed.Attempts + 1;
+        await transaction.SaveAsync("handler", ct);
+        try
+        {
+            if (handler is null)
+                throw new InvalidOperationException($"No handler named '{claimed.Handler}' exists in this host.");
+            await InvokeAsync(handler, claimed, attempt, connection, transaction, ct);
+            await UpdateAsync(connection, transaction, claimed.Id, "done", attempt, null, null, ct);
+            await transaction.CommitAsync(ct);
+            metrics.Delivered(claimed.Handler);
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested)
+        {
+            await transaction.RollbackAsync("handler", ct);
+            var retry = handler?.Retry ?? RetryPolicy.Default;
+            var error = e is TargetInvocationException { InnerException: { } inner } ? inner : e;
+            var dead = attempt >= retry.MaxAttempts;
+            var due = dead ? (DateTimeOffset?)null : time.GetUtcNow() + retry.DelayAfter(attempt, _jitter);
+            await UpdateAsync(connection, transaction, claimed.Id, dead ? "dead" : "pending", attempt, error.ToString(), due, ct);
+            await transaction.CommitAsync(ct);
+            if (dead)
+            {
+                metrics.DeadLettered(claimed.Handler);
+                logger.LogError(error, "Delivery {Delivery} of {MessageType} to {Handler} failed {Attempts} times: dead letter",
+                    claimed.Id, claimed.MessageType, claimed.Handler, attempt);
+            }
+            else
+            {
+                metrics.Retried(claimed.Handler);
+                logger.LogWarning(error, "Delivery {Delivery} of {MessageType} to {Handler} failed (attempt {Attempt}); retry at {Due}",
+                    claimed.Id, claimed.MessageType, claimed.Handler, attempt, due);
+            }
+        }
+        return true;
+    }
+
+    private async Task InvokeAsync(HandlerDescriptor handler, Claimed claimed, int attempt, NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken ct)
+    {
+        var message = types.Deserialize(claimed.MessageType, claimed.Body);
+        var metadata = claimed.Metadata with { CausationId = claimed.MessageId.ToString() };
+        var work = store.Begin(metadata, connection, transaction);
+        var context = new MessageContext(claimed.MessageId, claimed.MessageType, claimed.Metadata, attempt, work, new ProjectionContext(connection, transaction));
+
+        await using var scope = scopes.CreateAsyncScope();
+        var instance = ActivatorUtilities.CreateInstance(scope.ServiceProvider, handler.HandlerType);
+        var arguments = handler.Method.GetParameters().Select(p => p.ParameterType switch
+        {
+            _ when p.Position == 0 => message,
+            var t when t == typeof(MessageContext) => context,
+            var t when t == typeof(UnitOfWork) => work,
+            var t when t == typeof(CancellationToken) => ct,
+            var t => scope.ServiceProvider.GetRequiredService(t),
+        }).ToArray();
+
+        var result = handler.Method.Invoke(instance, arguments);
+        if (result is Task task)
+            await task;
+        else if (result is ValueTask valueTask)
+            await valueTask;
+
+        if (work.HasChanges && !work.IsCommitted)
+            await work.CommitAsync(ct);
+    }
+
+    private static async Task UpdateAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long id, string status, int attempts,
+        string? error, DateTimeOffset? due, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand("""
+            update eventing.deliveries
+            set status = $2, attempts = $3, last_error = coalesce($4, last_error), due_at = coalesce($5, due_at),
+                finished_at = case when $2 = 'pending' then null else now() end
+            where id = $1
+            """, connection, transaction);
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = id });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = status });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = attempts });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)error ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)due ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    private sealed record Claimed(long Id, string Handler, int Attempts, Guid MessageId, string MessageType, string Body, EventMetadata Metadata);
+}
