@@ -41,6 +41,9 @@ public sealed class EventingOptions
     /// <summary>Server-side guard: a connection of ours left idle in a transaction is ended after this.</summary>
     public TimeSpan IdleInTransactionTimeout { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>The health check names transactions with an xid open longer than this.</summary>
+    public TimeSpan LongTransactionThreshold { get; set; } = TimeSpan.FromSeconds(5);
+
     public EventingOptions AddMigrations(IEnumerable<Migration> migrations)
     {
         Migrations.AddRange(migrations);

@@ -1,5 +1,6 @@
 using Allmende.Eventing.Projections;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace Allmende.Eventing.Health;
@@ -9,9 +10,9 @@ namespace Allmende.Eventing.Health;
 /// event (naming it), and the open transactions that hold projections back, by pid and age, so that
 /// staff can end them. Degraded, not unhealthy: the API still serves, but someone must look.
 /// </summary>
-internal sealed class ProjectionHealthCheck(ProjectionAdmin admin, ProjectionDaemon daemon, NpgsqlDataSource dataSource, TimeProvider time) : IHealthCheck
+internal sealed class ProjectionHealthCheck(ProjectionAdmin admin, ProjectionDaemon daemon, NpgsqlDataSource dataSource, IOptions<EventingOptions> options, TimeProvider time) : IHealthCheck
 {
-    private static readonly TimeSpan WaitWorthReporting = TimeSpan.FromSeconds(5);
+    private TimeSpan WaitWorthReporting => options.Value.LongTransactionThreshold;
 
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {

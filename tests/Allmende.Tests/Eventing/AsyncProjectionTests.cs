@@ -1,0 +1,201 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Allmende.Eventing.Projections;
+using Allmende.Eventing.Streams;
+using Allmende.Tests.Infrastructure;
+using Npgsql;
+
+namespace Allmende.Tests.Eventing;
+
+public sealed class AsyncProjectionTests(BusApp app) : IClassFixture<BusApp>
+{
+    private async Task<long> HeadAsync() => await app.ScalarAsync("select coalesce(max(seq), 0) from eventing.events");
+
+    private Task CaughtUpAsync(string projection, long head) => BusApp.EventuallyAsync(
+        async () => await app.ScalarAsync("select position from eventing.projection_checkpoints where projection = $1", projection) >= head,
+        $"{projection} reaches {head}");
+
+    private async Task AppendAsync(string stream, params object[] events)
+    {
+        var uow = app.Store.Begin(new EventMetadata("test"));
+        uow.Append(stream, events);
+        await uow.CommitAsync();
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public async Task Under_concurrent_commits_rollbacks_and_late_commits_every_committed_event_is_applied_exactly_once(int seed)
+    {
+        var random = new Random(seed);
+        var store = app.Store;
+        var committed = 0;
+        var tasks = Enumerable.Range(0, 12).Select(writer => Task.Run(async () =>
+        {
+            Random mine;
+            lock (random)
+                mine = new Random(random.Next());
+            for (var i = 0; i < 25; i++)
+            {
+                var stream = $"torture-{seed}-{writer}-{i}";
+                var events = Enumerable.Range(0, mine.Next(1, 4)).Select(n => (object)new TallyCounted(n)).ToArray();
+                await using var connection = await app.DataSource.OpenConnectionAsync();
+                await using var transaction = await connection.BeginTransactionAsync();
+                // Writing through a unit bound to our own transaction lets the test decide how it ends.
+                await store.Begin(new EventMetadata($"writer-{writer}"), connection, transaction).AppendAndWriteAsync(stream, events);
+                switch (mine.Next(10))
+                {
+                    case < 3:
+                        await transaction.RollbackAsync(); // burns sequence numbers
+                        break;
+                    case < 5:
+                        await Task.Delay(mine.Next(200, 1500)); // commits late, after later sequence numbers
+                        await transaction.CommitAsync();
+                        Interlocked.Add(ref committed, events.Length);
+                        break;
+                    default:
+                        await transaction.CommitAsync();
+                        Interlocked.Add(ref committed, events.Length);
+                        break;
+                }
+            }
+        })).ToList();
+        await Task.WhenAll(tasks);
+
+        await CaughtUpAsync("applied-log", await HeadAsync());
+        var applied = await app.ScalarAsync("select count(*) from tests.applied where stream_id like $1", $"torture-{seed}-%");
+        var stored = await app.ScalarAsync("select count(*) from eventing.events where stream_id like $1", $"torture-{seed}-%");
+        stored.ShouldBe(committed);
+        applied.ShouldBe(committed);
+        (await app.ScalarAsync("select count(*) from tests.applied where applications <> 1")).ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task A_transaction_left_open_delays_the_projection_without_losing_its_event_and_health_names_it()
+    {
+        await using var connection = await app.DataSource.OpenConnectionAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        await app.Store.Begin(new EventMetadata("slow"), connection, transaction).AppendAndWriteAsync("held-open", [new TallyCounted(1)]);
+        await using var pidCommand = new NpgsqlCommand("select pg_backend_pid()", connection, transaction);
+        var pid = (int)(await pidCommand.ExecuteScalarAsync())!;
+
+        await AppendAsync("after-held-open", new TallyCounted(2));
+        var after = await HeadAsync();
+
+        // The later event is committed, but the projection must not pass the open transaction's number.
+        await BusApp.EventuallyAsync(async () =>
+        {
+            using var client = app.CreateClient();
+            var health = await client.GetFromJsonAsync<JsonElement>("/health/ready");
+            var projections = health.GetProperty("checks").GetProperty("projections");
+            return projections.GetProperty("status").GetString() == "Degraded"
+                && projections.GetProperty("data").GetProperty("openTransactions").EnumerateArray().Any(t => t.GetProperty("pid").GetInt32() == pid);
+        }, "health names the open transaction");
+        (await app.ScalarAsync("select count(*) from tests.applied where stream_id = 'after-held-open'")).ShouldBe(0);
+
+        await transaction.CommitAsync();
+        await CaughtUpAsync("applied-log", after);
+        (await app.ScalarAsync("select count(*) from tests.applied where stream_id in ('held-open', 'after-held-open')")).ShouldBe(2);
+    }
+
+    [Fact]
+    public async Task The_daemon_carries_on_after_its_connections_are_killed()
+    {
+        await AppendAsync("before-kill", new TallyCounted(1));
+        await CaughtUpAsync("applied-log", await HeadAsync());
+
+        await app.ScalarAsync("select count(pg_terminate_backend(pid)) from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()");
+        NpgsqlConnection.ClearAllPools();
+        await BusApp.EventuallyAsync(async () =>
+        {
+            try
+            {
+                await AppendAsync("after-kill", new TallyCounted(2));
+                return true;
+            }
+            catch (NpgsqlException)
+            {
+                return false; // the pool hands out a killed connection once
+            }
+        }, "append after the kill");
+
+        await CaughtUpAsync("applied-log", await HeadAsync());
+        (await app.ScalarAsync("select count(*) from tests.applied where stream_id = 'after-kill'")).ShouldBeGreaterThanOrEqualTo(1);
+        (await app.ScalarAsync("select count(*) from tests.applied where applications <> 1")).ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task A_poison_event_stops_only_its_projection_visibly_and_a_rebuild_after_the_fix_resumes_it()
+    {
+        FragileSumProjection.Fixed = false;
+        var stream = $"poison-{Guid.NewGuid():N}";
+        await AppendAsync(stream, new TallyCounted(5), new TallyCounted(FragileSumProjection.Poison), new TallyCounted(7));
+        var head = await HeadAsync();
+
+        await BusApp.EventuallyAsync(async () =>
+            await app.ScalarAsync("select count(*) from eventing.projection_checkpoints where projection = 'fragile-sum' and status = 'stopped'") == 1,
+            "fragile-sum stops");
+        await CaughtUpAsync("applied-log", head); // the other projection goes on
+        var poisonSeq = await app.ScalarAsync("select seq from eventing.events where stream_id = $1 and stream_version = 2", stream);
+        (await app.ScalarAsync("select error_seq from eventing.projection_checkpoints where projection = 'fragile-sum'")).ShouldBe(poisonSeq);
+        // Events before the poison were applied, the ones after it were not.
+        (await app.ScalarAsync("select total from tests.sums where stream_id = $1", stream)).ShouldBe(5);
+
+        using var client = app.CreateClient();
+        var health = await client.GetFromJsonAsync<JsonElement>("/health/ready");
+        health.GetProperty("status").GetString().ShouldBe("Degraded");
+        health.GetProperty("checks").GetProperty("projections").GetProperty("description").GetString()!
+            .ShouldContain($"fragile-sum stopped at event {poisonSeq} (tests.tally-counted)");
+
+        FragileSumProjection.Fixed = true;
+        client.DefaultRequestHeaders.Add("X-Api-Key", AllmendeApp.AdminKey);
+        (await client.PostAsync("/api/admin/projections/fragile-sum/rebuild", null)).StatusCode.ShouldBe(HttpStatusCode.Accepted);
+        await BusApp.EventuallyAsync(async () =>
+            await app.ScalarAsync("select count(*) from eventing.projection_checkpoints where projection = 'fragile-sum' and status = 'running' and position >= $1", head) == 1,
+            "fragile-sum rebuilt");
+        (await app.ScalarAsync("select total from tests.sums where stream_id = $1", stream)).ShouldBe(5 + FragileSumProjection.Poison + 7);
+    }
+
+    [Fact]
+    public async Task Rebuilding_while_events_keep_coming_gives_the_same_tables()
+    {
+        FragileSumProjection.Fixed = true;
+        for (var i = 0; i < 20; i++)
+            await AppendAsync($"rebuild-{i % 4}", new TallyCounted(i));
+        await CaughtUpAsync("applied-log", await HeadAsync());
+        const string Snapshot = "select coalesce(string_agg(seq || ':' || stream_id || ':' || applications, ',' order by seq), '') from tests.applied";
+        var before = await ScalarTextAsync(Snapshot);
+
+        using var client = app.CreateClient();
+        client.DefaultRequestHeaders.Add("X-Api-Key", AllmendeApp.AdminKey);
+        var response = await client.PostAsync("/api/admin/projections/applied-log/rebuild", null);
+        response.StatusCode.ShouldBe(HttpStatusCode.Accepted);
+        var target = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("rebuildTo").GetInt64();
+        target.ShouldBe(await HeadAsync());
+        await AppendAsync("rebuild-during", new TallyCounted(99)); // keeps coming while it rebuilds
+        await CaughtUpAsync("applied-log", await HeadAsync());
+
+        var statuses = await client.GetFromJsonAsync<JsonElement>("/api/admin/projections");
+        statuses.EnumerateArray().Single(p => p.GetProperty("name").GetString() == "applied-log").GetProperty("status").GetString().ShouldBe("running");
+        var after = await ScalarTextAsync(Snapshot);
+        after.ShouldStartWith(before);
+        (await app.ScalarAsync("select count(*) from tests.applied where stream_id = 'rebuild-during'")).ShouldBe(1);
+    }
+
+    private async Task<string> ScalarTextAsync(string sql)
+    {
+        await using var command = app.DataSource.CreateCommand(sql);
+        return (string)(await command.ExecuteScalarAsync())!;
+    }
+}
+
+internal static class UnitOfWorkTestExtensions
+{
+    public static Task<IReadOnlyList<StoredEvent>> AppendAndWriteAsync(this UnitOfWork uow, string stream, object[] events)
+    {
+        uow.Append(stream, events);
+        return uow.CommitAsync();
+    }
+}

@@ -1,0 +1,128 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Allmende.Eventing.Streams;
+using Allmende.Tests.Infrastructure;
+
+namespace Allmende.Tests.Eventing;
+
+public sealed class MessagingTests(BusApp app) : IClassFixture<BusApp>
+{
+    private async Task<Guid> PublishAsync(object message)
+    {
+        var uow = app.Store.Begin(new EventMetadata("member:test", "corr-msg"));
+        var id = uow.Publish(message);
+        await uow.CommitAsync();
+        return id;
+    }
+
+    private Task<long> TimesAsync(string handler, Guid id) =>
+        app.ScalarAsync("select coalesce(sum(times), 0) from tests.handled where handler = $1 and id = $2", handler, id);
+
+    private Task<long> DeliveryCountAsync(Guid messageId, string status) =>
+        app.ScalarAsync("select count(*) from eventing.deliveries where message_id = $1 and status = $2", messageId, status);
+
+    [Fact]
+    public async Task A_published_event_reaches_every_subscribed_handler_once_with_its_own_delivery()
+    {
+        var greeting = new Greeted(Guid.NewGuid(), "hello");
+        var messageId = await PublishAsync(greeting);
+
+        await BusApp.EventuallyAsync(async () => await DeliveryCountAsync(messageId, "done") == 2, "both handlers done");
+        (await TimesAsync("logger", greeting.Id)).ShouldBe(1);
+        (await TimesAsync("auditor", greeting.Id)).ShouldBe(1);
+        (await app.ScalarAsync("select count(*) from eventing.outbox where message_id = $1 and actor = 'member:test' and correlation_id = 'corr-msg'", messageId))
+            .ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task A_handler_failing_three_times_succeeds_on_the_fourth_attempt_and_its_failed_writes_roll_back()
+    {
+        var flaky = new FlakyGreeting(Guid.NewGuid(), FailTimes: 3);
+        var messageId = await PublishAsync(flaky);
+
+        await BusApp.EventuallyAsync(async () => await DeliveryCountAsync(messageId, "done") == 1, "flaky handled");
+        (await app.ScalarAsync("select attempts from eventing.deliveries where message_id = $1", messageId)).ShouldBe(4);
+        (await TimesAsync("flaky", flaky.Id)).ShouldBe(1);
+        // The event it appended carries the successful attempt, and its causation is the message.
+        var events = await app.Store.ReadStreamAsync($"flaky-{flaky.Id}");
+        events.Select(e => e.Data).ShouldBe([new TallyCounted(4)]);
+        events[0].Metadata.ShouldBe(new EventMetadata("member:test", "corr-msg", messageId.ToString()));
+    }
+
+    [Fact]
+    public async Task A_handler_that_always_fails_becomes_a_dead_letter_the_others_go_on_and_a_replay_after_the_fix_handles_it_once()
+    {
+        GreetingAuditor.Fixed = false;
+        var greeting = new Greeted(Guid.NewGuid(), "please audit this");
+        var messageId = await PublishAsync(greeting);
+
+        await BusApp.EventuallyAsync(async () => await DeliveryCountAsync(messageId, "dead") == 1, "auditor dead-lettered");
+        (await TimesAsync("logger", greeting.Id)).ShouldBe(1);
+        (await TimesAsync("auditor", greeting.Id)).ShouldBe(0);
+
+        using var anonymous = app.CreateClient();
+        (await anonymous.GetAsync("/api/admin/dead-letters")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+
+        using var client = app.CreateClient();
+        client.DefaultRequestHeaders.Add("X-Api-Key", AllmendeApp.AdminKey);
+        var list = await client.GetFromJsonAsync<JsonElement>("/api/admin/dead-letters?limit=500");
+        var letter = list.GetProperty("items").EnumerateArray().Single(l => l.GetProperty("messageId").GetGuid() == messageId);
+        letter.GetProperty("handler").GetString().ShouldBe($"{typeof(GreetingAuditor).FullName}:tests.greeted");
+        letter.GetProperty("attempts").GetInt32().ShouldBe(3);
+        var id = letter.GetProperty("id").GetInt64();
+
+        var shown = await client.GetFromJsonAsync<JsonElement>($"/api/admin/dead-letters/{id}");
+        shown.GetProperty("error").GetString()!.ShouldContain("the auditor is broken");
+        shown.GetProperty("message").GetProperty("text").GetString().ShouldBe("please audit this");
+
+        var health = await client.GetFromJsonAsync<JsonElement>("/health/ready");
+        health.GetProperty("checks").GetProperty("outbox").GetProperty("data").GetProperty("deadLetters").GetInt64().ShouldBeGreaterThanOrEqualTo(1);
+
+        GreetingAuditor.Fixed = true;
+        (await client.PostAsync($"/api/admin/dead-letters/{id}/replay", null)).StatusCode.ShouldBe(HttpStatusCode.Accepted);
+        await BusApp.EventuallyAsync(async () => await DeliveryCountAsync(messageId, "done") == 2, "auditor handled after replay");
+        (await TimesAsync("auditor", greeting.Id)).ShouldBe(1);
+        (await TimesAsync("logger", greeting.Id)).ShouldBe(1);
+        (await client.PostAsync($"/api/admin/dead-letters/{id}/replay", null)).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task A_discarded_dead_letter_leaves_the_list_but_keeps_its_message()
+    {
+        GreetingAuditor.Fixed = false;
+        var greeting = new Greeted(Guid.NewGuid(), "audit and discard");
+        var messageId = await PublishAsync(greeting);
+        await BusApp.EventuallyAsync(async () => await DeliveryCountAsync(messageId, "dead") == 1, "dead-lettered");
+        var id = await app.ScalarAsync("select id from eventing.deliveries where message_id = $1 and status = 'dead'", messageId);
+
+        using var client = app.CreateClient();
+        client.DefaultRequestHeaders.Add("Authorization", $"Bearer {AllmendeApp.AdminKey}");
+        (await client.DeleteAsync($"/api/admin/dead-letters/{id}")).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+        (await client.GetAsync($"/api/admin/dead-letters/{id}")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        (await DeliveryCountAsync(messageId, "discarded")).ShouldBe(1);
+        (await app.ScalarAsync("select count(*) from eventing.outbox where message_id = $1", messageId)).ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task A_cancelled_scheduled_message_never_fires()
+    {
+        var reminder = new Reminder(Guid.NewGuid(), "cancelled");
+        var uow = app.Store.Begin(new EventMetadata("test"));
+        var messageId = uow.Schedule(reminder, DateTimeOffset.UtcNow.AddMilliseconds(800));
+        await uow.CommitAsync();
+
+        var cancel = app.Store.Begin(new EventMetadata("test"));
+        cancel.CancelScheduled(messageId);
+        await cancel.CommitAsync();
+
+        var control = new Reminder(Guid.NewGuid(), "control, due later than the cancelled one");
+        var second = app.Store.Begin(new EventMetadata("test"));
+        second.Schedule(control, DateTimeOffset.UtcNow.AddMilliseconds(1200));
+        await second.CommitAsync();
+        await BusApp.EventuallyAsync(async () => await TimesAsync("reminder", control.Id) == 1, "control fires");
+
+        (await TimesAsync("reminder", reminder.Id)).ShouldBe(0);
+        (await DeliveryCountAsync(messageId, "cancelled")).ShouldBe(1);
+    }
+}
