@@ -11,7 +11,7 @@ internal static class Cli
 {
     public static bool IsVerb(string[] args) => args is ["rebuild", ..];
 
-    public static async Task<int> RunAsync(WebApplication app, string[] args)
+    public static async Task<int> RunAsync(IServiceProvider services, string[] args)
     {
         if (args is not ["rebuild", var name])
         {
@@ -19,8 +19,8 @@ internal static class Cli
             return 2;
         }
 
-        await app.Services.GetRequiredService<SchemaMigrator>().MigrateAsync();
-        var set = app.Services.GetRequiredService<ProjectionSet>();
+        await services.GetRequiredService<SchemaMigrator>().MigrateAsync();
+        var set = services.GetRequiredService<ProjectionSet>();
         if (set.Find(name) is null)
         {
             var known = string.Join(", ", set.Inline.Concat(set.Async).Select(p => p.Name));
@@ -30,7 +30,7 @@ internal static class Cli
 
         var progress = new Progress<ProjectionStatus>(s =>
             Console.WriteLine($"{s.Name}: {s.Status}, position {s.Position} of {s.Head}{(s.RebuildProgress is { } p ? $" ({p:P1})" : "")}"));
-        await app.Services.GetRequiredService<ProjectionAdmin>().RebuildAndWaitAsync(name, progress);
+        await services.GetRequiredService<ProjectionAdmin>().RebuildAndWaitAsync(name, progress);
         Console.WriteLine($"{name}: rebuilt.");
         return 0;
     }

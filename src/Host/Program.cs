@@ -23,7 +23,7 @@ builder.Services.AddOpenApi();
 
 var app = builder.Build();
 if (Cli.IsVerb(args))
-    return await Cli.RunAsync(app, args);
+    return await Cli.RunAsync(app.Services, args);
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Allmende.Eventing.Notifications;
 using Allmende.Eventing.Storage;
 using Microsoft.Extensions.Hosting;
@@ -25,6 +26,9 @@ public sealed class ProjectionDaemon : BackgroundService
         _runners = projections.Async
             .Select(p => new ProjectionRunner(p, dataSource, types, notifications.Events, _options, metrics, time, logger))
             .ToList();
+        metrics.ObserveProjectionLag(() => _runners
+            .Where(r => r.Runtime.Owned)
+            .Select(r => new Measurement<long>(r.Runtime.Lag, new KeyValuePair<string, object?>("projection", r.Projection.Name))));
     }
 
     /// <summary>Per projection: whether this host runs it, and whether it waits on an open transaction.</summary>

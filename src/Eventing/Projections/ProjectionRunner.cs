@@ -11,6 +11,9 @@ public sealed class ProjectionRuntime
 {
     public bool Owned { get; internal set; }
     public DateTimeOffset? WaitingOnGapSince { get; internal set; }
+
+    /// <summary>Events between the checkpoint and the newest event seen at the last read.</summary>
+    public long Lag { get; internal set; }
 }
 
 /// <summary>
@@ -108,6 +111,7 @@ internal sealed class ProjectionRunner(
             var (rows, xmin, xmax) = await ReadAsync(connection, position, batchSize, ct);
             var decision = GapRule.Decide(position, rows.Select(r => r.Sequence).ToList(), xmin, xmax, horizon);
             horizon = decision.Horizon;
+            Runtime.Lag = rows.Count == 0 ? 0 : rows[^1].Sequence - decision.NewPosition;
             Runtime.WaitingOnGapSince = decision.WaitingOnGap ? Runtime.WaitingOnGapSince ?? time.GetUtcNow() : null;
 
             if (decision.NewPosition > position)
