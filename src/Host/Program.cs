@@ -19,6 +19,7 @@ builder.Services
 builder.Services.AddAllmendeSecurity(builder.Configuration, builder.Environment);
 builder.Services.AddAllmendeHealthChecks();
 builder.Services.AddProblemDetails();
+builder.Services.AddExceptionHandler<ConflictProblemHandler>();
 builder.Services.AddOpenApi();
 
 var app = builder.Build();

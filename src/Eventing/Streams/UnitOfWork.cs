@@ -57,9 +57,11 @@ public sealed class UnitOfWork
     /// <summary>Sends a command to its one handler.</summary>
     public Guid Send(object command) => Enqueue(command, MessageKind.Command, null);
 
-    /// <summary>Delivers a message at an instant (durable; fires once; cancellable by its id).</summary>
-    public Guid Schedule(object message, DateTimeOffset deliverAt) =>
-        Enqueue(message, _store.Routing.HandlersFor(message.GetType()).Count == 1 ? MessageKind.Command : MessageKind.Event, deliverAt);
+    /// <summary>
+    /// Delivers a message to every handler of its type at an instant: durable across restarts, fired
+    /// once, cancellable by the returned id until it fires.
+    /// </summary>
+    public Guid Schedule(object message, DateTimeOffset deliverAt) => Enqueue(message, MessageKind.Event, deliverAt);
 
     /// <summary>Cancels a scheduled message that has not fired yet, in this unit's transaction.</summary>
     public void CancelScheduled(Guid messageId) => _cancellations.Add(messageId);

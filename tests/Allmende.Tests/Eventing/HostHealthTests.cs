@@ -34,6 +34,13 @@ public sealed class HostHealthTests(AllmendeApp app) : IClassFixture<AllmendeApp
     }
 
     [Fact]
+    public async Task The_hosts_connections_end_transactions_left_idle()
+    {
+        await using var command = app.DataSource.CreateCommand("show idle_in_transaction_session_timeout");
+        (await command.ExecuteScalarAsync()).ShouldBe("1min");
+    }
+
+    [Fact]
     public async Task The_OpenAPI_document_is_served()
     {
         using var client = app.CreateClient();
