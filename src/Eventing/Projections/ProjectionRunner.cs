@@ -108,8 +108,8 @@ internal sealed class ProjectionRunner(
                 continue;
             }
 
-            var (rows, xmin, xmax) = await ReadAsync(connection, position, batchSize, ct);
-            var decision = GapRule.Decide(position, rows.Select(r => r.Sequence).ToList(), xmin, xmax, horizon);
+            var (rows, xmin, bound) = await ReadAsync(connection, position, batchSize, ct);
+            var decision = GapRule.Decide(position, rows.Select(r => r.Sequence).ToList(), xmin, bound, horizon);
             horizon = decision.Horizon;
             Runtime.Lag = rows.Count == 0 ? 0 : rows[^1].Sequence - decision.NewPosition;
             Runtime.WaitingOnGapSince = decision.WaitingOnGap ? Runtime.WaitingOnGapSince ?? time.GetUtcNow() : null;
@@ -230,9 +230,11 @@ internal sealed class ProjectionRunner(
     private sealed record Row(long Sequence, Guid EventId, string StreamId, long StreamVersion, string EventType, string? Json,
         DateTimeOffset RecordedAt, EventMetadata Metadata);
 
-    private async Task<(List<Row> Rows, long Xmin, long Xmax)> ReadAsync(NpgsqlConnection connection, long position, int limit, CancellationToken ct)
+    /// <returns>The rows past the checkpoint, the snapshot's xmin, and (when the rows show a hole) an xid
+    /// handed out after the read, else the snapshot's xmax (unused then).</returns>
+    private async Task<(List<Row> Rows, long Xmin, long Bound)> ReadAsync(NpgsqlConnection connection, long position, int limit, CancellationToken ct)
     {
-        // Repeatable read: the snapshot bounds and the rows come from one and the same snapshot.
+        // Repeatable read: xmin and the rows come from one and the same snapshot.
         await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct);
         await using var batch = new NpgsqlBatch(connection, transaction)
         {
@@ -268,8 +270,16 @@ internal sealed class ProjectionRunner(
                     reader.IsDBNull(9) ? null : reader.GetString(9))));
         }
         await reader.DisposeAsync();
+
+        var bound = xmax;
+        if (rows.Where((row, i) => row.Sequence != position + 1 + i).Any())
+        {
+            // A hole: bound it by an xid taken now, above the xid of whoever may still hold it.
+            await using var xid = new NpgsqlCommand("select pg_current_xact_id()::text::bigint", connection, transaction);
+            bound = (long)(await xid.ExecuteScalarAsync(ct))!;
+        }
         await transaction.CommitAsync(ct);
-        return (rows, xmin, xmax);
+        return (rows, xmin, bound);
     }
 
     private async Task<(long Position, string Status)> ReadCheckpointAsync(NpgsqlConnection connection, CancellationToken ct)

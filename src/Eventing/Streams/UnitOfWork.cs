@@ -184,7 +184,7 @@ public sealed class UnitOfWork
     {
         // Each form writes the stream row before the events row in one statement. That ordering is load-
         // bearing: the transaction holds an xid before it draws a sequence number, which the async
-        // daemon's gap rule relies on (docs/adr/0005-exact-gap-rule.md).
+        // daemon's gap rule relies on (docs/adr/0005-exact-gap-rule-for-async-projections.md).
         const string insertEvents = """
             insert into eventing.events (event_id, stream_id, stream_version, event_type, data, recorded_at, correlation_id, causation_id, actor)
             select e.id, $1, s.base + e.ord, e.type, e.data, $3, $4, $5, $6

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Allmende.Eventing.Projections;
 using Allmende.Eventing.Streams;
 using Allmende.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 namespace Allmende.Tests.Eventing;
@@ -70,6 +71,38 @@ public sealed class AsyncProjectionTests(BusApp app) : IClassFixture<BusApp>
         stored.ShouldBe(committed);
         applied.ShouldBe(committed);
         (await app.ScalarAsync("select count(*) from tests.applied where applications <> 1")).ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task An_event_of_a_transaction_with_a_higher_xid_but_a_lower_sequence_is_not_skipped()
+    {
+        // E takes its xid first (a handler writing its own table before appending does this); then T
+        // appends and draws the lower sequence number; then E appends and commits while T stays open.
+        // A snapshot now has xmin == xmax with T running: T's hole must still be waited for.
+        var runtime = app.Services.GetRequiredService<ProjectionDaemon>().Runtimes["applied-log"];
+        await using var e = await app.DataSource.OpenConnectionAsync();
+        await using var eTransaction = await e.BeginTransactionAsync();
+        await using (var takeXid = new NpgsqlCommand("select pg_current_xact_id()", e, eTransaction))
+            await takeXid.ExecuteScalarAsync();
+        await using var t = await app.DataSource.OpenConnectionAsync();
+        await using var tTransaction = await t.BeginTransactionAsync();
+        var tStream = $"late-t-{Guid.NewGuid():N}";
+        var eStream = $"early-e-{Guid.NewGuid():N}";
+        var tEvent = (await app.Store.Begin(new EventMetadata("T"), t, tTransaction).AppendAndWriteAsync(tStream, [new TallyCounted(1)]))[0];
+        var eEvent = (await app.Store.Begin(new EventMetadata("E"), e, eTransaction).AppendAndWriteAsync(eStream, [new TallyCounted(2)]))[0];
+        eEvent.Sequence.ShouldBeGreaterThan(tEvent.Sequence);
+        await eTransaction.CommitAsync();
+
+        // Either the daemon waits on T's hole (right) or it has moved past it (the bug).
+        await BusApp.EventuallyAsync(async () =>
+            runtime.WaitingOnGapSince is not null
+            || await app.ScalarAsync("select position from eventing.projection_checkpoints where projection = 'applied-log'") >= eEvent.Sequence,
+            "the daemon has seen E's event");
+        await tTransaction.CommitAsync();
+
+        await CaughtUpAsync("applied-log", eEvent.Sequence);
+        await BusApp.EventuallyAsync(async () => await app.ScalarAsync("select count(*) from tests.applied where stream_id = $1", tStream) == 1,
+            "T's event applied", timeoutSeconds: 10);
     }
 
     [Fact]

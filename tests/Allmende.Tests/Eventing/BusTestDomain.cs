@@ -151,15 +151,7 @@ public class BusApp : AllmendeApp
             o.AddHandlers(typeof(BusApp).Assembly);
         });
 
-    public async Task<long> ScalarAsync(string sql, params object[] args)
-    {
-        await using var connection = new NpgsqlConnection(ConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        foreach (var arg in args)
-            command.Parameters.Add(new NpgsqlParameter { Value = arg });
-        return Convert.ToInt64(await command.ExecuteScalarAsync() ?? 0L);
-    }
+    public Task<long> ScalarAsync(string sql, params object[] args) => TestPostgres.ScalarAsync(ConnectionString, sql, args);
 
     /// <summary>Waits for a condition the system reaches eventually; fails with <paramref name="what"/> after the timeout.</summary>
     public static async Task EventuallyAsync(Func<Task<bool>> condition, string what, int timeoutSeconds = 30)

@@ -17,15 +17,7 @@ public sealed class DurabilityTests : IAsyncLifetime
 
     private BusApp Host(string id, bool background = true) => new(_database, id, background);
 
-    private async Task<long> ScalarAsync(string sql, params object[] args)
-    {
-        await using var connection = new NpgsqlConnection(_database);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        foreach (var arg in args)
-            command.Parameters.Add(new NpgsqlParameter { Value = arg });
-        return Convert.ToInt64(await command.ExecuteScalarAsync() ?? 0L);
-    }
+    private Task<long> ScalarAsync(string sql, params object[] args) => TestPostgres.ScalarAsync(_database, sql, args);
 
     /// <summary>Ends every connection a host holds, as if its process died; then stops what is left of it.</summary>
     private async Task KillAsync(BusApp host, string id)

@@ -76,6 +76,17 @@ internal static class TestPostgres
         return server;
     }
 
+    /// <summary>One value from a fresh connection (so that it works while a host's pool is being killed).</summary>
+    public static async Task<long> ScalarAsync(string connectionString, string sql, params object[] args)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        foreach (var arg in args)
+            command.Parameters.Add(new NpgsqlParameter { Value = arg });
+        return Convert.ToInt64(await command.ExecuteScalarAsync() ?? 0L);
+    }
+
     public static async Task ExecuteAsync(string connectionString, string sql)
     {
         await using var connection = new NpgsqlConnection(connectionString);
