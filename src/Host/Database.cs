@@ -24,6 +24,8 @@ internal static class Database
         var dataDirectory = Path.Combine(RepositoryRoot(builder.Environment.ContentRootPath), ".pgdata", "dev");
         var postgres = await LocalPostgres.StartAsync(new LocalPostgresOptions(dataDirectory));
         builder.Services.AddHostedService(_ => new StopOnShutdown(postgres));
+        // A command-line verb runs no hosted services: it finds the cluster here and stops it itself.
+        builder.Services.AddSingleton(postgres);
         Console.WriteLine($"PostgreSQL for Development on 127.0.0.1:{postgres.Port} (data in {postgres.DataDirectory}).");
         return await EnsureDatabaseAsync(postgres.ConnectionString, "allmende");
     }

@@ -1,5 +1,6 @@
 using Allmende.Bookings;
 using Allmende.Eventing;
+using Allmende.Eventing.Provisioning;
 using Allmende.Funding;
 using Allmende.Host;
 using Allmende.Host.Admin;
@@ -24,18 +25,24 @@ builder.Services.AddOpenApi();
 
 var app = builder.Build();
 if (Cli.IsVerb(args))
+{
+    // A private Development cluster started for the verb stops when the verb is done.
+    await using var local = app.Services.GetService<LocalPostgres>();
     return await Cli.RunAsync(app.Services, args);
+}
+app.Services.GetRequiredService<BootstrapAdminKey>(); // made (and in Development printed) before the first request
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
-app.UseAuthentication();
-app.UseAuthorization();
-app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
+// The browsable API page is static: served before authentication, the API it calls is not.
 app.UseSwaggerUI(o =>
 {
     o.SwaggerEndpoint("/openapi/v1.json", "Allmende API v1");
     o.RoutePrefix = "api-docs";
 });
+app.UseAuthentication();
+app.UseAuthorization();
+app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
 app.MapAdmin();
 app.MapAllmendeHealthChecks();
 app.MapSpaces();

@@ -2,6 +2,7 @@ using Allmende.Eventing.Storage;
 using Allmende.Eventing.Streams;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Allmende.Eventing.Messaging;
 using Allmende.Eventing.Notifications;
 using Npgsql;
 
@@ -101,7 +102,7 @@ public sealed class ProjectionAdmin(
                     error = null, error_seq = null, error_event_type = null, updated_at = now()
                 where projection = $1
                 """, ct, name, head);
-            await ExecuteAsync(connection, transaction, "select pg_notify('allmende_events', '')", ct);
+            await ExecuteAsync(connection, transaction, $"select pg_notify('{Channels.Events}', '')", ct);
             await transaction.CommitAsync(ct);
             return head;
         }

@@ -96,6 +96,7 @@ internal sealed class ProjectionRunner(
         var (position, status) = await ReadCheckpointAsync(connection, ct);
         GapRule.Horizon? horizon = null;
         var batchSize = options.ProjectionBatchSize;
+        long searchPoisonUntil = 0; // while below this, apply one event at a time to find the failing one
         var gapDelay = TimeSpan.FromMilliseconds(10);
 
         while (!ct.IsCancellationRequested)
@@ -123,12 +124,13 @@ internal sealed class ProjectionRunner(
                     case Outcome.Applied:
                         metrics.EventsProjected(projection.Name, batch.Count);
                         position = decision.NewPosition;
-                        if (batchSize == 1)
-                            batchSize = options.ProjectionBatchSize; // past the suspect: back to full batches
+                        if (batchSize == 1 && position >= searchPoisonUntil)
+                            batchSize = options.ProjectionBatchSize; // past the failed batch: back to full batches
                         break;
                     case Outcome.Poisoned when batchSize > 1:
                         batchSize = 1; // find the one event that fails, applying the ones before it
-                        break;
+                        searchPoisonUntil = decision.NewPosition;
+                        continue;
                     case Outcome.Poisoned:
                         status = "stopped";
                         break;

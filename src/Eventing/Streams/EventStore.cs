@@ -66,7 +66,12 @@ public sealed class EventStore(
     {
         await using var command = new NpgsqlCommand($"""
             select {EventColumns} from eventing.events
-            where stream_id = $1 and stream_version <= coalesce($2, stream_version) and recorded_at <= coalesce($3, recorded_at)
+            where stream_id = $1 and stream_version <= coalesce($2, stream_version)
+              -- As of an instant: everything before the first event recorded after it, so that hosts'
+              -- clock skew can never fold a later version without an earlier one.
+              and stream_version < coalesce(
+                  (select min(stream_version) from eventing.events later where later.stream_id = $1 and later.recorded_at > $3),
+                  9223372036854775807)
             order by stream_version
             """, connection, transaction);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = streamId });

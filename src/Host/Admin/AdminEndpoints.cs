@@ -20,7 +20,8 @@ internal static class AdminEndpoints
                 return Results.Problem(statusCode: 404, title: "Unknown projection", detail: $"There is no projection named '{name}'.");
             var target = await projections.RebuildAsync(name, ct);
             return Results.Accepted($"/api/admin/projections", new { projection = name, rebuildTo = target });
-        }).WithSummary("Resets a projection and replays the log into it while the system runs; progress at GET /api/admin/projections");
+        }).WithSummary("Resets a projection and replays the log into it while the system runs; progress at GET /api/admin/projections")
+            .Produces(StatusCodes.Status202Accepted).ProducesProblem(StatusCodes.Status404NotFound);
 
         admin.MapGet("/dead-letters", async (DeadLetters deadLetters, int? offset, int? limit, CancellationToken ct) =>
         {
@@ -30,15 +31,18 @@ internal static class AdminEndpoints
 
         admin.MapGet("/dead-letters/{id:long}", async (long id, DeadLetters deadLetters, CancellationToken ct) =>
             await deadLetters.FindAsync(id, ct) is { } letter ? Results.Ok(letter) : NotFound(id))
-            .WithSummary("One dead letter with its message and the last exception");
+            .WithSummary("One dead letter with its message and the last exception")
+            .Produces<DeadLetter>().ProducesProblem(StatusCodes.Status404NotFound);
 
         admin.MapPost("/dead-letters/{id:long}/replay", async (long id, DeadLetters deadLetters, CancellationToken ct) =>
             await deadLetters.ReplayAsync(id, ct) ? Results.Accepted() : NotFound(id))
-            .WithSummary("Delivers the message to its handler again, with a fresh retry budget");
+            .WithSummary("Delivers the message to its handler again, with a fresh retry budget")
+            .Produces(StatusCodes.Status202Accepted).ProducesProblem(StatusCodes.Status404NotFound);
 
         admin.MapDelete("/dead-letters/{id:long}", async (long id, DeadLetters deadLetters, CancellationToken ct) =>
             await deadLetters.DiscardAsync(id, ct) ? Results.NoContent() : NotFound(id))
-            .WithSummary("Gives the delivery up; the message stays on record");
+            .WithSummary("Gives the delivery up; the message stays on record")
+            .Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status404NotFound);
 
         return endpoints;
     }

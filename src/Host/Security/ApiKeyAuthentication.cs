@@ -72,7 +72,7 @@ internal static class SecurityServiceCollectionExtensions
 {
     public static IServiceCollection AddAllmendeSecurity(this IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
     {
-        services.AddSingleton(BootstrapAdminKey.From(configuration, environment));
+        services.AddSingleton(_ => BootstrapAdminKey.From(configuration, environment));
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         services.AddAuthorizationBuilder()

@@ -42,9 +42,15 @@ public class AllmendeApp : WebApplicationFactory<Program>, IAsyncLifetime
         return this;
     }
 
+    private bool _ownsDatabase;
+
     public virtual async Task InitializeAsync()
     {
-        _connectionString ??= await TestPostgres.CreateDatabaseAsync();
+        if (_connectionString is null)
+        {
+            _connectionString = await TestPostgres.CreateDatabaseAsync();
+            _ownsDatabase = true;
+        }
     }
 
     /// <summary>Starts the host (the factory otherwise starts lazily on first use).</summary>
@@ -54,7 +60,12 @@ public class AllmendeApp : WebApplicationFactory<Program>, IAsyncLifetime
         return Task.CompletedTask;
     }
 
-    Task IAsyncLifetime.DisposeAsync() => DisposeAsync().AsTask();
+    async Task IAsyncLifetime.DisposeAsync()
+    {
+        await DisposeAsync();
+        if (_ownsDatabase)
+            await TestPostgres.DropDatabaseAsync(ConnectionString);
+    }
 
     protected virtual void ConfigureServices(IServiceCollection services)
     {

@@ -11,7 +11,8 @@ namespace Allmende.Tests.Infrastructure;
 /// </summary>
 internal static class TestPostgres
 {
-    private const string TemplateName = "allmende_template";
+    // Per test process, so that two runs against one configured server do not collide.
+    private static readonly string TemplateName = $"allmende_template_{Environment.ProcessId}";
     private static readonly SemaphoreSlim CreateLock = new(1, 1);
     private static readonly Lazy<Task<string>> Server = new(StartServerAsync);
     private static LocalPostgres? _local;
@@ -36,6 +37,12 @@ internal static class TestPostgres
         return WithDatabase(server, name);
     }
 
+    public static async Task DropDatabaseAsync(string connectionString)
+    {
+        var name = new NpgsqlConnectionStringBuilder(connectionString).Database;
+        await ExecuteAsync(await Server.Value, $"drop database if exists \"{name}\" with (force)");
+    }
+
     /// <summary>A database with no schema at all, for tests of migration itself.</summary>
     public static async Task<string> CreateEmptyDatabaseAsync()
     {
@@ -58,7 +65,9 @@ internal static class TestPostgres
         }
         else
         {
-            var dir = Path.Combine(RepositoryRoot(), ".pgdata", $"test-{Environment.ProcessId}");
+            var root = Path.Combine(RepositoryRoot(), ".pgdata");
+            RemoveLeftovers(root);
+            var dir = Path.Combine(root, $"test-{Environment.ProcessId}");
             _local = await LocalPostgres.StartAsync(new LocalPostgresOptions(dir) { DeleteOnDispose = true, Durable = false, MaxConnections = 300 });
             AppDomain.CurrentDomain.ProcessExit += (_, _) => _local.Dispose();
             server = _local.ConnectionString;
@@ -85,6 +94,33 @@ internal static class TestPostgres
         foreach (var arg in args)
             command.Parameters.Add(new NpgsqlParameter { Value = arg });
         return Convert.ToInt64(await command.ExecuteScalarAsync() ?? 0L);
+    }
+
+    /// <summary>
+    /// A test process that is killed (or ended by the runner before its exit handler finishes) leaves
+    /// its cluster's folder behind; the next run removes those whose process and server are gone.
+    /// </summary>
+    private static void RemoveLeftovers(string root)
+    {
+        if (!Directory.Exists(root))
+            return;
+        foreach (var dir in Directory.GetDirectories(root, "test-*"))
+        {
+            var alive = int.TryParse(Path.GetFileName(dir)["test-".Length..], out var pid) && Directory.Exists($"/proc/{pid}");
+            var serverPidFile = Path.Combine(dir, "postmaster.pid");
+            var serverAlive = File.Exists(serverPidFile)
+                && int.TryParse(File.ReadLines(serverPidFile).FirstOrDefault(), out var serverPid) && Directory.Exists($"/proc/{serverPid}");
+            if (alive || serverAlive)
+                continue;
+            try
+            {
+                Directory.Delete(dir, recursive: true);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // someone else's, or busy: leave it
+            }
+        }
     }
 
     public static async Task ExecuteAsync(string connectionString, string sql)
