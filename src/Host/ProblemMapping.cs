@@ -1,31 +1,37 @@
+using Allmende.Eventing.Api;
 using Allmende.Eventing.Streams;
 using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Mvc;
 
 namespace Allmende.Host;
 
 /// <summary>
-/// Turns the store's conflicts into 409 problem details wherever an endpoint lets them through:
-/// a lost race is the client's to resolve (reload and retry), never a 500 and never a lost write.
+/// One place that turns what slices throw into RFC 9457 problem details: bad input 400 naming the
+/// field, unknown ids 404, a missing If-Match 428, and lost races or refused transitions 409 (never
+/// a 500 and never a lost write).
 /// </summary>
-internal sealed class ConflictProblemHandler(IProblemDetailsService problems) : IExceptionHandler
+internal sealed class ProblemMapping(IProblemDetailsService problems) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
-        var (title, detail) = exception switch
+        ProblemDetails? problem = exception switch
         {
-            ConcurrencyException e => ("The resource was changed by someone else", e.Message),
-            StreamAlreadyExistsException e => ("The resource already exists", e.Message),
-            _ => (null, null),
+            BadInputException e => new HttpValidationProblemDetails(new Dictionary<string, string[]> { [e.Field] = [e.Message] })
+            {
+                Status = 400, Title = "The request has invalid fields", Detail = $"Invalid: {e.Field}.",
+            },
+            BadHttpRequestException e => new ProblemDetails { Status = 400, Title = "The request could not be read", Detail = e.Message },
+            NotFoundException e => new ProblemDetails { Status = 404, Title = $"Unknown {e.What}", Detail = e.Message },
+            PreconditionRequiredException e => new ProblemDetails { Status = 428, Title = "If-Match required", Detail = e.Message },
+            ConcurrencyException e => new ProblemDetails { Status = 409, Title = "Changed by someone else meanwhile: reload and retry", Detail = e.Message },
+            StreamAlreadyExistsException e => new ProblemDetails { Status = 409, Title = "Already exists", Detail = e.Message },
+            DomainException e => new ProblemDetails { Status = 409, Title = "Not allowed in the current state", Detail = e.Message, Extensions = { ["rule"] = e.Rule } },
+            _ => null,
         };
-        if (title is null)
+        if (problem is null)
             return false;
 
-        httpContext.Response.StatusCode = StatusCodes.Status409Conflict;
-        return await problems.TryWriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = httpContext,
-            Exception = exception,
-            ProblemDetails = { Status = StatusCodes.Status409Conflict, Title = title, Detail = detail },
-        });
+        httpContext.Response.StatusCode = problem.Status!.Value;
+        return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, Exception = exception, ProblemDetails = problem });
     }
 }

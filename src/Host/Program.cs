@@ -20,7 +20,9 @@ builder.Services
 builder.Services.AddAllmendeSecurity(builder.Configuration, builder.Environment);
 builder.Services.AddAllmendeHealthChecks();
 builder.Services.AddProblemDetails();
-builder.Services.AddExceptionHandler<ConflictProblemHandler>();
+builder.Services.AddExceptionHandler<ProblemMapping>();
+builder.Services.ConfigureHttpJsonOptions(o =>
+    o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.CamelCase)));
 builder.Services.AddOpenApi();
 
 var app = builder.Build();
