@@ -29,6 +29,17 @@ public static class Validation
                 .ToDictionary(g => g.Key, g => g.Select(e => e.ErrorMessage).Distinct().ToArray()));
         }).ProducesValidationProblem();
 
+    /// <summary>Registers every validator of a module assembly (FluentValidation's own DI package is not available here).</summary>
+    public static IServiceCollection AddValidatorsFrom(this IServiceCollection services, System.Reflection.Assembly assembly)
+    {
+        foreach (var type in assembly.GetTypes().Where(t => t is { IsClass: true, IsAbstract: false, IsGenericTypeDefinition: false }))
+        {
+            foreach (var contract in type.GetInterfaces().Where(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IValidator<>)))
+                services.AddSingleton(contract, type);
+        }
+        return services;
+    }
+
     private static IResult Problem(Dictionary<string, string[]> errors) =>
         Results.ValidationProblem(errors, title: "The request has invalid fields", detail: $"Invalid: {string.Join(", ", errors.Keys)}.");
 

@@ -1,0 +1,28 @@
+namespace Allmende.Membership.Contracts;
+
+// What other modules may know of Membership. Published through the outbox in the same transaction
+// as the events that caused them; names are stable (registered as "membership.*").
+
+/// <summary>An organisation may book and be funded from now on.</summary>
+public sealed record OrganisationActivated(Guid OrganisationId, string Name, string Kind, bool NonProfit, DateTimeOffset At);
+
+/// <summary>Temporarily barred (e.g. unpaid fees): its future bookings need staff attention.</summary>
+public sealed record OrganisationSuspended(Guid OrganisationId, string Reason, DateTimeOffset At);
+
+/// <summary>Gone for good: its future bookings are cancelled.</summary>
+public sealed record OrganisationEnded(Guid OrganisationId, string Reason, DateTimeOffset At);
+
+/// <summary>A person may act for an organisation from now on, as "representative" or "member".</summary>
+public sealed record PersonActsForOrganisation(Guid PersonId, Guid OrganisationId, string Role);
+
+/// <summary>A person no longer acts for an organisation.</summary>
+public sealed record PersonStoppedActingForOrganisation(Guid PersonId, Guid OrganisationId);
+
+/// <summary>A person's personal data was erased (crypto-shredded); keep figures, drop the person.</summary>
+public sealed record PersonForgotten(Guid PersonId, DateTimeOffset At);
+
+/// <summary>
+/// A person's (or, with OrganisationId, an organisation's) membership plan for a period:
+/// "civil-society", "flexible-desk", "fixed-desk" or "cooperative-member".
+/// </summary>
+public sealed record MembershipPlanChanged(Guid PersonId, Guid? OrganisationId, string Plan, DateOnly ValidFrom, DateOnly? ValidUntil);
