@@ -4,7 +4,7 @@ using Allmende.Eventing.Provisioning;
 using Allmende.Funding;
 using Allmende.Host;
 using Allmende.Host.Admin;
-using Allmende.Host.Security;
+using Allmende.Host.Access;
 using Allmende.Membership;
 using Allmende.Spaces;
 
@@ -17,7 +17,7 @@ builder.Services
     .AddMembership()
     .AddBookings()
     .AddFunding();
-builder.Services.AddAllmendeSecurity(builder.Configuration, builder.Environment);
+builder.Services.AddAccess(builder.Configuration, builder.Environment);
 builder.Services.AddAllmendeHealthChecks();
 builder.Services.AddProblemDetails();
 builder.Services.AddExceptionHandler<ProblemMapping>();
@@ -45,6 +45,7 @@ app.UseSwaggerUI(o =>
 app.UseAuthentication();
 app.UseAuthorization();
 app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
+app.MapAccess();
 app.MapAdmin();
 app.MapAllmendeHealthChecks();
 app.MapSpaces();

@@ -1,6 +1,6 @@
 using Allmende.Eventing.Messaging;
 using Allmende.Eventing.Projections;
-using Allmende.Host.Security;
+using Allmende.Eventing.Api;
 
 namespace Allmende.Host.Admin;
 
@@ -9,7 +9,7 @@ internal static class AdminEndpoints
 {
     public static IEndpointRouteBuilder MapAdmin(this IEndpointRouteBuilder endpoints)
     {
-        var admin = endpoints.MapGroup("/api/admin").RequireAuthorization(Roles.Admin).WithTags("Admin");
+        var admin = endpoints.MapGroup("/api/admin").RequireAuthorization(Policies.Staff).WithTags("Admin");
 
         admin.MapGet("/projections", (ProjectionAdmin projections, CancellationToken ct) => projections.StatusAsync(ct))
             .WithSummary("Every projection with its position, lag, status and rebuild progress");

@@ -13,7 +13,7 @@ public sealed class AsyncProjectionTests(BusApp app) : IClassFixture<BusApp>
 {
     private async Task<long> HeadAsync() => await app.ScalarAsync("select coalesce(max(seq), 0) from eventing.events");
 
-    private Task CaughtUpAsync(string projection, long head) => BusApp.EventuallyAsync(
+    private Task CaughtUpAsync(string projection, long head) => Eventually.ReachedAsync(
         async () => await app.ScalarAsync("select position from eventing.projection_checkpoints where projection = $1", projection) >= head,
         $"{projection} reaches {head}");
 
@@ -94,14 +94,14 @@ public sealed class AsyncProjectionTests(BusApp app) : IClassFixture<BusApp>
         await eTransaction.CommitAsync();
 
         // Either the daemon waits on T's hole (right) or it has moved past it (the bug).
-        await BusApp.EventuallyAsync(async () =>
+        await Eventually.ReachedAsync(async () =>
             runtime.WaitingOnGapSince is not null
             || await app.ScalarAsync("select position from eventing.projection_checkpoints where projection = 'applied-log'") >= eEvent.Sequence,
             "the daemon has seen E's event");
         await tTransaction.CommitAsync();
 
         await CaughtUpAsync("applied-log", eEvent.Sequence);
-        await BusApp.EventuallyAsync(async () => await app.ScalarAsync("select count(*) from tests.applied where stream_id = $1", tStream) == 1,
+        await Eventually.ReachedAsync(async () => await app.ScalarAsync("select count(*) from tests.applied where stream_id = $1", tStream) == 1,
             "T's event applied", timeoutSeconds: 10);
     }
 
@@ -118,7 +118,7 @@ public sealed class AsyncProjectionTests(BusApp app) : IClassFixture<BusApp>
         var after = await HeadAsync();
 
         // The later event is committed, but the projection must not pass the open transaction's number.
-        await BusApp.EventuallyAsync(async () =>
+        await Eventually.ReachedAsync(async () =>
         {
             using var client = app.CreateClient();
             var health = await client.GetFromJsonAsync<JsonElement>("/health/ready");
@@ -142,7 +142,7 @@ public sealed class AsyncProjectionTests(BusApp app) : IClassFixture<BusApp>
 
         await app.ScalarAsync("select count(pg_terminate_backend(pid)) from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()");
         NpgsqlConnection.ClearAllPools();
-        await BusApp.EventuallyAsync(async () =>
+        await Eventually.ReachedAsync(async () =>
         {
             try
             {
@@ -168,7 +168,7 @@ public sealed class AsyncProjectionTests(BusApp app) : IClassFixture<BusApp>
         await AppendAsync(stream, new TallyCounted(5), new TallyCounted(FragileSumProjection.Poison), new TallyCounted(7));
         var head = await HeadAsync();
 
-        await BusApp.EventuallyAsync(async () =>
+        await Eventually.ReachedAsync(async () =>
             await app.ScalarAsync("select count(*) from eventing.projection_checkpoints where projection = 'fragile-sum' and status = 'stopped'") == 1,
             "fragile-sum stops");
         await CaughtUpAsync("applied-log", head); // the other projection goes on
@@ -186,7 +186,7 @@ public sealed class AsyncProjectionTests(BusApp app) : IClassFixture<BusApp>
         FragileSumProjection.Fixed = true;
         client.DefaultRequestHeaders.Add("X-Api-Key", AllmendeApp.AdminKey);
         (await client.PostAsync("/api/admin/projections/fragile-sum/rebuild", null)).StatusCode.ShouldBe(HttpStatusCode.Accepted);
-        await BusApp.EventuallyAsync(async () =>
+        await Eventually.ReachedAsync(async () =>
             await app.ScalarAsync("select count(*) from eventing.projection_checkpoints where projection = 'fragile-sum' and status = 'running' and position >= $1", head) == 1,
             "fragile-sum rebuilt");
         (await app.ScalarAsync("select total from tests.sums where stream_id = $1", stream)).ShouldBe(5 + FragileSumProjection.Poison + 7);

@@ -153,15 +153,4 @@ public class BusApp : AllmendeApp
 
     public Task<long> ScalarAsync(string sql, params object[] args) => TestPostgres.ScalarAsync(ConnectionString, sql, args);
 
-    /// <summary>Waits for a condition the system reaches eventually; fails with <paramref name="what"/> after the timeout.</summary>
-    public static async Task EventuallyAsync(Func<Task<bool>> condition, string what, int timeoutSeconds = 30)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(timeoutSeconds);
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline)
-                throw new TimeoutException($"Not reached within {timeoutSeconds}s: {what}");
-            await Task.Delay(25);
-        }
-    }
 }

@@ -40,7 +40,7 @@ public sealed class DurabilityTests : IAsyncLifetime
 
         await using var second = Host("second");
         await second.StartAsync();
-        await BusApp.EventuallyAsync(async () =>
+        await Eventually.ReachedAsync(async () =>
             await ScalarAsync("select count(*) from eventing.deliveries where message_id = $1 and status = 'done'", messageId) == 2, "delivered after restart");
         (await ScalarAsync("select sum(times) from tests.handled where id = $1", greeting.Id)).ShouldBe(2); // logger + auditor, once each
     }
@@ -61,8 +61,8 @@ public sealed class DurabilityTests : IAsyncLifetime
         await using var second = Host("sched-2");
         await using var third = Host("sched-3");
         await Task.WhenAll(second.StartAsync(), third.StartAsync());
-        await BusApp.EventuallyAsync(async () => await ScalarAsync("select count(*) from tests.handled where id = $1", reminder.Id) == 1, "reminder fires");
-        await BusApp.EventuallyAsync(async () =>
+        await Eventually.ReachedAsync(async () => await ScalarAsync("select count(*) from tests.handled where id = $1", reminder.Id) == 1, "reminder fires");
+        await Eventually.ReachedAsync(async () =>
             await ScalarAsync("select count(*) from eventing.deliveries d join eventing.outbox o using (message_id) where o.body->>'id' = $1 and d.status = 'done'",
                 reminder.Id.ToString()) == 1, "delivery done");
         (await ScalarAsync("select times from tests.handled where id = $1", reminder.Id)).ShouldBe(1);
@@ -88,7 +88,7 @@ public sealed class DurabilityTests : IAsyncLifetime
 
         await Task.WhenAll(AppendAsync(a, 60), AppendAsync(b, 60));
         var head = await ScalarAsync("select max(seq) from eventing.events");
-        await BusApp.EventuallyAsync(async () =>
+        await Eventually.ReachedAsync(async () =>
             await ScalarAsync("select position from eventing.projection_checkpoints where projection = 'applied-log'") >= head, "caught up");
 
         var owners = new[] { a, b }.Where(h => h.Services.GetRequiredService<ProjectionDaemon>().Runtimes["applied-log"].Owned).ToList();
@@ -100,7 +100,7 @@ public sealed class DurabilityTests : IAsyncLifetime
         await KillAsync(owner, owner == a ? "host-a" : "host-b");
         await AppendAsync(survivor, 30);
         head = await ScalarAsync("select max(seq) from eventing.events");
-        await BusApp.EventuallyAsync(async () =>
+        await Eventually.ReachedAsync(async () =>
             await ScalarAsync("select position from eventing.projection_checkpoints where projection = 'applied-log'") >= head, "survivor catches up");
 
         survivor.Services.GetRequiredService<ProjectionDaemon>().Runtimes["applied-log"].Owned.ShouldBeTrue();

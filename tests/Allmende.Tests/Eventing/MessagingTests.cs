@@ -28,7 +28,7 @@ public sealed class MessagingTests(BusApp app) : IClassFixture<BusApp>
         var greeting = new Greeted(Guid.NewGuid(), "hello");
         var messageId = await PublishAsync(greeting);
 
-        await BusApp.EventuallyAsync(async () => await DeliveryCountAsync(messageId, "done") == 2, "both handlers done");
+        await Eventually.ReachedAsync(async () => await DeliveryCountAsync(messageId, "done") == 2, "both handlers done");
         (await TimesAsync("logger", greeting.Id)).ShouldBe(1);
         (await TimesAsync("auditor", greeting.Id)).ShouldBe(1);
         (await app.ScalarAsync("select count(*) from eventing.outbox where message_id = $1 and actor = 'member:test' and correlation_id = 'corr-msg'", messageId))
@@ -41,7 +41,7 @@ public sealed class MessagingTests(BusApp app) : IClassFixture<BusApp>
         var flaky = new FlakyGreeting(Guid.NewGuid(), FailTimes: 3);
         var messageId = await PublishAsync(flaky);
 
-        await BusApp.EventuallyAsync(async () => await DeliveryCountAsync(messageId, "done") == 1, "flaky handled");
+        await Eventually.ReachedAsync(async () => await DeliveryCountAsync(messageId, "done") == 1, "flaky handled");
         (await app.ScalarAsync("select attempts from eventing.deliveries where message_id = $1", messageId)).ShouldBe(4);
         (await TimesAsync("flaky", flaky.Id)).ShouldBe(1);
         // The event it appended carries the successful attempt, and its causation is the message.
@@ -57,7 +57,7 @@ public sealed class MessagingTests(BusApp app) : IClassFixture<BusApp>
         var greeting = new Greeted(Guid.NewGuid(), "please audit this");
         var messageId = await PublishAsync(greeting);
 
-        await BusApp.EventuallyAsync(async () => await DeliveryCountAsync(messageId, "dead") == 1, "auditor dead-lettered");
+        await Eventually.ReachedAsync(async () => await DeliveryCountAsync(messageId, "dead") == 1, "auditor dead-lettered");
         (await TimesAsync("logger", greeting.Id)).ShouldBe(1);
         (await TimesAsync("auditor", greeting.Id)).ShouldBe(0);
 
@@ -81,7 +81,7 @@ public sealed class MessagingTests(BusApp app) : IClassFixture<BusApp>
 
         GreetingAuditor.Fixed = true;
         (await client.PostAsync($"/api/admin/dead-letters/{id}/replay", null)).StatusCode.ShouldBe(HttpStatusCode.Accepted);
-        await BusApp.EventuallyAsync(async () => await DeliveryCountAsync(messageId, "done") == 2, "auditor handled after replay");
+        await Eventually.ReachedAsync(async () => await DeliveryCountAsync(messageId, "done") == 2, "auditor handled after replay");
         (await TimesAsync("auditor", greeting.Id)).ShouldBe(1);
         (await TimesAsync("logger", greeting.Id)).ShouldBe(1);
         (await client.PostAsync($"/api/admin/dead-letters/{id}/replay", null)).StatusCode.ShouldBe(HttpStatusCode.NotFound);
@@ -93,7 +93,7 @@ public sealed class MessagingTests(BusApp app) : IClassFixture<BusApp>
         GreetingAuditor.Fixed = false;
         var greeting = new Greeted(Guid.NewGuid(), "audit and discard");
         var messageId = await PublishAsync(greeting);
-        await BusApp.EventuallyAsync(async () => await DeliveryCountAsync(messageId, "dead") == 1, "dead-lettered");
+        await Eventually.ReachedAsync(async () => await DeliveryCountAsync(messageId, "dead") == 1, "dead-lettered");
         var id = await app.ScalarAsync("select id from eventing.deliveries where message_id = $1 and status = 'dead'", messageId);
 
         using var client = app.CreateClient();
@@ -120,7 +120,7 @@ public sealed class MessagingTests(BusApp app) : IClassFixture<BusApp>
         var second = app.Store.Begin(new EventMetadata("test"));
         second.Schedule(control, DateTimeOffset.UtcNow.AddMilliseconds(1200));
         await second.CommitAsync();
-        await BusApp.EventuallyAsync(async () => await TimesAsync("reminder", control.Id) == 1, "control fires");
+        await Eventually.ReachedAsync(async () => await TimesAsync("reminder", control.Id) == 1, "control fires");
 
         (await TimesAsync("reminder", reminder.Id)).ShouldBe(0);
         (await DeliveryCountAsync(messageId, "cancelled")).ShouldBe(1);

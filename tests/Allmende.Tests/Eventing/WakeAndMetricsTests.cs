@@ -25,9 +25,9 @@ public sealed class WakeAndMetricsTests(SlowPollingApp app) : IClassFixture<Slow
         await uow.CommitAsync();
 
         // Well below the two-minute poll: only LISTEN/NOTIFY can have woken them.
-        await BusApp.EventuallyAsync(async () => await app.ScalarAsync("select count(*) from tests.handled where id = $1", greeting.Id) == 2,
+        await Eventually.ReachedAsync(async () => await app.ScalarAsync("select count(*) from tests.handled where id = $1", greeting.Id) == 2,
             "handlers woken", timeoutSeconds: 20);
-        await BusApp.EventuallyAsync(async () => await app.ScalarAsync("select count(*) from tests.applied where stream_id = $1", $"wake-{greeting.Id}") == 1,
+        await Eventually.ReachedAsync(async () => await app.ScalarAsync("select count(*) from tests.applied where stream_id = $1", $"wake-{greeting.Id}") == 1,
             "projection woken", timeoutSeconds: 20);
     }
 
@@ -54,8 +54,8 @@ public sealed class WakeAndMetricsTests(SlowPollingApp app) : IClassFixture<Slow
         uow.Append($"metrics-{greeting.Id}", new TallyCounted(1), new TallyCounted(2));
         uow.Publish(greeting);
         await uow.CommitAsync();
-        await BusApp.EventuallyAsync(async () => await app.ScalarAsync("select count(*) from tests.handled where id = $1", greeting.Id) == 2, "handled");
-        await BusApp.EventuallyAsync(() =>
+        await Eventually.ReachedAsync(async () => await app.ScalarAsync("select count(*) from tests.handled where id = $1", greeting.Id) == 2, "handled");
+        await Eventually.ReachedAsync(() =>
         {
             lock (measured)
                 return Task.FromResult(measured.GetValueOrDefault("allmende.projection.events") >= 2);

@@ -3,6 +3,7 @@ using Allmende.Eventing.Streams;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using System.Net.Http.Json;
 using Npgsql;
 
 namespace Allmende.Tests.Infrastructure;
@@ -34,6 +35,35 @@ public class AllmendeApp : WebApplicationFactory<Program>, IAsyncLifetime
     public EventStore Store => Services.GetRequiredService<EventStore>();
 
     public NpgsqlDataSource DataSource => Services.GetRequiredService<NpgsqlDataSource>();
+
+    /// <summary>A client with the bootstrap admin key.</summary>
+    public HttpClient AdminClient()
+    {
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Add("X-Api-Key", AdminKey);
+        return client;
+    }
+
+    /// <summary>
+    /// A client with a real API key of <paramref name="role"/>, issued through the API (member keys are
+    /// bound to a person, funder keys to a funder; made up when not given).
+    /// </summary>
+    public async Task<HttpClient> ClientAsync(string role, Guid? personId = null, Guid? funderId = null)
+    {
+        using var admin = AdminClient();
+        var response = await admin.PostAsJsonAsync("/api/access/keys", new
+        {
+            name = $"test {role}",
+            role,
+            personId = role == Allmende.Eventing.Api.Roles.Member ? personId ?? Guid.NewGuid() : personId,
+            funderId = role == Allmende.Eventing.Api.Roles.Funder ? funderId ?? Guid.NewGuid() : (Guid?)null,
+        });
+        response.EnsureSuccessStatusCode();
+        var issued = await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Add("X-Api-Key", issued.GetProperty("key").GetString());
+        return client;
+    }
 
     /// <summary>Sets a configuration value before the host starts.</summary>
     public AllmendeApp With(string key, string? value)

@@ -1,0 +1,92 @@
+using Allmende.Eventing.Api;
+using Allmende.Eventing.Streams;
+using FluentValidation;
+using Npgsql;
+
+namespace Allmende.Host.Access;
+
+public sealed record IssueApiKey(string Name, string Role, Guid? PersonId, Guid? FunderId, DateTimeOffset? ExpiresAt);
+
+public sealed record ApiKeyView(Guid KeyId, string Name, string Role, Guid? PersonId, Guid? FunderId,
+    DateTimeOffset IssuedAt, string IssuedBy, DateTimeOffset? ExpiresAt, DateTimeOffset? RevokedAt);
+
+/// <summary>The one response that carries the key itself: it is not stored and not shown again.</summary>
+public sealed record IssuedApiKey(string Key, ApiKeyView Details);
+
+public sealed record RevokeApiKey(string? Reason);
+
+internal sealed class IssueApiKeyValidator : AbstractValidator<IssueApiKey>
+{
+    public IssueApiKeyValidator(TimeProvider time)
+    {
+        RuleFor(r => r.Name).NotEmpty().MaximumLength(200);
+        RuleFor(r => r.Role).Must(Roles.All.Contains).WithMessage($"Role must be one of: {string.Join(", ", Roles.All)}.");
+        RuleFor(r => r.PersonId).NotNull().When(r => r.Role == Roles.Member).WithMessage("A member key is bound to a person: personId is required.");
+        RuleFor(r => r.FunderId).NotNull().When(r => r.Role == Roles.Funder).WithMessage("A funder key is bound to a funder: funderId is required.");
+        RuleFor(r => r.FunderId).Null().When(r => r.Role != Roles.Funder).WithMessage("Only funder keys name a funder.");
+        RuleFor(r => r.ExpiresAt).Must(at => at is null || at > time.GetUtcNow()).WithMessage("expiresAt must lie in the future.");
+    }
+}
+
+internal static class ApiKeyEndpoints
+{
+    public static void Map(RouteGroupBuilder access)
+    {
+        var keys = access.MapGroup("/keys").RequireAuthorization(Policies.Staff);
+
+        keys.MapPost("/", async (IssueApiKey request, HttpContext http, EventStore store, CancellationToken ct) =>
+        {
+            var (keyId, key, hash) = ApiKeyFormat.New();
+            var metadata = http.EventMetadata();
+            var issued = new ApiKeyIssued(keyId, request.Name.Trim(), request.Role, request.PersonId, request.FunderId, request.ExpiresAt);
+            var uow = store.Begin(metadata);
+            uow.StartStream("api-key", StreamId(keyId), issued);
+            uow.Enlist(async (db, token) =>
+            {
+                await using var insert = db.Command("""
+                    insert into access.api_keys (key_id, name, role, person_id, funder_id, secret_hash, issued_at, issued_by, expires_at)
+                    values ($1, $2, $3, $4, $5, $6, now(), $7, $8)
+                    """, keyId, issued.Name, issued.Role, issued.PersonId, issued.FunderId, hash, metadata.Actor, issued.ExpiresAt);
+                await insert.ExecuteNonQueryAsync(token);
+            });
+            await uow.CommitAsync(ct);
+            var view = await ViewAsync(http, keyId, ct);
+            return Results.Created($"/api/access/keys/{keyId}", new IssuedApiKey(key, view));
+        }).Validate<IssueApiKey>()
+          .WithSummary("Issues an API key for a role (member keys name a person, funder keys a funder); the key is shown only in this response")
+          .Produces<IssuedApiKey>(StatusCodes.Status201Created);
+
+        keys.MapGet("/", async (int? offset, int? limit, string? role, bool? includeRevoked, ApiKeyStore keyStore, CancellationToken ct) =>
+        {
+            var page = await keyStore.ListAsync(PageRequest.From(offset, limit), role, includeRevoked ?? false, ct);
+            return new Page<ApiKeyView>(page.Items.Select(ToView).ToList(), page.Total, page.Offset, page.Limit);
+        }).WithSummary("Issued keys (never their secrets)");
+
+        keys.MapGet("/{keyId:guid}", (Guid keyId, HttpContext http, CancellationToken ct) => ViewAsync(http, keyId, ct))
+            .WithSummary("One issued key").Produces<ApiKeyView>().ProducesProblem(StatusCodes.Status404NotFound);
+
+        keys.MapPost("/{keyId:guid}/revoke", async (Guid keyId, RevokeApiKey? request, HttpContext http, EventStore store, ApiKeyStore keyStore, TimeProvider time, CancellationToken ct) =>
+        {
+            var key = await keyStore.FindAsync(keyId, ct) ?? throw new NotFoundException("API key", keyId);
+            if (key.RevokedAt is not null)
+                return Results.Ok(ToView(key)); // revoking twice changes nothing
+            var uow = store.Begin(http.EventMetadata());
+            uow.Append(StreamId(keyId), new ApiKeyRevoked(keyId, request?.Reason?.Trim() ?? "revoked"));
+            uow.Enlist(async (db, token) =>
+            {
+                await using var update = db.Command("update access.api_keys set revoked_at = $2 where key_id = $1", keyId, time.GetUtcNow());
+                await update.ExecuteNonQueryAsync(token);
+            });
+            await uow.CommitAsync(ct);
+            return Results.Ok(await ViewAsync(http, keyId, ct));
+        }).WithSummary("Revokes a key at once; tokens made from it stop working too").Produces<ApiKeyView>().ProducesProblem(StatusCodes.Status404NotFound);
+    }
+
+    private static string StreamId(Guid keyId) => $"api-key-{keyId:N}";
+
+    private static async Task<ApiKeyView> ViewAsync(HttpContext http, Guid keyId, CancellationToken ct) =>
+        ToView(await http.RequestServices.GetRequiredService<ApiKeyStore>().FindAsync(keyId, ct) ?? throw new NotFoundException("API key", keyId));
+
+    private static ApiKeyView ToView(StoredKey k) =>
+        new(k.KeyId, k.Name, k.Role, k.PersonId, k.FunderId, k.IssuedAt, k.IssuedBy, k.ExpiresAt, k.RevokedAt);
+}

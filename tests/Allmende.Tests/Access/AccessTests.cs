@@ -1,0 +1,129 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Allmende.Eventing.Api;
+using Allmende.Eventing.Streams;
+using Allmende.Membership.Contracts;
+using Allmende.Tests.Infrastructure;
+
+namespace Allmende.Tests.Access;
+
+public sealed class AccessTests(AllmendeApp app) : IClassFixture<AllmendeApp>
+{
+    private async Task<JsonElement> IssueAsync(object request)
+    {
+        using var admin = app.AdminClient();
+        var response = await admin.PostAsJsonAsync("/api/access/keys", request);
+        response.StatusCode.ShouldBe(HttpStatusCode.Created);
+        return await response.Content.ReadFromJsonAsync<JsonElement>();
+    }
+
+    private HttpClient With(string key)
+    {
+        var client = app.CreateClient();
+        client.DefaultRequestHeaders.Add("X-Api-Key", key);
+        return client;
+    }
+
+    [Fact]
+    public async Task An_issued_key_is_shown_once_stored_only_as_a_hash_and_works_for_its_role()
+    {
+        var person = Guid.NewGuid();
+        var issued = await IssueAsync(new { name = "Raumverwaltung Laptop", role = "member", personId = person });
+        var key = issued.GetProperty("key").GetString()!;
+        var keyId = issued.GetProperty("details").GetProperty("keyId").GetGuid();
+
+        using var member = With(key);
+        var me = await member.GetFromJsonAsync<JsonElement>("/api/access/me");
+        me.GetProperty("role").GetString().ShouldBe("member");
+        me.GetProperty("personId").GetGuid().ShouldBe(person);
+        me.GetProperty("actor").GetString().ShouldBe($"member:key-{keyId:N}");
+
+        using var admin = app.AdminClient();
+        var listed = await admin.GetStringAsync("/api/access/keys?limit=500");
+        listed.ShouldContain(keyId.ToString());
+        listed.ShouldNotContain(key.Split('_')[2]);
+        (await app.Store.ReadStreamAsync($"api-key-{keyId:N}")).Single().Data
+            .ShouldBe(new Allmende.Host.Access.ApiKeyIssued(keyId, "Raumverwaltung Laptop", "member", person, null, null));
+        await using var command = app.DataSource.CreateCommand("select count(*) from eventing.events where data::text like '%' || $1 || '%'");
+        command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = key.Split('_')[2] });
+        (await command.ExecuteScalarAsync()).ShouldBe(0L);
+    }
+
+    [Fact]
+    public async Task A_revoked_key_and_the_tokens_made_from_it_stop_working_at_once()
+    {
+        var issued = await IssueAsync(new { name = "to revoke", role = "auditor" });
+        var key = issued.GetProperty("key").GetString()!;
+        var keyId = issued.GetProperty("details").GetProperty("keyId").GetGuid();
+        using var auditor = With(key);
+        var token = (await (await auditor.PostAsync("/api/access/tokens", null)).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("accessToken").GetString();
+        using var bearer = app.CreateClient();
+        bearer.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        (await bearer.GetFromJsonAsync<JsonElement>("/api/access/me")).GetProperty("role").GetString().ShouldBe("auditor");
+
+        using var admin = app.AdminClient();
+        (await admin.PostAsJsonAsync($"/api/access/keys/{keyId}/revoke", new { reason = "laptop lost" })).StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        (await auditor.GetAsync("/api/access/me")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        (await bearer.GetAsync("/api/access/me")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        (await app.Store.ReadStreamAsync($"api-key-{keyId:N}"))[^1].Data.ShouldBe(new Allmende.Host.Access.ApiKeyRevoked(keyId, "laptop lost"));
+    }
+
+    [Fact]
+    public async Task An_expired_key_is_refused()
+    {
+        var issued = await IssueAsync(new { name = "short", role = "auditor", expiresAt = DateTimeOffset.UtcNow.AddSeconds(1) });
+        using var auditor = With(issued.GetProperty("key").GetString()!);
+        (await auditor.GetAsync("/api/access/me")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        await Eventually.ReachedAsync(async () => (await auditor.GetAsync("/api/access/me")).StatusCode == HttpStatusCode.Unauthorized, "key expires", 10);
+    }
+
+    [Fact]
+    public async Task Issuing_a_key_with_bad_fields_names_them()
+    {
+        using var admin = app.AdminClient();
+        var response = await admin.PostAsJsonAsync("/api/access/keys", new { name = "", role = "superuser", expiresAt = DateTimeOffset.UtcNow.AddDays(-1) });
+
+        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        problem.GetProperty("errors").EnumerateObject().Select(p => p.Name).Order().ShouldBe(["expiresAt", "name", "role"]);
+
+        var member = await admin.PostAsJsonAsync("/api/access/keys", new { name = "no person", role = "member" });
+        (await member.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").EnumerateObject().Single().Name.ShouldBe("personId");
+    }
+
+    [Fact]
+    public async Task Only_staff_issue_keys()
+    {
+        foreach (var role in new[] { Roles.Auditor, Roles.Member, Roles.Funder })
+        {
+            using var client = await app.ClientAsync(role);
+            (await client.PostAsJsonAsync("/api/access/keys", new { name = "escalate", role = "admin" })).StatusCode.ShouldBe(HttpStatusCode.Forbidden, role);
+        }
+        using var anonymous = app.CreateClient();
+        (await anonymous.PostAsJsonAsync("/api/access/keys", new { name = "x", role = "admin" })).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
+    public async Task A_member_acts_for_the_organisations_membership_says_and_loses_them_when_forgotten()
+    {
+        var person = Guid.NewGuid();
+        var organisation = Guid.NewGuid();
+        using var member = await app.ClientAsync(Roles.Member, person);
+        var uow = app.Store.Begin(new EventMetadata("test"));
+        uow.Publish(new PersonActsForOrganisation(person, organisation, "representative"));
+        await uow.CommitAsync();
+
+        await Eventually.ReachedAsync(async () =>
+            (await member.GetFromJsonAsync<JsonElement>("/api/access/me")).GetProperty("organisations").EnumerateArray().Any(o => o.GetGuid() == organisation),
+            "member acts for the organisation");
+
+        var forget = app.Store.Begin(new EventMetadata("test"));
+        forget.Publish(new PersonForgotten(person, DateTimeOffset.UtcNow));
+        await forget.CommitAsync();
+        await Eventually.ReachedAsync(async () => (await member.GetAsync("/api/access/me")).StatusCode == HttpStatusCode.Unauthorized,
+            "a forgotten person's keys are revoked");
+    }
+}

@@ -1,0 +1,120 @@
+using System.Net;
+using System.Text;
+using Allmende.Eventing.Api;
+using Allmende.Tests.Infrastructure;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Allmende.Tests.Access;
+
+/// <summary>
+/// Every endpoint of the host, tried by every role: it grows by itself with each module. Anonymous
+/// callers get 401 everywhere but on the few public endpoints; a role the endpoint's policy excludes
+/// gets 403; a role it admits is never turned away as unauthenticated or unauthorised and never
+/// meets a 500 (the endpoint's own checks then answer 400, 404, 409 … for the made-up ids and
+/// bodies). Resource-level rules (a member and other organisations) are tested with each module.
+/// </summary>
+public sealed class RoleMatrixTests(AllmendeApp app) : IClassFixture<AllmendeApp>
+{
+    private static readonly string[] Public = ["/health/live", "/health/ready", "/openapi/{documentName}.json"];
+
+    private static readonly Dictionary<string, string[]> Admits = new()
+    {
+        [Policies.Staff] = [Roles.Admin],
+        [Policies.ReadAll] = [Roles.Admin, Roles.Auditor],
+        [Policies.ActForOrganisation] = [Roles.Admin, Roles.Member],
+        [Policies.ReadOrganisation] = [Roles.Admin, Roles.Auditor, Roles.Member],
+    };
+
+    private sealed record Call(string Method, string Route, string Url, string[] Allowed, bool Anonymous)
+    {
+        public override string ToString() => $"{Method} {Route}";
+    }
+
+    private List<Call> Calls()
+    {
+        var calls = new List<Call>();
+        var endpoints = app.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>();
+        foreach (var endpoint in endpoints)
+        {
+            var methods = endpoint.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? ["GET"]; // e.g. health checks answer any method
+            var route = "/" + endpoint.RoutePattern.RawText!.TrimStart('/');
+            var anonymous = endpoint.Metadata.GetMetadata<IAllowAnonymous>() is not null;
+            var policies = endpoint.Metadata.GetOrderedMetadata<IAuthorizeData>().Select(a => a.Policy).OfType<string>().ToList();
+            var allowed = policies.Count == 0 ? Roles.All.ToArray() : Roles.All.Where(r => policies.All(p => Admits[p].Contains(r))).ToArray();
+            foreach (var method in methods)
+                calls.Add(new Call(method, route, Fill(route), allowed, anonymous));
+        }
+        return calls;
+    }
+
+    private static string Fill(string route)
+    {
+        var url = new StringBuilder();
+        foreach (var segment in route.Split('/'))
+        {
+            url.Append(segment switch
+            {
+                "{documentName}.json" => "v1.json",
+                _ when segment.StartsWith('{') && segment.Contains(":long", StringComparison.Ordinal) => "987654321",
+                _ when segment.StartsWith('{') && segment.Contains(":int", StringComparison.Ordinal) => "987654",
+                _ when segment.StartsWith('{') && segment.Contains("name", StringComparison.OrdinalIgnoreCase) => "no-such-name",
+                _ when segment.StartsWith('{') && segment.Contains("date", StringComparison.OrdinalIgnoreCase) => "2026-03-29",
+                _ when segment.StartsWith('{') => Guid.NewGuid().ToString(),
+                _ => segment,
+            }).Append('/');
+        }
+        return url.ToString().TrimEnd('/') is { Length: > 0 } u ? u : "/";
+    }
+
+    private static async Task<HttpStatusCode> SendAsync(HttpClient client, Call call)
+    {
+        using var request = new HttpRequestMessage(new HttpMethod(call.Method), call.Url);
+        if (call.Method is "POST" or "PUT" or "PATCH")
+            request.Content = new StringContent("{}", Encoding.UTF8, "application/json");
+        if (call.Method is "PUT" or "PATCH" or "POST" or "DELETE")
+            request.Headers.TryAddWithoutValidation("If-Match", "\"1\"");
+        using var response = await client.SendAsync(request);
+        return response.StatusCode;
+    }
+
+    [Fact]
+    public void Every_endpoint_is_public_by_intent_or_names_who_may_call_it()
+    {
+        var calls = Calls();
+        calls.Count.ShouldBeGreaterThan(10);
+        calls.Where(c => c.Anonymous).Select(c => c.Route).Distinct().Order().ShouldBe(Public.Order());
+    }
+
+    [Fact]
+    public async Task Anonymous_callers_are_refused_everywhere_but_the_public_endpoints()
+    {
+        using var anonymous = app.CreateClient();
+        foreach (var call in Calls().Where(c => !c.Anonymous))
+            (await SendAsync(anonymous, call)).ShouldBe(HttpStatusCode.Unauthorized, call.ToString());
+    }
+
+    [Theory]
+    [InlineData(Roles.Admin)]
+    [InlineData(Roles.Auditor)]
+    [InlineData(Roles.Member)]
+    [InlineData(Roles.Funder)]
+    public async Task Each_role_is_let_in_exactly_where_the_policy_admits_it(string role)
+    {
+        using var client = role == Roles.Admin ? app.AdminClient() : await app.ClientAsync(role);
+        var failures = new List<string>();
+        foreach (var call in Calls().Where(c => !c.Anonymous && !(c.Method == "POST" && c.Route == "/api/access/keys/{keyId:guid}/revoke")))
+        {
+            var status = await SendAsync(client, call);
+            var admitted = call.Allowed.Contains(role);
+            if (admitted && status is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden or HttpStatusCode.InternalServerError)
+                failures.Add($"{call}: {role} admitted by policy but got {(int)status}");
+            if (admitted && status == HttpStatusCode.InternalServerError)
+                failures.Add($"{call}: 500");
+            if (!admitted && status != HttpStatusCode.Forbidden)
+                failures.Add($"{call}: {role} should get 403, got {(int)status}");
+        }
+        failures.ShouldBeEmpty();
+    }
+}
