@@ -33,7 +33,8 @@ public sealed class EventingOptions
     /// <summary>How often a host without a projection's lock tries to take it over.</summary>
     public TimeSpan TakeoverInterval { get; set; } = TimeSpan.FromSeconds(2);
 
-    public int ProjectionBatchSize { get; set; } = 1_000;
+    /// <summary>Events read and applied per transaction (a rebuild over a large log wants big batches).</summary>
+    public int ProjectionBatchSize { get; set; } = 5_000;
 
     /// <summary>Parallel delivery loops on this host.</summary>
     public int DeliveryConcurrency { get; set; } = 4;
