@@ -26,3 +26,21 @@ public sealed record PersonForgotten(Guid PersonId, DateTimeOffset At);
 /// "civil-society", "flexible-desk", "fixed-desk" or "cooperative-member".
 /// </summary>
 public sealed record MembershipPlanChanged(Guid PersonId, Guid? OrganisationId, string Plan, DateOnly ValidFrom, DateOnly? ValidUntil);
+
+/// <summary>An organisation's name, kind or non-profit flag changed (published on every change of its details).</summary>
+public sealed record OrganisationChanged(Guid OrganisationId, string Name, string Kind, bool NonProfit, DateTimeOffset At);
+
+/// <summary>
+/// An organisation subscribed cooperative shares (Genossenschaftsanteile), in all: a new subscription
+/// replaces the former one. Subscribed amount = Shares × CentsPerShare (EUR cents).
+/// </summary>
+public sealed record CooperativeSharesSubscribed(Guid OrganisationId, int Shares, long CentsPerShare, DateTimeOffset At);
+
+/// <summary>A payment on subscribed cooperative shares; PaidCents is the total paid after it, never above SubscribedCents.</summary>
+public sealed record CooperativeSharePaymentRecorded(Guid OrganisationId, DateOnly PaidOn, long AmountCents, long PaidCents, long SubscribedCents);
+
+/// <summary>A person takes turns being present at a site (the duty rota, "Kümmerposition").</summary>
+public sealed record PersonJoinedDutyRota(Guid PersonId, Guid SiteId);
+
+/// <summary>A person no longer takes turns being present at a site.</summary>
+public sealed record PersonLeftDutyRota(Guid PersonId, Guid SiteId);
