@@ -24,6 +24,7 @@ builder.Services.AddExceptionHandler<ProblemMapping>();
 builder.Services.ConfigureHttpJsonOptions(o =>
     o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.CamelCase)));
 builder.Services.AddOpenApi();
+builder.Services.AddHostedService<Allmende.Host.DemoData.DemoDataOnStart>();
 
 var app = builder.Build();
 if (Cli.IsVerb(args))

@@ -36,6 +36,9 @@ public static class Policies
 
     /// <summary>Admin, auditor or member; the endpoint then limits a member to their organisations.</summary>
     public const string ReadOrganisation = "read-organisation";
+
+    /// <summary>Admin, auditor or member: the house itself (sites, rooms, rules), not funders' business.</summary>
+    public const string Participant = "participant";
 }
 
 /// <summary>Claims the host puts on a principal, beyond its id and role.</summary>

@@ -69,6 +69,9 @@ internal static class Principals
 /// <summary>The admin key configuration gives on first start; compared in constant time.</summary>
 internal sealed class BootstrapAdminKey(string? key)
 {
+    /// <summary>The key itself, for the host's own demo-data seeding; never logged.</summary>
+    public string? Value { get; } = string.IsNullOrWhiteSpace(key) ? null : key;
+
     private readonly byte[]? _hash = string.IsNullOrWhiteSpace(key) ? null : SHA256.HashData(Encoding.UTF8.GetBytes(key));
 
     public bool Matches(string presented) =>
@@ -200,7 +203,8 @@ internal static class AuthenticationSetup
             .AddPolicy(Policies.Staff, p => p.RequireRole(Roles.Admin))
             .AddPolicy(Policies.ReadAll, p => p.RequireRole(Roles.Admin, Roles.Auditor))
             .AddPolicy(Policies.ActForOrganisation, p => p.RequireRole(Roles.Admin, Roles.Member))
-            .AddPolicy(Policies.ReadOrganisation, p => p.RequireRole(Roles.Admin, Roles.Auditor, Roles.Member));
+            .AddPolicy(Policies.ReadOrganisation, p => p.RequireRole(Roles.Admin, Roles.Auditor, Roles.Member))
+            .AddPolicy(Policies.Participant, p => p.RequireRole(Roles.Admin, Roles.Auditor, Roles.Member));
         return services;
     }
 }

@@ -25,6 +25,7 @@ public sealed class RoleMatrixTests(AllmendeApp app) : IClassFixture<AllmendeApp
         [Policies.ReadAll] = [Roles.Admin, Roles.Auditor],
         [Policies.ActForOrganisation] = [Roles.Admin, Roles.Member],
         [Policies.ReadOrganisation] = [Roles.Admin, Roles.Auditor, Roles.Member],
+        [Policies.Participant] = [Roles.Admin, Roles.Auditor, Roles.Member],
     };
 
     private sealed record Call(string Method, string Route, string Url, string[] Allowed, bool Anonymous)

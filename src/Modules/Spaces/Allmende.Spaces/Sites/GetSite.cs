@@ -11,12 +11,12 @@ internal static class GetSite
     public static void Map(RouteGroupBuilder sites)
     {
         sites.MapGet("/{id:guid}", GetAsync)
-            .RequireAuthorization()
+            .RequireAuthorization(Policies.Participant)
             .WithSummary("One site with its floors, opening hours, closures and lease; ETag for updates")
             .Produces<SiteResponse>()
             .ProducesProblem(StatusCodes.Status404NotFound);
         sites.MapGet("/{id:guid}/closures/{closureId:guid}", GetClosureAsync)
-            .RequireAuthorization()
+            .RequireAuthorization(Policies.Participant)
             .WithSummary("One closure of a site; ETag of the site")
             .Produces<ClosureResponse>()
             .ProducesProblem(StatusCodes.Status404NotFound);

@@ -13,7 +13,7 @@ internal static class ListSites
 {
     public static void Map(RouteGroupBuilder sites) =>
         sites.MapGet("", Handle)
-            .RequireAuthorization()
+            .RequireAuthorization(Policies.Participant)
             .WithSummary("Sites by name; filters: name (contains, any case), activeOn (a local date inside the lease)")
             .Produces<Page<SiteSummary>>()
             .ProducesValidationProblem();

@@ -11,7 +11,7 @@ internal static class GetSpace
 {
     public static void Map(RouteGroupBuilder spaces) =>
         spaces.MapGet("/{id:guid}", Handle)
-            .RequireAuthorization()
+            .RequireAuthorization(Policies.Participant)
             .WithSummary("One space with its rates and booking rules; ETag for updates")
             .Produces<SpaceResponse>()
             .ProducesProblem(StatusCodes.Status404NotFound);

@@ -13,7 +13,7 @@ internal static class ListSpaces
 {
     public static void Map(RouteGroupBuilder spaces) =>
         spaces.MapGet("", Handle)
-            .RequireAuthorization()
+            .RequireAuthorization(Policies.Participant)
             .WithSummary("Spaces by name; filters: siteId, floorId, kind, minCapacity, accessibility (a code), bookable, includeRetired (default false)")
             .Produces<Page<SpaceSummary>>()
             .ProducesValidationProblem();

@@ -1,0 +1,207 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace Allmende.Host.DemoData;
+
+public sealed record DemoSummary(int Sites, int Spaces, int Organisations, int People, string? MemberKey);
+
+/// <summary>
+/// The places and people of the domain brief, created through the real API with an admin client,
+/// so that `dotnet run` leads straight to a house with rooms, initiatives and a funded floor. Runs
+/// once: a database that has sites already is left alone.
+/// </summary>
+internal static class DemoData
+{
+    private static readonly string[] Weekdays = ["monday", "tuesday", "wednesday", "thursday", "friday"];
+
+    public static async Task<DemoSummary?> SeedAsync(HttpClient admin, CancellationToken ct = default)
+    {
+        var existing = await admin.GetFromJsonAsync<JsonElement>("/api/sites?limit=1", ct);
+        if (existing.GetProperty("total").GetInt64() > 0)
+            return null;
+
+        var seeder = new Seeder(admin, ct);
+
+        // 3. The neighbourhood association: a house with many rooms, and other addresses.
+        var house = await seeder.SiteAsync("Nachbarschaftshaus Lindenstraße", "Lindenstraße 12", ["Erdgeschoss", "1. Obergeschoss", "2. Obergeschoss", "Keller"],
+            Hours(Weekdays, "08:00", "21:00").Append(Interval("saturday", "10:00", "16:00")));
+        await seeder.SpaceAsync(house, "1. Obergeschoss", "Seminarraum", "room", 20, rateCents: 2500, accessibility: ["step-free-access", "lift", "hearing-loop"], equipment: ["Beamer", "Flipchart"]);
+        await seeder.SpaceAsync(house, "Erdgeschoss", "Bewegungs- und Begegnungsraum", "room", 25, rateCents: 2000, accessibility: ["step-free-access", "accessible-toilet"]);
+        await seeder.SpaceAsync(house, "2. Obergeschoss", "Coaching- und Ruheraum", "room", 4, rateCents: 1000, accessibility: ["lift"]);
+        await seeder.SpaceAsync(house, "2. Obergeschoss", "Kreativraum für Künstler:innen", "room", 8, rateCents: 1200, equipment: ["Staffeleien", "Waschbecken"]);
+        await seeder.SpaceAsync(house, "1. Obergeschoss", "Coworking-Raum", "flexible-desk-area", 6, places: 6, rateCents: 300, deskFeeCents: 9000);
+        await seeder.SpaceAsync(house, "Erdgeschoss", "Kommunikationsraum", "room", 12, rateCents: 1500, accessibility: ["step-free-access"]);
+        await seeder.SpaceAsync(house, "2. Obergeschoss", "Büro für neue Selbstständige", "fixed-desk", 1, rateCents: 0, deskFeeCents: 15000);
+        await seeder.SpaceAsync(house, "Keller", "Content-Creation-Raum", "room", 4, rateCents: 1500, equipment: ["Kamera", "Licht", "Greenscreen"]);
+        await seeder.SpaceAsync(house, "Erdgeschoss", "Küche", "not-bookable", 10);
+        await seeder.SpaceAsync(house, "Erdgeschoss", "Toiletten", "not-bookable", 0);
+
+        var workshop = await seeder.SiteAsync("Werkstatt Gartenstraße", "Gartenstraße 3", [], Hours(Weekdays, "09:00", "18:00"));
+        await seeder.SpaceAsync(workshop, null, "Holzwerkstatt (Einzeltermin)", "workshop-slot", 1, rateCents: 800, minMinutes: 60, maxMinutes: 240);
+
+        var interim = await seeder.SiteAsync("Zwischennutzung Alte Post", "Postplatz 1", [], Hours(Weekdays, "09:00", "22:00"),
+            lease: new { from = "2019-08-01", until = "2020-07-31" });
+        await seeder.SpaceAsync(interim, null, "Foyer", "event-hall", 80, rateCents: 4000);
+        await seeder.SpaceAsync(interim, null, "VIP-Raum", "room", 10, rateCents: 2000);
+        await seeder.SpaceAsync(interim, null, "Konferenzraum", "room", 30, rateCents: 3000);
+        await seeder.SpaceAsync(interim, null, "Bewegungsraum", "room", 20, rateCents: 1500);
+
+        var arcade = await seeder.SiteAsync("Ladenlokal Passage", "Passage am Markt, Laden 7", [], Hours(Weekdays, "10:00", "19:00"));
+        await seeder.SpaceAsync(arcade, null, "Coworking im Laden", "flexible-desk-area", 8, places: 8, rateCents: 300, deskFeeCents: 8000);
+
+        var centre = await seeder.SiteAsync("Quartierszentrum am Markt", "Marktplatz 5", ["Erdgeschoss", "1. Obergeschoss"],
+            Hours(Weekdays, "08:00", "22:00").Append(Interval("saturday", "09:00", "18:00")));
+        await seeder.SpaceAsync(centre, "Erdgeschoss", "Foyer", "not-bookable", 60);
+        await seeder.SpaceAsync(centre, "Erdgeschoss", "Infotheke", "not-bookable", 2);
+        await seeder.SpaceAsync(centre, "1. Obergeschoss", "Besprechungsraum", "room", 10, rateCents: 1500);
+        await seeder.SpaceAsync(centre, "1. Obergeschoss", "Vereinsraum", "room", 15, rateCents: 1500);
+        await seeder.SpaceAsync(centre, "1. Obergeschoss", "Arbeitsgruppenraum", "room", 8, rateCents: 1000);
+        await seeder.SpaceAsync(centre, "Erdgeschoss", "Veranstaltungssaal mit Bühne", "event-hall", 150, rateCents: 6000, accessibility: ["step-free-access", "accessible-toilet", "hearing-loop"],
+            approval: true, minMinutes: 120);
+
+        // 1. The funded engagement floor of a cooperative coworking house.
+        var cooperativeHouse = await seeder.SiteAsync("Genossenschaftshaus Kreativquartier", "Hafenstraße 40", ["3. Obergeschoss – Engagement-Etage"],
+            Hours(["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"], "07:00", "23:00"));
+        const string Floor = "3. Obergeschoss – Engagement-Etage";
+        await seeder.SpaceAsync(cooperativeHouse, Floor, "Flexible Arbeitsplätze Engagement-Etage", "flexible-desk-area", 50, places: 50, rateCents: 250, deskFeeCents: 12000,
+            accessibility: ["step-free-access", "lift", "accessible-toilet"], kinds: ["initiative", "association", "social-enterprise"]);
+        for (var i = 1; i <= 3; i++)
+            await seeder.SpaceAsync(cooperativeHouse, Floor, $"Gruppenraum {i}", "room", 10, rateCents: 1500, accessibility: ["step-free-access", "lift"]);
+        await seeder.SpaceAsync(cooperativeHouse, Floor, "Versammlungsraum", "event-hall", 60, rateCents: 4500, approval: true);
+
+        // 4. The rural inter-municipal coworking pilot.
+        var rural = await seeder.SiteAsync("Coworking Landmitte", "Bahnhofstraße 2, Landmitte", [], Hours(Weekdays, "07:00", "19:00"));
+        await seeder.SpaceAsync(rural, null, "Flex-Desks", "flexible-desk-area", 12, places: 12, rateCents: 200, deskFeeCents: 7500);
+        for (var i = 1; i <= 3; i++)
+            await seeder.SpaceAsync(rural, null, $"Fester Schreibtisch {i}", "fixed-desk", 1, rateCents: 0, deskFeeCents: 16000);
+        await seeder.SpaceAsync(rural, null, "Besprechungsraum", "room", 8, rateCents: 1200);
+
+        // Organisations of the brief.
+        var city = await seeder.OrganisationAsync("Stadt – Amt für Soziales", "public-body", nonProfit: true);
+        var association = await seeder.OrganisationAsync("Nachbarschaftsverein Lindenviertel e.V.", "association", nonProfit: true);
+        var kiosk = await seeder.OrganisationAsync("Initiative Kiezkiosk", "initiative", nonProfit: true);
+        var freelancers = await seeder.OrganisationAsync("Genossenschaft freier Beraterinnen eG", "cooperative", nonProfit: false);
+        var network = await seeder.OrganisationAsync("Landesnetzwerk Bürgerschaftliches Engagement e.V.", "association", nonProfit: true);
+        var sponsor = await seeder.OrganisationAsync("Wohnbau Lindenviertel GmbH", "company", nonProfit: false);
+        _ = sponsor;
+        // The city authority joins the cooperative house and pays its shares.
+        await seeder.PostAsync($"/api/organisations/{city}/shares/subscription", new { shares = 20, centsPerShare = 50_000 }, $"/api/organisations/{city}");
+        await seeder.PostAsync($"/api/organisations/{city}/shares/payments", new { date = "2026-01-15", amountCents = 1_000_000 }, $"/api/organisations/{city}");
+
+        // A few people (made up) acting for them.
+        var mira = await seeder.PersonAsync("Mira Beispiel", "mira.beispiel@example.org", kiosk, "representative", "civil-society");
+        await seeder.PersonAsync("Jonas Muster", "jonas.muster@example.org", association, "representative", "civil-society");
+        await seeder.PersonAsync("Ayşe Probe", "ayse.probe@example.org", network, "member", "flexible-desk");
+        await seeder.PersonAsync("Lena Vorlage", "lena.vorlage@example.org", freelancers, "member", "cooperative-member");
+
+        var key = await seeder.MemberKeyAsync(mira, "Demo: Mira Beispiel (Initiative Kiezkiosk)");
+        return new DemoSummary(seeder.Sites, seeder.Spaces, seeder.Organisations, seeder.People, key);
+    }
+
+    private static object Interval(string day, string opens, string closes) => new { day, opens, closes };
+
+    private static IEnumerable<object> Hours(IEnumerable<string> days, string opens, string closes) => days.Select(d => Interval(d, opens, closes));
+
+    private sealed class Seeder(HttpClient admin, CancellationToken ct)
+    {
+        private readonly Dictionary<Guid, Dictionary<string, Guid>> _floors = [];
+
+        public int Sites { get; private set; }
+        public int Spaces { get; private set; }
+        public int Organisations { get; private set; }
+        public int People { get; private set; }
+
+        public async Task<Guid> SiteAsync(string name, string street, string[] floors, IEnumerable<object> hours, object? lease = null)
+        {
+            var site = await CreateAsync("/api/sites", new
+            {
+                name,
+                address = new { street, postalCode = "12345", city = "Musterstadt" },
+                floors,
+                openingHours = hours.ToArray(),
+                lease,
+            });
+            var id = site.GetProperty("id").GetGuid();
+            _floors[id] = site.GetProperty("floors").EnumerateArray().ToDictionary(f => f.GetProperty("name").GetString()!, f => f.GetProperty("id").GetGuid());
+            Sites++;
+            return id;
+        }
+
+        public async Task SpaceAsync(Guid site, string? floor, string name, string kind, int capacity, int? places = null, long rateCents = 0, long deskFeeCents = 0,
+            string[]? accessibility = null, string[]? equipment = null, bool approval = false, int? minMinutes = null, int? maxMinutes = null, string[]? kinds = null)
+        {
+            await CreateAsync("/api/spaces", new
+            {
+                siteId = site,
+                floorId = floor is null ? (Guid?)null : _floors[site][floor],
+                name,
+                kind,
+                capacity,
+                places,
+                accessibility = accessibility ?? [],
+                equipment = equipment ?? [],
+                rates = new { hourlyRateCents = rateCents, monthlyDeskFeeCents = deskFeeCents },
+                rules = new { minDurationMinutes = minMinutes, maxDurationMinutes = maxMinutes, leadTimeMinutes = 0, approvalRequired = approval, organisationKinds = kinds },
+            });
+            Spaces++;
+        }
+
+        public async Task<Guid> OrganisationAsync(string name, string kind, bool nonProfit)
+        {
+            var organisation = await CreateAsync("/api/organisations", new
+            {
+                name,
+                kind,
+                nonProfit,
+                address = new { street = "Musterweg 1", postalCode = "12345", city = "Musterstadt" },
+                contact = new { email = "kontakt@example.org", phone = "+49 30 1234567" },
+            });
+            var id = organisation.GetProperty("id").GetGuid();
+            await PostAsync($"/api/organisations/{id}/activate", new { }, $"/api/organisations/{id}");
+            Organisations++;
+            return id;
+        }
+
+        public async Task<Guid> PersonAsync(string name, string email, Guid organisation, string role, string plan)
+        {
+            var person = await CreateAsync("/api/people", new { name, email, phone = (string?)null });
+            var id = person.GetProperty("id").GetGuid();
+            await PostAsync($"/api/people/{id}/organisations", new { organisationId = organisation, role }, $"/api/people/{id}");
+            await PostAsync($"/api/people/{id}/plans", new { plan, organisationId = organisation, validFrom = "2026-01-01" }, $"/api/people/{id}");
+            People++;
+            return id;
+        }
+
+        public async Task<string> MemberKeyAsync(Guid person, string name)
+        {
+            var issued = await CreateAsync("/api/access/keys", new { name, role = "member", personId = person });
+            return issued.GetProperty("key").GetString()!;
+        }
+
+        /// <summary>Posts with the If-Match of the resource's current version.</summary>
+        public async Task PostAsync(string path, object body, string resource)
+        {
+            using var current = await admin.GetAsync(resource, ct);
+            await EnsureAsync(current);
+            using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body) };
+            request.Headers.IfMatch.Add(new EntityTagHeaderValue(current.Headers.ETag!.Tag));
+            using var response = await admin.SendAsync(request, ct);
+            await EnsureAsync(response);
+        }
+
+        private async Task<JsonElement> CreateAsync(string path, object body)
+        {
+            using var response = await admin.PostAsJsonAsync(path, body, ct);
+            await EnsureAsync(response);
+            return await response.Content.ReadFromJsonAsync<JsonElement>(ct);
+        }
+
+        private async Task EnsureAsync(HttpResponseMessage response)
+        {
+            if (!response.IsSuccessStatusCode)
+                throw new InvalidOperationException(
+                    $"Demo data: {response.RequestMessage?.Method} {response.RequestMessage?.RequestUri} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(ct)}");
+        }
+    }
+}

@@ -1,0 +1,38 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Allmende.Host.DemoData;
+using Allmende.Tests.Infrastructure;
+
+namespace Allmende.Tests.Host;
+
+public sealed class DemoDataTests(AllmendeApp app) : IClassFixture<AllmendeApp>
+{
+    [Fact]
+    public async Task The_demo_data_builds_the_places_of_the_domain_brief_once_and_gives_a_working_member_key()
+    {
+        using var admin = app.AdminClient();
+        var summary = await DemoData.SeedAsync(admin);
+
+        summary.ShouldNotBeNull();
+        summary.ShouldBe(summary with { Sites = 7, Organisations = 6, People = 4 });
+        var sites = await admin.GetFromJsonAsync<JsonElement>("/api/sites?limit=100");
+        sites.GetProperty("total").GetInt64().ShouldBe(7);
+        var interim = sites.GetProperty("items").EnumerateArray().Single(s => s.GetProperty("name").GetString() == "Zwischennutzung Alte Post");
+        interim.GetProperty("lease").GetProperty("from").GetString().ShouldBe("2019-08-01");
+        interim.GetProperty("lease").GetProperty("until").GetString().ShouldBe("2020-07-31");
+        var desks = await admin.GetFromJsonAsync<JsonElement>("/api/spaces?kind=flexible-desk-area&limit=100");
+        desks.GetProperty("items").EnumerateArray().Select(s => s.GetProperty("places").GetInt32()).ShouldContain(50);
+        (await admin.GetFromJsonAsync<JsonElement>("/api/spaces?limit=1")).GetProperty("total").GetInt64().ShouldBe(summary.Spaces);
+
+        // The member key acts for the initiative only, once Membership's event has reached Access.
+        using var member = app.CreateClient();
+        member.DefaultRequestHeaders.Add("X-Api-Key", summary.MemberKey);
+        await Eventually.ReachedAsync(async () =>
+            (await member.GetFromJsonAsync<JsonElement>("/api/organisations")).GetProperty("total").GetInt64() == 1, "the member sees their organisation");
+        var visible = await member.GetFromJsonAsync<JsonElement>("/api/organisations");
+        visible.GetProperty("items")[0].GetProperty("name").GetString().ShouldBe("Initiative Kiezkiosk");
+
+        (await DemoData.SeedAsync(admin)).ShouldBeNull();
+        (await admin.GetFromJsonAsync<JsonElement>("/api/sites?limit=1")).GetProperty("total").GetInt64().ShouldBe(7);
+    }
+}
