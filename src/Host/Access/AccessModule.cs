@@ -4,9 +4,9 @@ using Allmende.Eventing.Api;
 
 namespace Allmende.Host.Access;
 
-public sealed record Caller(string Actor, string Role, Guid? PersonId, IReadOnlyCollection<Guid> Organisations, IReadOnlyCollection<Guid> Funders);
+internal sealed record Caller(string Actor, string Role, Guid? PersonId, IReadOnlyCollection<Guid> Organisations, IReadOnlyCollection<Guid> Funders);
 
-public sealed record BearerToken(string AccessToken, string TokenType, DateTimeOffset ExpiresAt);
+internal sealed record BearerToken(string AccessToken, string TokenType, DateTimeOffset ExpiresAt);
 
 /// <summary>Who may call the API: keys, tokens, roles, and the organisations a member acts for.</summary>
 internal static class AccessModule
@@ -33,12 +33,16 @@ internal static class AccessModule
             .RequireAuthorization()
             .WithSummary("Who the caller is: role, person, the organisations a member acts for, a funder's funders");
 
-        access.MapPost("/tokens", (ClaimsPrincipal user, TokenIssuer issuer) =>
+        access.MapPost("/tokens", IResult (ClaimsPrincipal user, TokenIssuer issuer) =>
         {
+            // Only a key makes tokens: a token that could renew itself would outlive its key.
+            if (user.Identity?.AuthenticationType != ApiKeyAuthenticationHandler.SchemeName)
+                return Results.Problem(statusCode: 403, title: "Tokens are made from API keys", detail: "Call this endpoint with your API key, not with a token.");
             var (token, expires) = issuer.Issue(user);
-            return new BearerToken(token, "Bearer", expires);
+            return Results.Ok(new BearerToken(token, "Bearer", expires));
         }).RequireAuthorization()
-          .WithSummary("A bearer token (one hour) for the calling key, to send as 'Authorization: Bearer …' instead of the key");
+          .WithSummary("A bearer token (one hour) for the calling key, to send as 'Authorization: Bearer …' instead of the key")
+          .Produces<BearerToken>().ProducesProblem(StatusCodes.Status403Forbidden);
         return endpoints;
     }
 }

@@ -36,5 +36,15 @@ internal static class AccessSchema
                 primary key (person_id, organisation_id)
             );
             """),
+
+        new("access", 2, "ordered membership facts; forgotten people", """
+            -- Messages arrive in any order: keep the person stream's version and a flag instead of
+            -- deleting, so that an older "acts for" can never undo a newer "stopped".
+            alter table access.person_organisations
+                add column person_version bigint not null default 0,
+                add column acting boolean not null default true;
+            create table access.forgotten_people (person_id uuid primary key);
+            create table access.ended_organisations (organisation_id uuid primary key);
+            """),
     ];
 }

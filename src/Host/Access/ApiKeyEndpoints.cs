@@ -5,15 +5,15 @@ using Npgsql;
 
 namespace Allmende.Host.Access;
 
-public sealed record IssueApiKey(string Name, string Role, Guid? PersonId, Guid? FunderId, DateTimeOffset? ExpiresAt);
+internal sealed record IssueApiKey(string Name, string Role, Guid? PersonId, Guid? FunderId, DateTimeOffset? ExpiresAt);
 
-public sealed record ApiKeyView(Guid KeyId, string Name, string Role, Guid? PersonId, Guid? FunderId,
+internal sealed record ApiKeyView(Guid KeyId, string Name, string Role, Guid? PersonId, Guid? FunderId,
     DateTimeOffset IssuedAt, string IssuedBy, DateTimeOffset? ExpiresAt, DateTimeOffset? RevokedAt);
 
 /// <summary>The one response that carries the key itself: it is not stored and not shown again.</summary>
-public sealed record IssuedApiKey(string Key, ApiKeyView Details);
+internal sealed record IssuedApiKey(string Key, ApiKeyView Details);
 
-public sealed record RevokeApiKey(string? Reason);
+internal sealed record RevokeApiKey(string? Reason);
 
 internal sealed class IssueApiKeyValidator : AbstractValidator<IssueApiKey>
 {
@@ -38,15 +38,15 @@ internal static class ApiKeyEndpoints
         {
             var (keyId, key, hash) = ApiKeyFormat.New();
             var metadata = http.EventMetadata();
-            var issued = new ApiKeyIssued(keyId, request.Name.Trim(), request.Role, request.PersonId, request.FunderId, request.ExpiresAt);
+            var issued = new ApiKeyIssued(keyId, request.Role, request.PersonId, request.FunderId, request.ExpiresAt);
             var uow = store.Begin(metadata);
-            uow.StartStream("api-key", StreamId(keyId), issued);
+            uow.StartStream("api-key", ApiKeyFormat.StreamId(keyId), issued);
             uow.Enlist(async (db, token) =>
             {
                 await using var insert = db.Command("""
                     insert into access.api_keys (key_id, name, role, person_id, funder_id, secret_hash, issued_at, issued_by, expires_at)
                     values ($1, $2, $3, $4, $5, $6, now(), $7, $8)
-                    """, keyId, issued.Name, issued.Role, issued.PersonId, issued.FunderId, hash, metadata.Actor, issued.ExpiresAt);
+                    """, keyId, request.Name.Trim(), issued.Role, issued.PersonId, issued.FunderId, hash, metadata.Actor, issued.ExpiresAt);
                 await insert.ExecuteNonQueryAsync(token);
             });
             await uow.CommitAsync(ct);
@@ -68,21 +68,30 @@ internal static class ApiKeyEndpoints
         keys.MapPost("/{keyId:guid}/revoke", async (Guid keyId, RevokeApiKey? request, HttpContext http, EventStore store, ApiKeyStore keyStore, TimeProvider time, CancellationToken ct) =>
         {
             var key = await keyStore.FindAsync(keyId, ct) ?? throw new NotFoundException("API key", keyId);
-            if (key.RevokedAt is not null)
-                return Results.Ok(ToView(key)); // revoking twice changes nothing
-            var uow = store.Begin(http.EventMetadata());
-            uow.Append(StreamId(keyId), new ApiKeyRevoked(keyId, request?.Reason?.Trim() ?? "revoked"));
-            uow.Enlist(async (db, token) =>
+            if (key.RevokedAt is null)
             {
-                await using var update = db.Command("update access.api_keys set revoked_at = $2 where key_id = $1", keyId, time.GetUtcNow());
-                await update.ExecuteNonQueryAsync(token);
-            });
-            await uow.CommitAsync(ct);
-            return Results.Ok(await ViewAsync(http, keyId, ct));
+                var stream = ApiKeyFormat.StreamId(keyId);
+                var uow = store.Begin(http.EventMetadata());
+                // At the version read: of two revokes at once one writes the event, the other finds it revoked.
+                uow.Append(stream, await store.CurrentVersionAsync(stream, ct) ?? throw new NotFoundException("API key", keyId),
+                    new ApiKeyRevoked(keyId, request?.Reason?.Trim() ?? "revoked"));
+                uow.Enlist(async (db, token) =>
+                {
+                    await using var update = db.Command("update access.api_keys set revoked_at = $2 where key_id = $1 and revoked_at is null", keyId, time.GetUtcNow());
+                    await update.ExecuteNonQueryAsync(token);
+                });
+                try
+                {
+                    await uow.CommitAsync(ct);
+                }
+                catch (ConcurrencyException)
+                {
+                    // revoked (or changed) meanwhile: the answer below shows the outcome
+                }
+            }
+            return Results.Ok(await ViewAsync(http, keyId, ct)); // revoking twice changes nothing
         }).WithSummary("Revokes a key at once; tokens made from it stop working too").Produces<ApiKeyView>().ProducesProblem(StatusCodes.Status404NotFound);
     }
-
-    private static string StreamId(Guid keyId) => $"api-key-{keyId:N}";
 
     private static async Task<ApiKeyView> ViewAsync(HttpContext http, Guid keyId, CancellationToken ct) =>
         ToView(await http.RequestServices.GetRequiredService<ApiKeyStore>().FindAsync(keyId, ct) ?? throw new NotFoundException("API key", keyId));

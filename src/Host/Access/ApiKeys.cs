@@ -5,9 +5,11 @@ using Npgsql;
 
 namespace Allmende.Host.Access;
 
-public sealed record ApiKeyIssued(Guid KeyId, string Name, string Role, Guid? PersonId, Guid? FunderId, DateTimeOffset? ExpiresAt);
+// The key's label stays out of the log: staff may write a person's name into it, and the log is
+// forever. It lives only in access.api_keys, where forgetting the person erases it.
+internal sealed record ApiKeyIssued(Guid KeyId, string Role, Guid? PersonId, Guid? FunderId, DateTimeOffset? ExpiresAt);
 
-public sealed record ApiKeyRevoked(Guid KeyId, string Reason);
+internal sealed record ApiKeyRevoked(Guid KeyId, string Reason);
 
 /// <summary>A key as the store knows it: never its secret, only the secret's hash.</summary>
 internal sealed record StoredKey(Guid KeyId, string Name, string Role, Guid? PersonId, Guid? FunderId,
@@ -24,6 +26,8 @@ internal sealed record StoredKey(Guid KeyId, string Name, string Role, Guid? Per
 internal static class ApiKeyFormat
 {
     private const string Prefix = "alm_";
+
+    public static string StreamId(Guid keyId) => $"api-key-{keyId:N}";
 
     public static (Guid KeyId, string Key, byte[] Hash) New()
     {

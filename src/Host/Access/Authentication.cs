@@ -74,6 +74,9 @@ internal sealed class BootstrapAdminKey(string? key)
 
     private readonly byte[]? _hash = string.IsNullOrWhiteSpace(key) ? null : SHA256.HashData(Encoding.UTF8.GetBytes(key));
 
+    /// <summary>A short fingerprint that tokens of this key carry: rotate the key and they stop working.</summary>
+    public string? Fingerprint => _hash is null ? null : Convert.ToHexStringLower(_hash.AsSpan(0, 8));
+
     public bool Matches(string presented) =>
         _hash is not null && CryptographicOperations.FixedTimeEquals(_hash, SHA256.HashData(Encoding.UTF8.GetBytes(presented)));
 
@@ -95,18 +98,22 @@ internal sealed class BootstrapAdminKey(string? key)
 /// clients that should not hold the long-lived key. Each request re-checks the key behind a token,
 /// so revoking the key ends its tokens at once.
 /// </summary>
-internal sealed class TokenIssuer(IConfiguration configuration, IHostEnvironment environment, ILogger<TokenIssuer> logger, TimeProvider time)
+internal sealed class TokenIssuer(IConfiguration configuration, IHostEnvironment environment, ILogger<TokenIssuer> logger, TimeProvider time, BootstrapAdminKey bootstrap)
 {
     public const string Issuer = "allmende";
     public static readonly TimeSpan Lifetime = TimeSpan.FromHours(1);
 
     public SymmetricSecurityKey SigningKey { get; } = Create(configuration, environment, logger);
 
+    public const string BootstrapFingerprint = "allmende:bootstrap-fingerprint";
+
     public (string Token, DateTimeOffset ExpiresAt) Issue(ClaimsPrincipal user)
     {
         var now = time.GetUtcNow();
         var expires = now + Lifetime;
-        var claims = user.Claims.Where(c => c.Type is ClaimTypes.NameIdentifier or ClaimTypes.Role or AllmendeClaims.Person or AllmendeClaims.Funder);
+        var claims = user.Claims.Where(c => c.Type is ClaimTypes.NameIdentifier or ClaimTypes.Role or AllmendeClaims.Person or AllmendeClaims.Funder).ToList();
+        if (user.FindFirstValue(ClaimTypes.NameIdentifier) == "bootstrap" && bootstrap.Fingerprint is { } fingerprint)
+            claims.Add(new Claim(BootstrapFingerprint, fingerprint));
         var token = new JwtSecurityToken(Issuer, Issuer, claims, now.UtcDateTime, expires.UtcDateTime,
             new SigningCredentials(SigningKey, SecurityAlgorithms.HmacSha256));
         return (new JwtSecurityTokenHandler().WriteToken(token), expires);
@@ -143,7 +150,11 @@ internal sealed class AccessClaimsTransformation(NpgsqlDataSource dataSource) : 
         cloned.AddClaim(new Claim(Marker, "1"));
         if (principal.PersonId() is { } person && principal.IsInRole(Roles.Member))
         {
-            await using var command = dataSource.CreateCommand("select organisation_id from access.person_organisations where person_id = $1");
+            await using var command = dataSource.CreateCommand("""
+                select organisation_id from access.person_organisations p
+                where person_id = $1 and acting
+                  and not exists (select 1 from access.ended_organisations e where e.organisation_id = p.organisation_id)
+                """);
             command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = person });
             await using var reader = await command.ExecuteReaderAsync();
             while (await reader.ReadAsync())
@@ -172,7 +183,7 @@ internal static class AuthenticationSetup
                     : ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null)
             .AddJwtBearer();
-        services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme).Configure<TokenIssuer, ApiKeyStore, TimeProvider>((o, issuer, keys, time) =>
+        services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme).Configure<TokenIssuer, ApiKeyStore, TimeProvider, BootstrapAdminKey>((o, issuer, keys, time, bootstrap) =>
         {
             o.MapInboundClaims = false;
             o.TokenValidationParameters = new TokenValidationParameters
@@ -189,8 +200,18 @@ internal static class AuthenticationSetup
                 OnTokenValidated = async context =>
                 {
                     var subject = context.Principal?.FindFirstValue(ClaimTypes.NameIdentifier);
+                    if (subject == "bootstrap")
+                    {
+                        // Valid while the same bootstrap key is configured: rotating it ends its tokens.
+                        if (bootstrap.Fingerprint is null || context.Principal!.FindFirstValue(TokenIssuer.BootstrapFingerprint) != bootstrap.Fingerprint)
+                            context.Fail("The bootstrap key behind this token is no longer configured.");
+                        return;
+                    }
                     if (subject is null || !subject.StartsWith("key-", StringComparison.Ordinal))
-                        return; // the bootstrap key's tokens live as long as the key is configured
+                    {
+                        context.Fail("Unknown token subject.");
+                        return;
+                    }
                     var key = Guid.TryParseExact(subject["key-".Length..], "N", out var id) ? await keys.FindAsync(id, context.HttpContext.RequestAborted) : null;
                     if (key is null || !key.IsValidAt(time.GetUtcNow()))
                         context.Fail("The API key behind this token was revoked or has expired.");

@@ -45,7 +45,7 @@ public sealed class AccessTests(AllmendeApp app) : IClassFixture<AllmendeApp>
         listed.ShouldContain(keyId.ToString());
         listed.ShouldNotContain(key.Split('_')[2]);
         (await app.Store.ReadStreamAsync($"api-key-{keyId:N}")).Single().Data
-            .ShouldBe(new Allmende.Host.Access.ApiKeyIssued(keyId, "Raumverwaltung Laptop", "member", person, null, null));
+            .ShouldBe(new Allmende.Host.Access.ApiKeyIssued(keyId, "member", person, null, null));
         await using var command = app.DataSource.CreateCommand("select count(*) from eventing.events where data::text like '%' || $1 || '%'");
         command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = key.Split('_')[2] });
         (await command.ExecuteScalarAsync()).ShouldBe(0L);
@@ -113,7 +113,7 @@ public sealed class AccessTests(AllmendeApp app) : IClassFixture<AllmendeApp>
         var organisation = Guid.NewGuid();
         using var member = await app.ClientAsync(Roles.Member, person);
         var uow = app.Store.Begin(new EventMetadata("test"));
-        uow.Publish(new PersonActsForOrganisation(person, organisation, "representative"));
+        uow.Publish(new PersonActsForOrganisation(person, organisation, "representative", 2));
         await uow.CommitAsync();
 
         await Eventually.ReachedAsync(async () =>
@@ -121,9 +121,76 @@ public sealed class AccessTests(AllmendeApp app) : IClassFixture<AllmendeApp>
             "member acts for the organisation");
 
         var forget = app.Store.Begin(new EventMetadata("test"));
-        forget.Publish(new PersonForgotten(person, DateTimeOffset.UtcNow));
+        forget.Publish(new PersonForgotten(person, DateTimeOffset.UtcNow, 3));
         await forget.CommitAsync();
         await Eventually.ReachedAsync(async () => (await member.GetAsync("/api/access/me")).StatusCode == HttpStatusCode.Unauthorized,
             "a forgotten person's keys are revoked");
+        using var admin = app.AdminClient();
+        var keys = await admin.GetFromJsonAsync<JsonElement>("/api/access/keys?role=member&includeRevoked=true&limit=500");
+        var key = keys.GetProperty("items").EnumerateArray().Single(k => k.GetProperty("personId").GetGuid() == person);
+        key.GetProperty("name").GetString().ShouldBe("(erased)");
+        var keyId = key.GetProperty("keyId").GetGuid();
+        (await app.Store.ReadStreamAsync($"api-key-{keyId:N}"))[^1].Data.ShouldBe(new Allmende.Host.Access.ApiKeyRevoked(keyId, "person forgotten"));
+    }
+
+    private async Task<long> CountAsync(string sql, Guid id)
+    {
+        await using var command = app.DataSource.CreateCommand(sql);
+        command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = id });
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
+    [Fact]
+    public async Task Membership_facts_arriving_out_of_order_never_restore_an_older_state()
+    {
+        var person = Guid.NewGuid();
+        var organisation = Guid.NewGuid();
+        using var member = await app.ClientAsync(Roles.Member, person);
+        // The newer "stopped" (version 3) is delivered before the older "acts for" (version 2).
+        var stopped = app.Store.Begin(new EventMetadata("test"));
+        stopped.Publish(new PersonStoppedActingForOrganisation(person, organisation, 3));
+        await stopped.CommitAsync();
+        await Eventually.ReachedAsync(async () => await CountAsync("select count(*) from access.person_organisations where person_id = $1", person) == 1, "stop recorded");
+        var acts = app.Store.Begin(new EventMetadata("test"));
+        var actsId = acts.Publish(new PersonActsForOrganisation(person, organisation, "member", 2));
+        await acts.CommitAsync();
+        await Eventually.ReachedAsync(async () =>
+            await CountAsync("select count(*) from eventing.deliveries where message_id = $1 and status = 'done'", actsId) == 1, "old fact delivered");
+
+        (await member.GetFromJsonAsync<JsonElement>("/api/access/me")).GetProperty("organisations").GetArrayLength().ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task A_token_cannot_make_tokens_and_a_bootstrap_token_carries_the_keys_fingerprint()
+    {
+        using var admin = app.AdminClient();
+        var token = (await (await admin.PostAsync("/api/access/tokens", null)).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("accessToken").GetString()!;
+        using var bearer = app.CreateClient();
+        bearer.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+
+        (await bearer.GetFromJsonAsync<JsonElement>("/api/access/me")).GetProperty("role").GetString().ShouldBe("admin");
+        (await bearer.PostAsync("/api/access/tokens", null)).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        var payload = token.Split('.')[1].Replace('-', '+').Replace('_', '/');
+        var claims = System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(payload.PadRight(payload.Length + (4 - payload.Length % 4) % 4, '=')));
+        claims.ShouldContain("allmende:bootstrap-fingerprint");
+    }
+
+    private static StringContent Json(string json) => new(json, System.Text.Encoding.UTF8, "application/json");
+
+    [Fact]
+    public async Task Unreadable_fields_and_instants_without_an_offset_are_named_in_the_400()
+    {
+        using var admin = app.AdminClient();
+        var wrongType = await admin.PostAsync("/api/access/keys", Json("{\"name\": 123, \"role\": \"auditor\"}"));
+        wrongType.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await wrongType.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").EnumerateObject().Single().Name.ShouldBe("name");
+
+        var local = await admin.PostAsync("/api/access/keys", Json("{\"name\": \"x\", \"role\": \"auditor\", \"expiresAt\": \"2030-03-29T01:00:00\"}"));
+        local.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await local.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").GetProperty("expiresAt")[0].GetString()!.ShouldContain("offset");
+
+        var query = await admin.GetAsync("/api/access/keys?limit=abc");
+        query.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await query.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").EnumerateObject().Single().Name.ShouldBe("limit");
     }
 }

@@ -103,13 +103,14 @@ public sealed class ContractOutboxTests(MembershipApp app) : IClassFixture<Membe
 
         var outbox = await OutboxAsync(correlation);
         ShouldMatch(outbox,
-            ("membership.person-acts-for-organisation", new { PersonId = person.Id, OrganisationId = verein.Id, Role = "representative" }),
+            ("membership.person-acts-for-organisation", new { PersonId = person.Id, OrganisationId = verein.Id, Role = "representative", PersonVersion = 3 }),
             ("membership.membership-plan-changed", new { PersonId = person.Id, OrganisationId = verein.Id, Plan = "civil-society", ValidFrom = "2026-01-01", ValidUntil = "2026-12-31" }),
             ("membership.person-joined-duty-rota", new { PersonId = person.Id, SiteId = site }),
             ("membership.person-left-duty-rota", new { PersonId = person.Id, SiteId = site }),
-            ("membership.person-stopped-acting-for-organisation", new { PersonId = person.Id, OrganisationId = verein.Id }),
-            ("membership.person-forgotten", new { PersonId = person.Id }));
-        outbox.ShouldAllBe(m => !m.Body.ToJsonString().Contains("Jonas") && !m.Body.ToJsonString().Contains("0341"));
+            ("membership.person-stopped-acting-for-organisation", new { PersonId = person.Id, OrganisationId = verein.Id, PersonVersion = 7 }),
+            ("membership.person-forgotten", new { PersonId = person.Id, PersonVersion = 8 }));
+        outbox.ShouldAllBe(m => !m.Body.ToJsonString().Contains("jonas", StringComparison.OrdinalIgnoreCase)
+            && !m.Body.ToJsonString().Contains("weber", StringComparison.OrdinalIgnoreCase) && !m.Body.ToJsonString().Contains("0341"));
         (await OrphansAsync(correlation)).ShouldBe(0);
     }
 

@@ -101,7 +101,7 @@ public sealed class ErasureTests(MembershipApp app) : IClassFixture<MembershipAp
             new JsonObject { ["personId"] = person.ToString() }).ShouldBeTrue();
         var published = JsonNode.Parse(await TextAsync(
             "select body::text from eventing.outbox where message_type = 'membership.person-forgotten' and body->>'personId' = $1", person.ToString()))!;
-        published.AsObject().Select(p => p.Key).ShouldBe(["personId", "at"], ignoreOrder: true);
+        published.AsObject().Select(p => p.Key).ShouldBe(["personId", "at", "personVersion"], ignoreOrder: true);
 
         // Nowhere in the database, nor in any log line.
         (await DatabaseScan.ScanAsync(app.DataSource, Needles[0])).ColumnsSearched.ShouldBeGreaterThan(50);

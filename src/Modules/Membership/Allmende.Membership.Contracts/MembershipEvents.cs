@@ -12,14 +12,17 @@ public sealed record OrganisationSuspended(Guid OrganisationId, string Reason, D
 /// <summary>Gone for good: its future bookings are cancelled.</summary>
 public sealed record OrganisationEnded(Guid OrganisationId, string Reason, DateTimeOffset At);
 
+// PersonVersion is the person stream's version of the causing event: messages may arrive in any
+// order (retries, replays, parallel delivery), so a subscriber keeps the newest and drops older ones.
+
 /// <summary>A person may act for an organisation from now on, as "representative" or "member".</summary>
-public sealed record PersonActsForOrganisation(Guid PersonId, Guid OrganisationId, string Role);
+public sealed record PersonActsForOrganisation(Guid PersonId, Guid OrganisationId, string Role, long PersonVersion);
 
 /// <summary>A person no longer acts for an organisation.</summary>
-public sealed record PersonStoppedActingForOrganisation(Guid PersonId, Guid OrganisationId);
+public sealed record PersonStoppedActingForOrganisation(Guid PersonId, Guid OrganisationId, long PersonVersion);
 
-/// <summary>A person's personal data was erased (crypto-shredded); keep figures, drop the person.</summary>
-public sealed record PersonForgotten(Guid PersonId, DateTimeOffset At);
+/// <summary>A person's personal data was erased (crypto-shredded); keep figures, drop the person. Final.</summary>
+public sealed record PersonForgotten(Guid PersonId, DateTimeOffset At, long PersonVersion);
 
 /// <summary>
 /// A person's (or, with OrganisationId, an organisation's) membership plan for a period:

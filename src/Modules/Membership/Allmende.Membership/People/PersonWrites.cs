@@ -17,31 +17,34 @@ internal static class PersonWrites
     {
         var uow = store.Begin(http.EventMetadata());
         uow.Append(current.StreamId, current.Version, events);
-        Publish(uow, events, time.GetUtcNow());
+        Publish(uow, events, current.Version, time.GetUtcNow());
         alsoInTransaction?.Invoke(uow);
         var stored = await uow.CommitAsync(ct);
         http.Response.SetETag(stored[^1].StreamVersion);
         return TypedResults.Ok(await PeopleQueries.FindAsync(db, current.State.Id, null, ct));
     }
 
-    public static void Publish(UnitOfWork uow, IEnumerable<object> events, DateTimeOffset now)
+    /// <param name="versionBefore">The stream's version before these events: each contract carries its event's version.</param>
+    public static void Publish(UnitOfWork uow, IEnumerable<object> events, long versionBefore, DateTimeOffset now)
     {
+        var version = versionBefore;
         foreach (var e in events)
         {
-            if (Contract(e, now) is { } contract)
+            version++;
+            if (Contract(e, version, now) is { } contract)
                 uow.Publish(contract);
         }
     }
 
     /// <summary>What other modules learn of a person's event: ids and facts, never personal data.</summary>
-    public static object? Contract(object e, DateTimeOffset now) => e switch
+    public static object? Contract(object e, long version, DateTimeOffset now) => e switch
     {
-        PersonStartedActing s => new Contracts.PersonActsForOrganisation(s.PersonId, s.OrganisationId, Names.Of(s.Role)),
-        PersonStoppedActing s => new Contracts.PersonStoppedActingForOrganisation(s.PersonId, s.OrganisationId),
+        PersonStartedActing s => new Contracts.PersonActsForOrganisation(s.PersonId, s.OrganisationId, Names.Of(s.Role), version),
+        PersonStoppedActing s => new Contracts.PersonStoppedActingForOrganisation(s.PersonId, s.OrganisationId, version),
         MembershipPlanAssigned p => new Contracts.MembershipPlanChanged(p.PersonId, p.OrganisationId, Names.Of(p.Plan), p.ValidFrom, p.ValidUntil),
         DutyRotaJoined d => new Contracts.PersonJoinedDutyRota(d.PersonId, d.SiteId),
         DutyRotaLeft d => new Contracts.PersonLeftDutyRota(d.PersonId, d.SiteId),
-        PersonForgotten f => new Contracts.PersonForgotten(f.PersonId, now),
+        PersonForgotten f => new Contracts.PersonForgotten(f.PersonId, now, version),
         _ => null, // PersonRegistered, PersonalDataChanged: personal data, not for other modules
     };
 }
