@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Net;
 using System.Text.Json;
 using Allmende.Spaces.Contracts;
@@ -73,6 +74,23 @@ public sealed class SitesApiTests(AllmendeApp app) : IClassFixture<AllmendeApp>
                 .Select(d => new OpeningInterval(d, new TimeOnly(8, 0), new TimeOnly(20, 0)))],
             new SiteLease(new DateOnly(2019, 8, 1), new DateOnly(2020, 7, 31),
                 new DateTimeOffset(2019, 7, 31, 22, 0, 0, TimeSpan.Zero), new DateTimeOffset(2020, 7, 31, 22, 0, 0, TimeSpan.Zero))));
+    }
+
+    [Theory]
+    [InlineData("9999-12-31", "lease.until")]
+    [InlineData("0001-01-01", "lease.from")]
+    public async Task Dates_beyond_the_supported_range_are_a_400_naming_the_field(string date, string field)
+    {
+        using var client = app.AdminClient();
+        var response = await client.PostAsJsonAsync("/api/sites", new
+        {
+            name = "Edge",
+            address = new { street = "Randweg 1", postalCode = "12345", city = "Musterstadt" },
+            lease = field == "lease.until" ? new { from = (string?)"2019-08-01", until = (string?)date } : new { from = (string?)date, until = (string?)null },
+        });
+
+        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").EnumerateObject().Select(e => e.Name).ShouldContain(field);
     }
 
     [Fact]

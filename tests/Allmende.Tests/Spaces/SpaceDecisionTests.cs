@@ -106,6 +106,14 @@ public sealed class SpaceDecisionTests
     }
 
     [Fact]
+    public void The_amounts_already_in_force_on_the_day_change_nothing_whatever_date_is_given()
+    {
+        // Opened with 0 / 9,500 from 2026-01-01: the same amounts again, dated today or later, record nothing.
+        ChangeRates.Decide(Given(Opened), 0, 9_500, null, Now).ShouldBeEmpty();
+        ChangeRates.Decide(Given(Opened), 0, 9_500, new DateOnly(2026, 9, 1), Now).ShouldBeEmpty();
+    }
+
+    [Fact]
     public void Changing_rules_records_the_new_rules_and_the_same_rules_record_nothing()
     {
         ChangeRules.Decide(Given(Opened), OnlyCivilSociety).ShouldBe([new SpaceRulesChanged(SpaceId, OnlyCivilSociety)]);

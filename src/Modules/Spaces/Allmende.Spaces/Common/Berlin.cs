@@ -13,6 +13,15 @@ internal static class Berlin
 
     public static DateTimeZone Zone { get; } = DateTimeZoneProviders.Tzdb[TimeZoneId];
 
+    /// <summary>Local dates the house plans with; beyond them the instants of a day leave DateTimeOffset's range.</summary>
+    public static readonly DateOnly FirstSupportedDate = new(1900, 1, 1);
+
+    public static readonly DateOnly LastSupportedDate = new(9998, 12, 31);
+
+    public static bool IsSupported(DateOnly? date) => date is null || (date >= FirstSupportedDate && date <= LastSupportedDate);
+
+    public const string SupportedRange = "must lie between 1900-01-01 and 9998-12-31.";
+
     /// <summary>The instant a local day begins (00:00, or the first instant after a gap at midnight).</summary>
     public static DateTimeOffset StartOfDay(DateOnly date) =>
         Zone.AtStartOfDay(LocalDate.FromDateOnly(date)).ToInstant().ToDateTimeOffset();

@@ -26,6 +26,8 @@ internal sealed class AddClosureValidator : AbstractValidator<AddClosureRequest>
             RuleFor(r => r.LastDay).NotNull().WithMessage("lastDay is required with firstDay.");
             RuleFor(r => r.LastDay).GreaterThanOrEqualTo(r => r.FirstDay).When(r => r.FirstDay is not null && r.LastDay is not null)
                 .WithMessage("lastDay must not be before firstDay.");
+            RuleFor(r => r.FirstDay).Must(Berlin.IsSupported).WithMessage("firstDay " + Berlin.SupportedRange);
+            RuleFor(r => r.LastDay).Must(Berlin.IsSupported).WithMessage("lastDay " + Berlin.SupportedRange);
             RuleFor(r => r.From).Null().WithMessage("Give either firstDay/lastDay or from/to, not both.");
             RuleFor(r => r.To).Null().WithMessage("Give either firstDay/lastDay or from/to, not both.");
         }).Otherwise(() =>

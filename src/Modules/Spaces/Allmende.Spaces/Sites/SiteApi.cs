@@ -116,6 +116,8 @@ internal sealed class LeaseValidator : AbstractValidator<LeaseDto>
     {
         RuleFor(l => l.Until).GreaterThanOrEqualTo(l => l.From).When(l => l.From is not null && l.Until is not null)
             .WithMessage("until must not be before from.");
+        RuleFor(l => l.From).Must(Berlin.IsSupported).WithMessage("from " + Berlin.SupportedRange);
+        RuleFor(l => l.Until).Must(Berlin.IsSupported).WithMessage("until " + Berlin.SupportedRange);
     }
 }
 

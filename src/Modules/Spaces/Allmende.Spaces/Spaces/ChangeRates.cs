@@ -17,6 +17,7 @@ internal sealed class ChangeRatesValidator : AbstractValidator<ChangeRatesReques
     {
         RuleFor(r => r.HourlyRateCents).InclusiveBetween(0, RatesValidator.MaxCents);
         RuleFor(r => r.MonthlyDeskFeeCents).InclusiveBetween(0, RatesValidator.MaxCents);
+        RuleFor(r => r.EffectiveFrom).Must(Berlin.IsSupported).WithMessage("effectiveFrom " + Berlin.SupportedRange);
     }
 }
 
@@ -38,7 +39,11 @@ internal static class ChangeRates
         if (rate.EffectiveFrom < latest.EffectiveFrom)
             throw new DomainException("rates-before-scheduled",
                 $"A rate change is already scheduled for {latest.EffectiveFrom:yyyy-MM-dd}; change from that day or later.");
-        return rate == latest ? [] : [new SpaceRatesChanged(state.Id, rate)];
+        // The same amounts as those in force on that day change nothing, whatever date was given.
+        var inForce = state.Rates.LastOrDefault(r => r.EffectiveFrom <= rate.EffectiveFrom);
+        return inForce is not null && inForce.HourlyRateCents == rate.HourlyRateCents && inForce.MonthlyDeskFeeCents == rate.MonthlyDeskFeeCents
+            ? []
+            : [new SpaceRatesChanged(state.Id, rate)];
     }
 
     public static void Map(RouteGroupBuilder spaces) =>
