@@ -39,6 +39,29 @@ public sealed class MembershipAccessTests(MembershipApp app) : IClassFixture<Mem
             "the member's organisation is delivered to access", timeoutSeconds: 15);
 
     [Fact]
+    public async Task Of_a_person_acting_for_two_organisations_a_member_sees_only_the_shared_one_and_its_plans()
+    {
+        using var admin = app.AdminClient();
+        var world = await WorldAsync(admin);
+        // Ada acts for the association and also for the kiosk pilot, with a plan through the kiosk.
+        var ada = await (await admin.GetAsync($"/api/people/{world.Ada}")).ShouldBeAsync(HttpStatusCode.OK);
+        var (_, etag) = await PeopleApiTests.SendAsync(admin, HttpMethod.Post, $"/api/people/{world.Ada}/organisations",
+            new { OrganisationId = world.Kiosk, Role = "member" }, ada.ETag()!);
+        await PeopleApiTests.SendAsync(admin, HttpMethod.Post, $"/api/people/{world.Ada}/plans",
+            new { Plan = "flexible-desk", OrganisationId = world.Kiosk, ValidFrom = new DateOnly(2026, 1, 1) }, etag);
+        using var member = await app.ClientAsync(Roles.Member, personId: world.Jonas);
+        await MembershipVisibleAsync(member, world.Verein);
+
+        var seen = await (await member.GetAsync($"/api/people/{world.Ada}")).ReadAsync<PersonResponse>();
+
+        seen.Organisations.Select(o => o.OrganisationId).ShouldBe([world.Verein]);
+        seen.Plans.ShouldBeEmpty();
+        var full = await (await admin.GetAsync($"/api/people/{world.Ada}")).ReadAsync<PersonResponse>();
+        full.Organisations.Select(o => o.OrganisationId).ShouldBe([world.Verein, world.Kiosk], ignoreOrder: true);
+        full.Plans.Count.ShouldBe(1);
+    }
+
+    [Fact]
     public async Task A_member_reads_only_their_organisations_and_their_people_and_changes_only_their_own_data()
     {
         using var admin = app.AdminClient();

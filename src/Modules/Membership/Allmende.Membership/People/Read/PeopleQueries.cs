@@ -43,13 +43,16 @@ internal sealed record PeopleVisibility(Guid? Self, Guid[] Organisations)
 /// </summary>
 internal static class PeopleQueries
 {
+    // A member sees of another person only what concerns their shared organisations ($1, $2 as below).
     private const string Select = """
         select p.id, p.name_sealed, p.email_sealed, p.phone_sealed, p.registered_at, p.version, k.key,
             coalesce((select json_agg(json_build_object('organisationId', o.organisation_id, 'role', o.role, 'since', o.since) order by o.since, o.organisation_id)
-                      from membership.person_organisations o where o.person_id = p.id and o.until is null), '[]')::text,
+                      from membership.person_organisations o where o.person_id = p.id and o.until is null
+                        and ($2::uuid[] is null or p.id = $1 or o.organisation_id = any($2))), '[]')::text,
             coalesce((select json_agg(json_build_object('plan', l.plan, 'organisationId', l.organisation_id, 'validFrom', l.valid_from, 'validUntil', l.valid_until)
                       order by l.valid_from, l.seq)
-                      from membership.person_plans l where l.person_id = p.id), '[]')::text,
+                      from membership.person_plans l where l.person_id = p.id
+                        and ($2::uuid[] is null or p.id = $1 or l.organisation_id = any($2))), '[]')::text,
             coalesce((select json_agg(json_build_object('siteId', d.site_id, 'since', d.since) order by d.since, d.site_id)
                       from membership.duty_rota d where d.person_id = p.id), '[]')::text
         from membership.people p
