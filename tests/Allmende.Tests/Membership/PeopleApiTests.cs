@@ -122,7 +122,7 @@ public sealed class PeopleApiTests(MembershipApp app) : IClassFixture<Membership
     }
 
     [Fact]
-    public async Task Plans_have_periods_that_never_overlap_for_the_same_person_and_organisation()
+    public async Task Plans_have_periods_that_never_overlap_for_the_same_person_and_organisation_and_a_later_plan_ends_an_open_one()
     {
         using var client = app.AdminClient();
         var verein = await OrganisationAsync(client, OrganisationApiTests.NeighbourhoodAssociation());
@@ -131,7 +131,9 @@ public sealed class PeopleApiTests(MembershipApp app) : IClassFixture<Membership
 
         (person, etag) = await SendAsync(client, HttpMethod.Post, url, new { Plan = "flexible-desk", ValidFrom = new DateOnly(2026, 1, 1), ValidUntil = new DateOnly(2026, 6, 30) }, etag);
         (person, etag) = await SendAsync(client, HttpMethod.Post, url, new { Plan = "fixed-desk", ValidFrom = new DateOnly(2026, 7, 1) }, etag);
-        (await RefusedAsync(await client.PostAsync(url, new { Plan = "civil-society", ValidFrom = new DateOnly(2027, 1, 1) }, etag))).ShouldBe("plan-periods-overlap");
+        (await RefusedAsync(await client.PostAsync(url, new { Plan = "civil-society", ValidFrom = new DateOnly(2026, 7, 1) }, etag))).ShouldBe("plan-periods-overlap");
+        // A later plan ends the open-ended one the day before.
+        (person, etag) = await SendAsync(client, HttpMethod.Post, url, new { Plan = "civil-society", ValidFrom = new DateOnly(2027, 1, 1) }, etag);
         (await RefusedAsync(await client.PostAsync(url, new { Plan = "civil-society", OrganisationId = verein, ValidFrom = new DateOnly(2026, 1, 1) }, etag)))
             .ShouldBe("not-acting-for-organisation");
         (person, etag) = await SendAsync(client, HttpMethod.Post, $"/api/people/{person.Id}/organisations", new { OrganisationId = verein, Role = "member" }, etag);
@@ -140,7 +142,8 @@ public sealed class PeopleApiTests(MembershipApp app) : IClassFixture<Membership
         person.Plans.ShouldBe([
             new PlanResponse("flexible-desk", null, new DateOnly(2026, 1, 1), new DateOnly(2026, 6, 30)),
             new PlanResponse("civil-society", verein, new DateOnly(2026, 1, 1), null),
-            new PlanResponse("fixed-desk", null, new DateOnly(2026, 7, 1), null),
+            new PlanResponse("fixed-desk", null, new DateOnly(2026, 7, 1), new DateOnly(2026, 12, 31)),
+            new PlanResponse("civil-society", null, new DateOnly(2027, 1, 1), null),
         ]);
     }
 

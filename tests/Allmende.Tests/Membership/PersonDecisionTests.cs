@@ -116,11 +116,27 @@ public sealed class PersonDecisionTests
     }
 
     [Fact]
-    public void An_open_ended_plan_overlaps_every_later_period()
+    public void A_later_plan_ends_an_open_ended_plan_the_day_before_it_starts()
+    {
+        var state = Given(Registered, new MembershipPlanAssigned(Mara, null, MembershipPlan.CivilSociety, new DateOnly(2026, 1, 1), null));
+
+        AssignPlan.Decide(state, Plan(null, MembershipPlan.FlexibleDesk, "2026-07-01", null)).ShouldBe(
+        [
+            new MembershipPlanEnded(Mara, null, MembershipPlan.CivilSociety, new DateOnly(2026, 1, 1), new DateOnly(2026, 6, 30)),
+            new MembershipPlanAssigned(Mara, null, MembershipPlan.FlexibleDesk, new DateOnly(2026, 7, 1), null),
+        ]);
+        var after = Given(Registered, new MembershipPlanAssigned(Mara, null, MembershipPlan.CivilSociety, new DateOnly(2026, 1, 1), null),
+            new MembershipPlanEnded(Mara, null, MembershipPlan.CivilSociety, new DateOnly(2026, 1, 1), new DateOnly(2026, 6, 30)));
+        after.Plans.Single().ValidUntil.ShouldBe(new DateOnly(2026, 6, 30));
+    }
+
+    [Fact]
+    public void An_open_ended_plan_still_refuses_periods_that_begin_with_or_before_it()
     {
         var state = Given(Registered, new MembershipPlanAssigned(Mara, null, MembershipPlan.FlexibleDesk, new DateOnly(2026, 1, 1), null));
 
-        RuleOf(() => AssignPlan.Decide(state, Plan(null, MembershipPlan.FixedDesk, "2030-01-01", "2030-01-31"))).ShouldBe("plan-periods-overlap");
+        RuleOf(() => AssignPlan.Decide(state, Plan(null, MembershipPlan.FixedDesk, "2026-01-01", "2026-01-31"))).ShouldBe("plan-periods-overlap");
+        RuleOf(() => AssignPlan.Decide(state, Plan(null, MembershipPlan.FixedDesk, "2025-12-01", "2026-01-31"))).ShouldBe("plan-periods-overlap");
         AssignPlan.Decide(state, Plan(null, MembershipPlan.FixedDesk, "2025-01-01", "2025-12-31")).Count.ShouldBe(1);
     }
 

@@ -78,6 +78,7 @@ public static class MembershipModule
             .Register<PersonStartedActing>("membership.person.started-acting")
             .Register<PersonStoppedActing>("membership.person.stopped-acting")
             .Register<MembershipPlanAssigned>("membership.person.plan-assigned")
+            .Register<MembershipPlanEnded>("membership.person.plan-ended")
             .Register<DutyRotaJoined>("membership.person.duty-rota-joined")
             .Register<DutyRotaLeft>("membership.person.duty-rota-left")
             .Register<PersonForgotten>("membership.person.forgotten");

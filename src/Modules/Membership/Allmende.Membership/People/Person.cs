@@ -24,6 +24,12 @@ internal sealed record Person(
         PersonStartedActing e => state with { ActingFor = state.ActingFor.SetItem(e.OrganisationId, e.Role) },
         PersonStoppedActing e => state with { ActingFor = state.ActingFor.Remove(e.OrganisationId) },
         MembershipPlanAssigned e => state with { Plans = state.Plans.Add(new PlanPeriod(e.OrganisationId, e.Plan, e.ValidFrom, e.ValidUntil)) },
+        MembershipPlanEnded e => state with
+        {
+            Plans = state.Plans.Replace(
+                state.Plans.First(p => p.OrganisationId == e.OrganisationId && p.ValidFrom == e.ValidFrom && p.ValidUntil is null),
+                new PlanPeriod(e.OrganisationId, e.Plan, e.ValidFrom, e.ValidUntil)),
+        },
         DutyRotaJoined e => state with { DutyRotaSites = state.DutyRotaSites.Add(e.SiteId) },
         DutyRotaLeft e => state with { DutyRotaSites = state.DutyRotaSites.Remove(e.SiteId) },
         PersonForgotten => state with { Forgotten = true },

@@ -28,6 +28,9 @@ internal sealed record PersonStoppedActing(Guid PersonId, Guid OrganisationId);
 /// <summary>A plan for a period: ValidUntil is the last day it is valid (inclusive), open-ended when null.</summary>
 internal sealed record MembershipPlanAssigned(Guid PersonId, Guid? OrganisationId, MembershipPlan Plan, DateOnly ValidFrom, DateOnly? ValidUntil);
 
+/// <summary>An open-ended plan ends on ValidUntil (inclusive), because a new plan follows it.</summary>
+internal sealed record MembershipPlanEnded(Guid PersonId, Guid? OrganisationId, MembershipPlan Plan, DateOnly ValidFrom, DateOnly ValidUntil);
+
 /// <summary>Opted in to the duty rota of a site ("Kümmerposition"): takes turns being present.</summary>
 internal sealed record DutyRotaJoined(Guid PersonId, Guid SiteId);
 

@@ -42,6 +42,7 @@ internal static class PersonWrites
         PersonStartedActing s => new Contracts.PersonActsForOrganisation(s.PersonId, s.OrganisationId, Names.Of(s.Role), version),
         PersonStoppedActing s => new Contracts.PersonStoppedActingForOrganisation(s.PersonId, s.OrganisationId, version),
         MembershipPlanAssigned p => new Contracts.MembershipPlanChanged(p.PersonId, p.OrganisationId, Names.Of(p.Plan), p.ValidFrom, p.ValidUntil),
+        MembershipPlanEnded p => new Contracts.MembershipPlanChanged(p.PersonId, p.OrganisationId, Names.Of(p.Plan), p.ValidFrom, p.ValidUntil),
         DutyRotaJoined d => new Contracts.PersonJoinedDutyRota(d.PersonId, d.SiteId),
         DutyRotaLeft d => new Contracts.PersonLeftDutyRota(d.PersonId, d.SiteId),
         PersonForgotten f => new Contracts.PersonForgotten(f.PersonId, now, version),

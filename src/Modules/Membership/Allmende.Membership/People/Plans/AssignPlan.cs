@@ -39,12 +39,20 @@ internal static class AssignPlan
         if (period.OrganisationId is { } organisationId && !person.ActingFor.ContainsKey(organisationId))
             throw new DomainException("not-acting-for-organisation",
                 $"Person {person.Id} does not act for organisation {organisationId}; a plan through it needs that first.");
-        var overlapping = person.Plans.FirstOrDefault(p => p.OrganisationId == period.OrganisationId && p.Overlaps(period));
+        // A new plan ends an open-ended one that began earlier (the usual change of plan); any other
+        // overlap is a mistake to be resolved by staff.
+        var openEnded = person.Plans.FirstOrDefault(p => p.OrganisationId == period.OrganisationId && p.ValidUntil is null && p.ValidFrom < period.ValidFrom);
+        var ended = openEnded is null ? null : openEnded with { ValidUntil = period.ValidFrom.AddDays(-1) };
+        var overlapping = person.Plans.Select(p => p == openEnded ? ended! : p)
+            .FirstOrDefault(p => p.OrganisationId == period.OrganisationId && p.Overlaps(period));
         if (overlapping is not null)
             throw new DomainException("plan-periods-overlap",
                 $"The period {period.ValidFrom:yyyy-MM-dd} to {Until(period.ValidUntil)} overlaps the {Names.Of(overlapping.Plan)} plan " +
                 $"from {overlapping.ValidFrom:yyyy-MM-dd} to {Until(overlapping.ValidUntil)}.");
-        return [new MembershipPlanAssigned(person.Id, period.OrganisationId, period.Plan, period.ValidFrom, period.ValidUntil)];
+        var assigned = new MembershipPlanAssigned(person.Id, period.OrganisationId, period.Plan, period.ValidFrom, period.ValidUntil);
+        return ended is null
+            ? [assigned]
+            : [new MembershipPlanEnded(person.Id, ended.OrganisationId, ended.Plan, ended.ValidFrom, ended.ValidUntil!.Value), assigned];
     }
 
     private static string Until(DateOnly? until) => until?.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture) ?? "open end";

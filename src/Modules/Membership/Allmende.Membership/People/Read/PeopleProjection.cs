@@ -17,7 +17,7 @@ internal sealed class PeopleProjection : IProjection
     public IReadOnlyCollection<Type> EventTypes { get; } =
     [
         typeof(PersonRegistered), typeof(PersonalDataChanged), typeof(PersonStartedActing), typeof(PersonStoppedActing),
-        typeof(MembershipPlanAssigned), typeof(DutyRotaJoined), typeof(DutyRotaLeft), typeof(PersonForgotten),
+        typeof(MembershipPlanAssigned), typeof(MembershipPlanEnded), typeof(DutyRotaJoined), typeof(DutyRotaLeft), typeof(PersonForgotten),
     ];
 
     public async Task ApplyAsync(IReadOnlyList<StoredEvent> events, ProjectionContext context, CancellationToken ct)
@@ -71,6 +71,11 @@ internal sealed class PeopleProjection : IProjection
             select id, $2, $5::uuid, $6::text, $7::date, $8::date from gate
             on conflict do nothing
             """, e, p.OrganisationId, Names.Of(p.Plan), p.ValidFrom, p.ValidUntil),
+        MembershipPlanEnded p => With($"""
+            {Gate}
+            update membership.person_plans set valid_until = $7::date
+            where person_id = $1 and organisation_id is not distinct from $5::uuid and valid_from = $6::date and exists (select from gate)
+            """, e, p.OrganisationId, p.ValidFrom, p.ValidUntil),
         DutyRotaJoined d => With($"""
             {Gate}
             insert into membership.duty_rota (person_id, site_id, since)
