@@ -43,6 +43,33 @@ internal readonly record struct CpuSnapshot(double Server, double Self, double C
         }
     }
 
+    /// <summary>
+    /// A finished client's backends are exiting when it returns; until the postmaster has reaped
+    /// them their CPU time is in neither the live children nor the postmaster's total. Waits (up to
+    /// 2 s) until no more children than <paramref name="expected"/> remain.
+    /// </summary>
+    public static async Task WaitForChildrenAsync(int postmasterPid, int expected, CancellationToken ct)
+    {
+        if (postmasterPid <= 0) return;
+        for (var i = 0; i < 100 && LiveChildren(postmasterPid) > expected; i++)
+            await Task.Delay(20, ct);
+    }
+
+    /// <summary>The postmaster's live children (background processes and backends).</summary>
+    public static int LiveChildren(int postmasterPid)
+    {
+        if (postmasterPid <= 0) return 0;
+        try
+        {
+            return Directory.EnumerateDirectories("/proc")
+                .Count(dir => int.TryParse(Path.GetFileName(dir), out var pid) && ReadStat(pid) is { } stat && stat.Ppid == postmasterPid);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return 0;
+        }
+    }
+
     public CpuUsage Since(CpuSnapshot before) => new(
         Server - before.Server, Self - before.Self, Children - before.Children,
         MachineBusy - before.MachineBusy, MachineTotal - before.MachineTotal);
@@ -55,7 +82,9 @@ internal readonly record struct CpuSnapshot(double Server, double Self, double C
         try { text = File.ReadAllText($"/proc/{pid}/stat"); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
         // pid (comm) state ppid ... utime(14) stime(15) cutime(16) cstime(17): comm may hold spaces and parentheses.
-        var fields = text[(text.LastIndexOf(')') + 2)..].Split(' ');
+        var close = text.LastIndexOf(')');
+        if (close < 0 || close + 2 >= text.Length) return null;
+        var fields = text[(close + 2)..].Split(' ');
         if (fields.Length < 15) return null;
         return new Stat(int.Parse(fields[1], CultureInfo.InvariantCulture),
             long.Parse(fields[11], CultureInfo.InvariantCulture), long.Parse(fields[12], CultureInfo.InvariantCulture),

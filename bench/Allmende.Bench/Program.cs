@@ -8,6 +8,7 @@ var root = new RootCommand(
     "and prints a Markdown table for docs/benchmarks.md (progress goes to stderr).");
 root.Options.Add(common.Connection);
 root.Subcommands.Add(AppendBenchmark.Command(common));
+root.Subcommands.Add(ProjectionsBenchmark.Command(common));
 return await root.Parse(args).InvokeAsync();
 
 namespace Allmende.Bench
@@ -18,7 +19,7 @@ namespace Allmende.Bench
         public Option<string?> Connection { get; } = new("--connection")
         {
             Description = "An existing PostgreSQL server (Npgsql connection string; default: ConnectionStrings__Postgres, " +
-                          "else a private durable cluster in .pgdata/bench). The database allmende_bench on it is dropped and re-created.",
+                          "else a private durable cluster in .pgdata/bench). A database allmende_bench_PID is created on it and dropped afterwards.",
             Recursive = true,
         };
     }

@@ -33,6 +33,10 @@ public static class EventingServiceCollectionExtensions
             var settings = sp.GetRequiredService<IOptions<EventingOptions>>().Value;
             var builder = new NpgsqlDataSourceBuilder(connectionString);
             builder.ConnectionStringBuilder.ApplicationName ??= $"allmende:{settings.HostId}";
+            // The store sends the same few statements all day: let Npgsql prepare them once per
+            // connection (they survive the pool's reset) instead of parsing and planning each time.
+            if (builder.ConnectionStringBuilder.MaxAutoPrepare == 0)
+                builder.ConnectionStringBuilder.MaxAutoPrepare = 50;
             // A transaction left open by a bug of ours must not hold the async daemon back forever.
             var timeout = (int)settings.IdleInTransactionTimeout.TotalMilliseconds;
             builder.ConnectionStringBuilder.Options = $"{builder.ConnectionStringBuilder.Options} -c idle_in_transaction_session_timeout={timeout}".Trim();
@@ -58,11 +62,13 @@ public static class EventingServiceCollectionExtensions
         services.AddSingleton<ProjectionAdmin>();
         services.AddSingleton<DeadLetters>();
         services.AddSingleton<NotificationListener>();
+        services.AddSingleton<CommitSignals>();
         services.AddSingleton<ProjectionDaemon>();
         services.AddSingleton<DeliveryWorker>();
 
         services.AddHostedService<MigrateOnStart>();
         services.AddHostedService(sp => sp.GetRequiredService<NotificationListener>());
+        services.AddHostedService(sp => sp.GetRequiredService<CommitSignals>());
         services.AddHostedService(sp => sp.GetRequiredService<ProjectionDaemon>());
         services.AddHostedService(sp => sp.GetRequiredService<DeliveryWorker>());
         return services;

@@ -25,6 +25,7 @@ public sealed class DeliveryWorker(
     TypeRegistry types,
     EventStore store,
     NotificationListener notifications,
+    CommitSignals signals,
     IServiceScopeFactory scopes,
     IOptions<EventingOptions> options,
     EventingMetrics metrics,
@@ -109,14 +110,16 @@ public sealed class DeliveryWorker(
         var handler = routing.Find(claimed.Handler);
         var attempt = claimed.Attempts + 1;
         await transaction.SaveAsync("handler", ct);
+        UnitOfWork? work = null;
         try
         {
             if (handler is null)
                 throw new InvalidOperationException($"No handler named '{claimed.Handler}' exists in this host.");
-            await InvokeAsync(handler, claimed, attempt, connection, transaction, ct);
+            work = await InvokeAsync(handler, claimed, attempt, connection, transaction, ct);
             await UpdateAsync(connection, transaction, claimed.Id, "done", attempt, null, null, ct);
             await transaction.CommitAsync(ct);
             metrics.Delivered(claimed.Handler);
+            signals.Committed(work!.HasEvents, work.HasMessages);
         }
         catch (Exception e) when (!ct.IsCancellationRequested)
         {
@@ -143,7 +146,7 @@ public sealed class DeliveryWorker(
         return true;
     }
 
-    private async Task InvokeAsync(HandlerDescriptor handler, Claimed claimed, int attempt, NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken ct)
+    private async Task<UnitOfWork> InvokeAsync(HandlerDescriptor handler, Claimed claimed, int attempt, NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken ct)
     {
         var message = types.Deserialize(claimed.MessageType, claimed.Body);
         var metadata = claimed.Metadata with { CausationId = claimed.MessageId.ToString() };
@@ -169,6 +172,7 @@ public sealed class DeliveryWorker(
 
         if (work.HasChanges && !work.IsCommitted)
             await work.CommitAsync(ct);
+        return work;
     }
 
     private static async Task UpdateAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long id, string status, int attempts,

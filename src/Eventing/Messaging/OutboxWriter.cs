@@ -55,7 +55,6 @@ internal static class OutboxWriter
                 insertDeliveries.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = deliveries.Select(d => d.Handler).ToArray() });
                 insertDeliveries.Parameters.Add(new NpgsqlParameter<DateTimeOffset[]> { TypedValue = deliveries.Select(d => d.Due).ToArray() });
                 batch.BatchCommands.Add(insertDeliveries);
-                batch.BatchCommands.Add(new NpgsqlBatchCommand($"select pg_notify('{Channels.Outbox}', '')"));
             }
         }
 

@@ -1,4 +1,5 @@
 using Allmende.Eventing.Messaging;
+using Allmende.Eventing.Notifications;
 using Allmende.Eventing.Projections;
 using Allmende.Eventing.Storage;
 using Npgsql;
@@ -15,7 +16,8 @@ public sealed class EventStore(
     ProjectionSet projections,
     MessageRouting routing,
     TimeProvider time,
-    EventingMetrics metrics)
+    EventingMetrics metrics,
+    CommitSignals signals)
 {
     internal NpgsqlDataSource DataSource => dataSource;
     internal TypeRegistry Types => types;
@@ -23,6 +25,7 @@ public sealed class EventStore(
     internal MessageRouting Routing => routing;
     internal TimeProvider Time => time;
     internal EventingMetrics Metrics => metrics;
+    internal CommitSignals Signals => signals;
 
     public UnitOfWork Begin(EventMetadata metadata) => new(this, metadata);
 

@@ -34,6 +34,12 @@ public sealed class UnitOfWork
 
     public bool IsCommitted => _committed;
 
+    /// <summary>Whether it writes events (async projections have work once it commits).</summary>
+    public bool HasEvents => _writes.Count > 0;
+
+    /// <summary>Whether it writes messages (deliveries may be due once it commits).</summary>
+    public bool HasMessages => _messages.Count > 0;
+
     public bool HasChanges => _writes.Count > 0 || _messages.Count > 0 || _cancellations.Count > 0 || _enlisted.Count > 0;
 
     /// <summary>Starts a new stream; the commit fails with <see cref="StreamAlreadyExistsException"/> if it exists.</summary>
@@ -91,6 +97,7 @@ public sealed class UnitOfWork
         var stored = await WriteAsync(connection, transaction, ct);
         await transaction.CommitAsync(ct);
         _store.Metrics.EventsAppended(stored.Count);
+        _store.Signals.Committed(HasEvents, HasMessages);
         return stored;
     }
 
@@ -125,8 +132,6 @@ public sealed class UnitOfWork
             foreach (var write in _writes)
                 batch.BatchCommands.Add(AppendCommand(write, now));
             OutboxWriter.AddTo(batch, _messages, _cancellations, _store.Types, Metadata, now);
-            if (_writes.Count > 0)
-                batch.BatchCommands.Add(new NpgsqlBatchCommand($"select pg_notify('{Channels.Events}', '')"));
 
             if (batch.BatchCommands.Count > 0)
             {

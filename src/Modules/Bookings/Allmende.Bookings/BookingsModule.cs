@@ -1,12 +1,55 @@
+using Allmende.Bookings.Bookings;
+using Allmende.Eventing;
+using Allmende.Eventing.Api;
+using Allmende.Eventing.Projections;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Allmende.Bookings;
 
-/// <summary>The Bookings module's entry: what the host composes. Features arrive with their issues.</summary>
+/// <summary>
+/// The Bookings module's entry: members book spaces for their organisations, staff approve and run the
+/// house. The database makes a double booking impossible (see <c>Bookings/SlotGuard.cs</c>).
+/// </summary>
 public static class BookingsModule
 {
-    public static IServiceCollection AddBookings(this IServiceCollection services) => services;
+    public static IServiceCollection AddBookings(this IServiceCollection services)
+    {
+        services.Configure<EventingOptions>(o =>
+        {
+            foreach (var (type, name) in BookingEventNames.All)
+                o.Types.Register(type, name);
+            o.Types.Register<NoShowCheckDue>("bookings.no-show-check-due");
+            o.Types.Register<ApprovalExpiryDue>("bookings.approval-expiry-due");
 
-    public static IEndpointRouteBuilder MapBookings(this IEndpointRouteBuilder endpoints) => endpoints;
+            // Contracts: stable names other modules subscribe by. Never rename one.
+            o.Types.Register<Contracts.BookingConfirmed>("bookings.booking-confirmed");
+            o.Types.Register<Contracts.BookingChanged>("bookings.booking-changed");
+            o.Types.Register<Contracts.BookingCancelled>("bookings.booking-cancelled");
+            o.Types.Register<Contracts.BookingCompleted>("bookings.booking-completed");
+            o.Types.Register<Contracts.BookingNoShow>("bookings.booking-no-show");
+
+            o.AddMigrations(BookingsSchema.Migrations);
+            o.AddProjection<SlotGuard>(ProjectionLifecycle.Inline);
+            o.AddProjection<BookingsProjection>(ProjectionLifecycle.Inline);
+            o.AddHandlers(typeof(BookingsModule).Assembly);
+        });
+        services.AddOptions<BookingsOptions>().BindConfiguration(BookingsOptions.Section);
+        services.AddValidatorsFrom(typeof(BookingsModule).Assembly);
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapBookings(this IEndpointRouteBuilder endpoints)
+    {
+        var bookings = endpoints.MapGroup("/api/bookings").WithTags("Bookings");
+        RequestBooking.Map(bookings);
+        ReadBookings.Map(bookings);
+        Approval.Map(bookings);
+        Attendance.Map(bookings);
+        CancelBooking.Map(bookings);
+        RescheduleBooking.Map(bookings);
+        return endpoints;
+    }
 }

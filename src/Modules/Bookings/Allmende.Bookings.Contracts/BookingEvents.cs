@@ -1,0 +1,42 @@
+namespace Allmende.Bookings.Contracts;
+
+// What other modules (Funding, Reporting) may know of bookings. Published through the outbox in the
+// same transaction as the events that caused them; each record carries the booking's full data as it
+// is after the change (never a diff). Stable type names "bookings.booking-…" (BookingsModule).
+//
+// Start and End are UTC instants, [Start, End). ActionField is one of the stable codes of the
+// "Soziale Stadt" action fields (housing-and-living-environment, social-activities-and-infrastructure,
+// living-together, school-and-education, local-economy, neighbourhood-culture, sport-and-leisure,
+// health-promotion, environment-and-transport, image-and-public-relations).
+// ChargeableMinutes: for now every minute of [Start, End) (quotas come later); whether a cancelled
+// booking is charged at all is the subscriber's rule (see Late).
+
+/// <summary>A booking holds its space from now on: booked without approval, or approved by staff.</summary>
+public sealed record BookingConfirmed(
+    Guid BookingId, Guid SpaceId, Guid SiteId, Guid OrganisationId,
+    DateTimeOffset Start, DateTimeOffset End, int Attendees, string ActionField, int ChargeableMinutes,
+    DateTimeOffset At);
+
+/// <summary>A confirmed booking moved to a new time range (PreviousStart/PreviousEnd: where it was).</summary>
+public sealed record BookingChanged(
+    Guid BookingId, Guid SpaceId, Guid SiteId, Guid OrganisationId,
+    DateTimeOffset Start, DateTimeOffset End, int Attendees, string ActionField, int ChargeableMinutes,
+    DateTimeOffset PreviousStart, DateTimeOffset PreviousEnd, DateTimeOffset At);
+
+/// <summary>A confirmed booking was cancelled; Late: after the cancellation deadline before its start.</summary>
+public sealed record BookingCancelled(
+    Guid BookingId, Guid SpaceId, Guid SiteId, Guid OrganisationId,
+    DateTimeOffset Start, DateTimeOffset End, int Attendees, string ActionField, int ChargeableMinutes,
+    string Reason, bool Late, DateTimeOffset At);
+
+/// <summary>A booking was used (checked in) and completed.</summary>
+public sealed record BookingCompleted(
+    Guid BookingId, Guid SpaceId, Guid SiteId, Guid OrganisationId,
+    DateTimeOffset Start, DateTimeOffset End, int Attendees, string ActionField, int ChargeableMinutes,
+    DateTimeOffset At);
+
+/// <summary>Nobody checked in within the release delay after the start: the space was released.</summary>
+public sealed record BookingNoShow(
+    Guid BookingId, Guid SpaceId, Guid SiteId, Guid OrganisationId,
+    DateTimeOffset Start, DateTimeOffset End, int Attendees, string ActionField, int ChargeableMinutes,
+    DateTimeOffset At);

@@ -1,0 +1,83 @@
+using Allmende.Eventing.Api;
+using Allmende.Eventing.Messaging;
+using Allmende.Eventing.Streams;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Options;
+
+namespace Allmende.Bookings.Bookings;
+
+/// <summary>Staff check people in and complete bookings; a confirmed booking nobody checked in to is released as a no-show.</summary>
+internal static class Attendance
+{
+    public static IReadOnlyList<object> CheckIn(Booking state, BookingPolicy policy, DateTimeOffset now)
+    {
+        if (state.Status != BookingStatus.Confirmed)
+            throw new DomainException(BookingRules.NotConfirmed, $"The booking is {StatusNames.Of(state.Status)}; only a confirmed booking is checked in.");
+        if (now < state.Start - policy.CheckInOpensBefore || now >= state.End)
+            throw new DomainException(BookingRules.CheckInNotOpen,
+                $"Check-in opens {policy.CheckInOpensBefore.TotalMinutes:0} minutes before the start and closes at the end.");
+        return [new BookingCheckedIn(state.Id, now)];
+    }
+
+    public static IReadOnlyList<object> Complete(Booking state, DateTimeOffset now)
+    {
+        if (state.Status != BookingStatus.CheckedIn)
+            throw new DomainException(BookingRules.NotCheckedIn, $"The booking is {StatusNames.Of(state.Status)}; only a checked-in booking is completed.");
+        return [new BookingCompleted(state.Id, now)];
+    }
+
+    /// <summary>The no-show check fired: releases the booking if it is still confirmed for that very start, else nothing.</summary>
+    public static IReadOnlyList<object> MarkNoShow(Booking state, DateTimeOffset start, DateTimeOffset now) =>
+        state.Status == BookingStatus.Confirmed && state.Start == start ? [new BookingMarkedNoShow(state.Id, now)] : [];
+
+    public static void Map(RouteGroupBuilder bookings)
+    {
+        bookings.MapPost("/{id:guid}/check-in", HandleCheckIn)
+            .RequireAuthorization(Policies.Staff)
+            .WithSummary("Checks a confirmed booking in, from shortly before its start until its end (If-Match required)")
+            .Produces<BookingResponse>()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status428PreconditionRequired);
+        bookings.MapPost("/{id:guid}/complete", HandleComplete)
+            .RequireAuthorization(Policies.Staff)
+            .WithSummary("Completes a checked-in booking: its slot is released (If-Match required)")
+            .Produces<BookingResponse>()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status428PreconditionRequired);
+    }
+
+    private static async Task<IResult> HandleCheckIn(Guid id, HttpContext http, EventStore store, IOptions<BookingsOptions> options, TimeProvider time,
+        CancellationToken ct)
+    {
+        var policy = options.Value.ToPolicy();
+        var current = await BookingWrites.LoadForUpdateAsync(store, http, id, ct);
+        return await BookingWrites.AppendAsync(store, http, current, CheckIn(current.State, policy, time.GetUtcNow()), policy, ct);
+    }
+
+    private static async Task<IResult> HandleComplete(Guid id, HttpContext http, EventStore store, IOptions<BookingsOptions> options, TimeProvider time,
+        CancellationToken ct)
+    {
+        var current = await BookingWrites.LoadForUpdateAsync(store, http, id, ct);
+        return await BookingWrites.AppendAsync(store, http, current, Complete(current.State, time.GetUtcNow()), options.Value.ToPolicy(), ct);
+    }
+}
+
+/// <summary>Releases confirmed bookings nobody checked in to when their <see cref="NoShowCheckDue"/> fires (durable, once).</summary>
+internal sealed class NoShowRelease(IOptions<BookingsOptions> options, TimeProvider time)
+{
+    public async Task Handle(NoShowCheckDue message, MessageContext context, CancellationToken ct)
+    {
+        var current = await context.Work.LoadAsync<Booking>(Booking.StreamId(message.BookingId), ct);
+        if (current is null)
+            return;
+        var events = Attendance.MarkNoShow(current.State, message.Start, time.GetUtcNow());
+        if (events.Count == 0)
+            return;
+        context.Work.Append(current.StreamId, current.Version, events);
+        BookingWrites.Stage(context.Work, current.State, events, options.Value.ToPolicy());
+    }
+}

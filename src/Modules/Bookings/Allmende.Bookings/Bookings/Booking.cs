@@ -1,0 +1,71 @@
+using Allmende.Eventing.Streams;
+
+namespace Allmende.Bookings.Bookings;
+
+internal enum BookingStatus
+{
+    None,
+    PendingApproval,
+    Confirmed,
+    Rejected,
+    Expired,
+    CheckedIn,
+    Completed,
+    Cancelled,
+    NoShow,
+}
+
+/// <summary>A booking as its decisions see it.</summary>
+internal sealed record Booking(
+    Guid Id,
+    Guid SpaceId,
+    Guid SiteId,
+    Guid OrganisationId,
+    Guid? PersonId,
+    DateTimeOffset Start,
+    DateTimeOffset End,
+    int Attendees,
+    string Purpose,
+    string ActionField,
+    bool WholeSpace,
+    BookingStatus Status,
+    DateTimeOffset? ApprovalDueBy,
+    DateTimeOffset? CheckedInAt,
+    string? Reason,
+    bool LateCancellation) : IEventSourced<Booking>
+{
+    public static string StreamId(Guid id) => $"booking-{id:D}";
+
+    public static Booking Initial { get; } = new(Guid.Empty, Guid.Empty, Guid.Empty, Guid.Empty, null, default, default, 0, "", "", true,
+        BookingStatus.None, null, null, null, false);
+
+    public bool Exists => Status != BookingStatus.None;
+
+    /// <summary>Holds its slot: pending approval, confirmed or in use.</summary>
+    public bool HoldsSlot => Status is BookingStatus.PendingApproval or BookingStatus.Confirmed or BookingStatus.CheckedIn;
+
+    /// <summary>Places of a flexible-desk area it takes (a whole-space booking takes the space).</summary>
+    public int Places => WholeSpace ? 1 : Attendees;
+
+    /// <summary>Whole minutes of [Start, End): instants, so a DST night counts what really passes.</summary>
+    public int DurationMinutes => (int)(End - Start).TotalMinutes;
+
+    public static Booking Evolve(Booking state, object @event) => @event switch
+    {
+        // Without approval the same decision confirms it at once (BookingConfirmed follows in the same commit).
+        BookingRequested e => new Booking(e.BookingId, e.SpaceId, e.SiteId, e.OrganisationId, e.PersonId, e.Start, e.End, e.Attendees,
+            e.Purpose, e.ActionField, e.WholeSpace, BookingStatus.PendingApproval, e.ApprovalDueBy, null, null, false),
+        BookingApproved => state,
+        BookingConfirmed => state with { Status = BookingStatus.Confirmed },
+        BookingRejected e => state with { Status = BookingStatus.Rejected, Reason = e.Reason },
+        BookingApprovalExpired => state with { Status = BookingStatus.Expired },
+        BookingCheckedIn e => state with { Status = BookingStatus.CheckedIn, CheckedInAt = e.At },
+        BookingCompleted => state with { Status = BookingStatus.Completed },
+        BookingCancelled e => state with { Status = BookingStatus.Cancelled, Reason = e.Reason, LateCancellation = e.Late },
+        BookingMarkedNoShow => state with { Status = BookingStatus.NoShow },
+        BookingRescheduled e => state with { Start = e.Start, End = e.End, ApprovalDueBy = e.ApprovalDueBy },
+        _ => state,
+    };
+
+    public Booking Fold(IEnumerable<object> events) => events.Aggregate(this, Evolve);
+}

@@ -1,0 +1,91 @@
+using System.Globalization;
+using Allmende.Eventing.Api;
+
+namespace Allmende.Bookings.Bookings;
+
+/// <summary>
+/// A booking. Status: pending-approval, confirmed, rejected, expired, checked-in, completed, cancelled,
+/// no-show. Start/End UTC instants; durationMinutes what really passes (23:00–04:00 across the October
+/// DST night is 360). Reason: why it was rejected or cancelled.
+/// </summary>
+internal sealed record BookingResponse(
+    Guid Id,
+    Guid SpaceId,
+    Guid SiteId,
+    Guid OrganisationId,
+    Guid? PersonId,
+    DateTimeOffset Start,
+    DateTimeOffset End,
+    int DurationMinutes,
+    int Attendees,
+    string Purpose,
+    string ActionField,
+    string Status,
+    DateTimeOffset? ApprovalDueBy,
+    DateTimeOffset? CheckedInAt,
+    string? Reason,
+    bool LateCancellation,
+    long Version)
+{
+    public static BookingResponse From(Booking b, long version) => new(b.Id, b.SpaceId, b.SiteId, b.OrganisationId, b.PersonId, b.Start, b.End,
+        b.DurationMinutes, b.Attendees, b.Purpose, b.ActionField, StatusNames.Of(b.Status),
+        b.Status == BookingStatus.PendingApproval ? b.ApprovalDueBy : null, b.CheckedInAt, b.Reason, b.LateCancellation, version);
+}
+
+/// <summary>A booking in a list (from the read model).</summary>
+internal sealed record BookingSummary(
+    Guid Id, Guid SpaceId, Guid SiteId, Guid OrganisationId, Guid? PersonId, DateTimeOffset Start, DateTimeOffset End,
+    int Attendees, string Purpose, string ActionField, string Status, long Version);
+
+/// <summary>Stable status codes of the API and the read model.</summary>
+internal static class StatusNames
+{
+    public static string Of(BookingStatus status) => status switch
+    {
+        BookingStatus.PendingApproval => "pending-approval",
+        BookingStatus.Confirmed => "confirmed",
+        BookingStatus.Rejected => "rejected",
+        BookingStatus.Expired => "expired",
+        BookingStatus.CheckedIn => "checked-in",
+        BookingStatus.Completed => "completed",
+        BookingStatus.Cancelled => "cancelled",
+        BookingStatus.NoShow => "no-show",
+        _ => "none",
+    };
+
+    public static IReadOnlyList<string> All { get; } =
+        [.. Enum.GetValues<BookingStatus>().Where(s => s != BookingStatus.None).Select(Of)];
+}
+
+/// <summary>Request times: instants with an offset, whole minutes, end after start, at most <see cref="MaxDays"/> days.</summary>
+internal static class TimeRange
+{
+    public const int MaxDays = 31;
+
+    public static bool IsWholeMinute(DateTimeOffset? instant) => instant is not { } i || i.UtcTicks % TimeSpan.TicksPerMinute == 0;
+
+    public static bool IsSensible(DateTimeOffset? start, DateTimeOffset? end) =>
+        start is not { } s || end is not { } e || e > s && e - s <= TimeSpan.FromDays(MaxDays);
+}
+
+/// <summary>Query parameters arrive as text so that a malformed one is a 400 naming it.</summary>
+internal static class Query
+{
+    public static Guid? Guid(string? value, string name) =>
+        value is null ? null
+        : System.Guid.TryParse(value, out var id) ? id
+        : throw new BadInputException(name, $"{name} must be an id like 0195a0b0-0000-7000-8000-000000000001.");
+
+    public static int? Int(string? value, string name) =>
+        value is null ? null
+        : int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var number) ? number
+        : throw new BadInputException(name, $"{name} must be a whole number.");
+
+    public static DateTimeOffset? Instant(string? value, string name) =>
+        value is null ? null
+        : DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.None, out var instant) && value.Contains('T', StringComparison.Ordinal)
+            ? instant.ToUniversalTime()
+            : throw new BadInputException(name, $"{name} must be an instant with offset like 2026-10-24T23:00:00+02:00 (encode + as %2B).");
+
+    public static PageRequest Page(string? offset, string? limit) => PageRequest.From(Int(offset, "offset"), Int(limit, "limit"));
+}

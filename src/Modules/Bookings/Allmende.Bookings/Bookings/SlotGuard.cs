@@ -1,0 +1,116 @@
+using Allmende.Eventing.Api;
+using Allmende.Eventing.Projections;
+using Allmende.Eventing.Streams;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Allmende.Bookings.Bookings;
+
+/// <summary>
+/// bookings.slots: which booking holds which space when, kept inline in the appending transaction.
+/// The table's exclusion constraint makes a double booking of a whole space impossible; its violation
+/// becomes the rule "slot-taken" and rolls back the whole unit of work.
+/// A flexible-desk area is guarded by <see cref="EnsurePlaceFreeAsync"/>, enlisted in the same
+/// transaction. Idempotent by last_seq.
+/// </summary>
+internal sealed class SlotGuard : IProjection
+{
+    public const string ConstraintName = "slots_no_double_booking";
+
+    public string Name => "bookings.slots";
+
+    public IReadOnlyCollection<Type> EventTypes { get; } =
+    [
+        typeof(BookingRequested), typeof(BookingRescheduled), typeof(BookingRejected), typeof(BookingApprovalExpired),
+        typeof(BookingCancelled), typeof(BookingMarkedNoShow), typeof(BookingCompleted),
+    ];
+
+    public async Task ApplyAsync(IReadOnlyList<StoredEvent> events, ProjectionContext context, CancellationToken ct)
+    {
+        await using var batch = context.Batch();
+        foreach (var e in events)
+        {
+            var command = e.Data switch
+            {
+                BookingRequested r => Command("""
+                    insert into bookings.slots (booking_id, space_id, during, whole_space, places, holds, last_seq)
+                    values ($1, $2, tstzrange($3, $4, '[)'), $5, $6, true, $7)
+                    on conflict (booking_id) do nothing
+                    """, r.BookingId, r.SpaceId, Instant(r.Start), Instant(r.End), r.WholeSpace, r.WholeSpace ? 1 : r.Attendees, e.Sequence),
+                BookingRescheduled r => Command("""
+                    update bookings.slots set during = tstzrange($2, $3, '[)'), last_seq = $4 where booking_id = $1 and last_seq < $4
+                    """, r.BookingId, Instant(r.Start), Instant(r.End), e.Sequence),
+                // Every other event it reads ends the booking's hold on the space.
+                IBookingEvent b => Command("""
+                    update bookings.slots set holds = false, last_seq = $2 where booking_id = $1 and last_seq < $2
+                    """, b.BookingId, e.Sequence),
+                _ => null,
+            };
+            if (command is not null)
+                batch.BatchCommands.Add(command);
+        }
+        if (batch.BatchCommands.Count == 0)
+            return;
+        try
+        {
+            await batch.ExecuteNonQueryAsync(ct);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.ExclusionViolation && e.ConstraintName == ConstraintName)
+        {
+            throw new DomainException(BookingRules.SlotTaken, "The space is already booked for part of that time.");
+        }
+    }
+
+    /// <summary>
+    /// Empties the table for a rebuild, which replays the log in this same transaction: the double-booking
+    /// check moves to its commit, since sequence order may show a slot taken before its release (a release
+    /// commits before, but draws its number after, the booking that then takes the slot).
+    /// </summary>
+    public async Task ResetAsync(ProjectionContext context, CancellationToken ct)
+    {
+        await using var command = context.Command($"truncate bookings.slots; set constraints bookings.{ConstraintName} deferred");
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>
+    /// Refuses (rule "no-place-free") when, at any instant of the booking's range, the holding bookings
+    /// of its flexible-desk area would take more places than the area has. Runs after the slot row is
+    /// written, under a lock of the space's row: concurrent bookings of one area take turns here, and
+    /// each counts after the previous one committed (read committed: every statement sees the latest
+    /// commits), so parallel requests never overfill the area.
+    /// </summary>
+    public static async Task EnsurePlaceFreeAsync(ProjectionContext db, Guid spaceId, DateTimeOffset start, DateTimeOffset end, CancellationToken ct)
+    {
+        int places;
+        await using (var lockSpace = db.Command("select coalesce(places, capacity) from bookings.spaces where space_id = $1 for update", spaceId))
+            places = await lockSpace.ExecuteScalarAsync(ct) is int p ? p : 0;
+
+        // The most places taken at once within [start, end): a sweep over the starts and ends of the
+        // overlapping holds (an end before a start at the same instant, as ranges are half-open).
+        await using var count = db.Command("""
+            with overlapping as (
+                select greatest(lower(during), $2) as s, least(upper(during), $3) as e, places
+                from bookings.slots
+                where space_id = $1 and holds and not whole_space and during && tstzrange($2, $3, '[)')),
+            edges as (
+                select s as at, places as delta from overlapping
+                union all
+                select e, -places from overlapping)
+            select coalesce(max(taken), 0)::int from (
+                select sum(delta) over (order by at, delta rows between unbounded preceding and current row) as taken from edges) sweep
+            """, spaceId, start.ToUniversalTime(), end.ToUniversalTime());
+        var taken = (int)(await count.ExecuteScalarAsync(ct))!;
+        if (taken > places)
+            throw new DomainException(BookingRules.NoPlaceFree, $"The flexible-desk area has {places} places; not enough of them are free for all of that time.");
+    }
+
+    private static NpgsqlParameter Instant(DateTimeOffset value) => new() { Value = value, NpgsqlDbType = NpgsqlDbType.TimestampTz };
+
+    private static NpgsqlBatchCommand Command(string sql, params object[] values)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        foreach (var value in values)
+            command.Parameters.Add(value as NpgsqlParameter ?? new NpgsqlParameter { Value = value });
+        return command;
+    }
+}

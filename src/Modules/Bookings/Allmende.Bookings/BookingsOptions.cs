@@ -1,0 +1,30 @@
+namespace Allmende.Bookings;
+
+/// <summary>The house rules of bookings that are not a space's own, bound from the configuration section "Bookings".</summary>
+internal sealed class BookingsOptions
+{
+    public const string Section = "Bookings";
+
+    /// <summary>A cancellation less than this before the start is marked late.</summary>
+    public TimeSpan LateCancellationDeadline { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>A confirmed booking nobody checked in to is released this long after its start.</summary>
+    public TimeSpan NoShowReleaseDelay { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>
+    /// A request awaiting approval expires (and frees its slot) this long before its start when staff have
+    /// not decided; a request made later than that may be decided until its start.
+    /// </summary>
+    public TimeSpan ApprovalDecisionBefore { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>Check-in opens this long before the start (and closes at the end).</summary>
+    public TimeSpan CheckInOpensBefore { get; set; } = TimeSpan.FromMinutes(30);
+
+    public BookingPolicy ToPolicy() => new(LateCancellationDeadline, NoShowReleaseDelay, ApprovalDecisionBefore, CheckInOpensBefore);
+}
+
+/// <summary>The configured house rules as a value the pure decisions take.</summary>
+internal sealed record BookingPolicy(TimeSpan LateCancellationDeadline, TimeSpan NoShowReleaseDelay, TimeSpan ApprovalDecisionBefore, TimeSpan CheckInOpensBefore)
+{
+    public static BookingPolicy Default { get; } = new BookingsOptions().ToPolicy();
+}

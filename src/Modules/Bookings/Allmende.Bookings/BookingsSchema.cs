@@ -1,0 +1,104 @@
+using Allmende.Eventing.Schema;
+
+namespace Allmende.Bookings;
+
+/// <summary>The module's tables, in its own schema "bookings". Applied migrations are never edited.</summary>
+internal static class BookingsSchema
+{
+    public const string Module = "bookings";
+
+    public static IEnumerable<Migration> Migrations =>
+    [
+        new(Module, 1, "copies of sites, spaces and organisations; bookings and the slot guard", """
+            create extension if not exists btree_gist;
+            create schema if not exists bookings;
+
+            -- Copies of what Spaces and Membership publish (never their tables). *_message: the id
+            -- (UUIDv7, time-ordered) of the message a column group came from, so that a message
+            -- delivered late never overwrites a newer one.
+            create table bookings.sites (
+                site_id         uuid primary key,
+                time_zone       text not null default 'Europe/Berlin',
+                opening_hours   jsonb not null default '[]',
+                hours_message   uuid not null,
+                lease_starts_at timestamptz,
+                lease_ends_at   timestamptz,
+                lease_message   uuid not null
+            );
+
+            create table bookings.site_closures (
+                closure_id uuid primary key,
+                site_id    uuid not null,
+                during     tstzrange not null,
+                removed    boolean not null default false
+            );
+            create index site_closures_site on bookings.site_closures using gist (site_id, during);
+
+            create table bookings.spaces (
+                space_id           uuid primary key,
+                site_id            uuid not null,
+                name               text not null,
+                kind               text not null,
+                bookable           boolean not null,
+                capacity           int not null,
+                places             int,
+                min_duration       int,
+                max_duration       int,
+                lead_time          int not null,
+                approval_required  boolean not null,
+                organisation_kinds text[] not null,
+                retired_at         timestamptz,
+                last_message       uuid not null
+            );
+
+            create table bookings.organisations (
+                organisation_id uuid primary key,
+                kind            text,
+                kind_message    uuid,
+                status          text,
+                status_message  uuid
+            );
+
+            -- The read model of bookings, for lists and filters (inline).
+            create table bookings.bookings (
+                booking_id      uuid primary key,
+                space_id        uuid not null,
+                site_id         uuid not null,
+                organisation_id uuid not null,
+                person_id       uuid,
+                starts_at       timestamptz not null,
+                ends_at         timestamptz not null,
+                attendees       int not null,
+                purpose         text not null,
+                action_field    text not null,
+                status          text not null,
+                version         bigint not null,
+                last_seq        bigint not null
+            );
+            create index bookings_organisation on bookings.bookings (organisation_id, starts_at);
+            create index bookings_space on bookings.bookings (space_id, starts_at);
+            create index bookings_starts on bookings.bookings (starts_at, booking_id);
+
+            -- The slot guard (inline, in the appending transaction). A booking of a whole space
+            -- (room, hall, fixed desk, …) excludes every other holding booking of that space that
+            -- overlaps it: PostgreSQL refuses the second one (23P01), whatever races: a concurrent
+            -- insert waits for the first transaction and fails if it commits. Deferrable only so that
+            -- a rebuild (one transaction) can check at its end: replaying in sequence order may meet a
+            -- release that committed before, but drew its number after, the booking that took the slot.
+            -- Places in a flexible-desk area are counted under a lock of the space's row instead.
+            create table bookings.slots (
+                booking_id  uuid primary key,
+                space_id    uuid not null,
+                during      tstzrange not null,
+                whole_space boolean not null,
+                places      int not null,
+                holds       boolean not null,
+                last_seq    bigint not null,
+                constraint slots_no_double_booking
+                    exclude using gist (space_id with =, during with &&) where (holds and whole_space)
+                    deferrable initially immediate
+            );
+            create index slots_space_during on bookings.slots using gist (space_id, during) where (holds);
+            """),
+    ];
+}

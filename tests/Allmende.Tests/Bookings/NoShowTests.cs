@@ -1,0 +1,86 @@
+using System.Net;
+using Allmende.Bookings.Contracts;
+using Allmende.Tests.Infrastructure;
+using Allmende.Tests.Spaces;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using static Allmende.Tests.Bookings.BookingsWorld;
+
+namespace Allmende.Tests.Bookings;
+
+/// <summary>
+/// The no-show release is a durable scheduled message: it fires once, also when the host that
+/// scheduled it stopped before it was due. The clock of both hosts is moved to just before a whole
+/// minute, so that a booking can start at once.
+/// </summary>
+public sealed class NoShowTests : IAsyncLifetime
+{
+    private string _database = "";
+
+    public async Task InitializeAsync() => _database = await TestPostgres.CreateDatabaseAsync("noshow");
+
+    public Task DisposeAsync() => TestPostgres.DropDatabaseAsync(_database);
+
+    /// <summary>The real clock moved by an offset the test sets.</summary>
+    private sealed class MovedClock : TimeProvider
+    {
+        public TimeSpan Offset { get; set; }
+
+        public override DateTimeOffset GetUtcNow() => System.GetUtcNow() + Offset;
+    }
+
+    private sealed class BookingsHost(string database, MovedClock clock) : AllmendeApp(database, runBackgroundWork: true)
+    {
+        protected override void ConfigureWebHost(IWebHostBuilder builder)
+        {
+            base.ConfigureWebHost(builder);
+            builder.UseSetting("Bookings:NoShowReleaseDelay", "00:00:03");
+            builder.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(clock));
+        }
+    }
+
+    [Fact]
+    public async Task A_booking_nobody_checked_in_to_is_released_once_after_a_restart()
+    {
+        var clock = new MovedClock();
+        var first = new BookingsHost(_database, clock);
+        await first.StartAsync();
+        var world = new BookingsWorld(first);
+        var (space, organisation) = await world.RoomAsync();
+
+        // Now is two seconds before a whole minute: the booking starts then, the release is due 3 s later.
+        var real = DateTimeOffset.UtcNow;
+        var start = new DateTimeOffset(real.Ticks - real.Ticks % TimeSpan.TicksPerMinute, TimeSpan.Zero).AddMinutes(1);
+        clock.Offset = start.AddSeconds(-2) - real;
+        Guid id;
+        using (var admin = first.AdminClient())
+            id = (await (await BookAsync(admin, space, organisation, start, start.AddHours(1)).ShouldHaveStatus(HttpStatusCode.Created)).JsonAsync())
+                .GetProperty("id").GetGuid();
+        await first.DisposeAsync();
+        (await NoShowsAsync(id)).ShouldBe(0, "released before it was due");
+
+        await using var second = new BookingsHost(_database, clock);
+        await using var third = new BookingsHost(_database, clock);
+        await Task.WhenAll(second.StartAsync(), third.StartAsync());
+        await Eventually.ReachedAsync(async () => await NoShowsAsync(id) == 1, "the no-show release fires after the restart", timeoutSeconds: 20);
+        await Eventually.ReachedAsync(async () => await TestPostgres.ScalarAsync(_database, """
+            select count(*) from eventing.deliveries d join eventing.outbox o using (message_id)
+            where o.message_type = 'bookings.no-show-check-due' and o.body->>'bookingId' = $1 and d.status = 'done'
+            """, id.ToString()) == 1, "the delivery is done");
+        await Task.Delay(500);
+        (await NoShowsAsync(id)).ShouldBe(1);
+
+        using var client = second.AdminClient();
+        var booking = await (await client.GetAsync($"/api/bookings/{id}").ShouldHaveStatus(HttpStatusCode.OK)).JsonAsync();
+        booking.GetProperty("status").GetString().ShouldBe("no-show");
+        var published = await second.AllPublishedAsync<BookingNoShow>("bookings.booking-no-show", "bookingId", id);
+        published.Count.ShouldBe(1);
+        (published[0].SpaceId, published[0].OrganisationId, published[0].Start, published[0].ChargeableMinutes).ShouldBe((space, organisation, start, 60));
+        // Released: the room is free again for the rest of the hour.
+        await BookAsync(client, space, organisation, start.AddMinutes(30), start.AddHours(1)).ShouldHaveStatus(HttpStatusCode.Created);
+    }
+
+    private Task<long> NoShowsAsync(Guid id) => TestPostgres.ScalarAsync(_database,
+        "select count(*) from eventing.events where stream_id = $1 and event_type = 'bookings.booking.marked-no-show'", $"booking-{id:D}");
+}
