@@ -332,7 +332,7 @@ internal sealed class AppendBenchmark(AppendBenchmark.Settings settings)
                 "(`like eventing.events including all`: same columns, defaults, checks, identity and indexes, no foreign key)." +
                 (settings.NotifyBaseline
                     ? " pgbench insert + pg_notify: the same insert with a `pg_notify` in the same statement (still one transaction, one round trip), " +
-                      "as the store notifies in every commit."
+                      "what every commit cost while the store still notified inside its transactions (it now notifies after commit, coalesced)."
                     : "") +
                 (string.IsNullOrWhiteSpace(settings.NpgsqlSettings) ? "" : $" The store's data source has the extra Npgsql settings `{settings.NpgsqlSettings}`."))
           .Line();

@@ -284,7 +284,7 @@ internal sealed class ProjectionsBenchmark(ProjectionsBenchmark.Settings setting
               ["Projection rebuild", Markdown.Number(rebuild.Events), rebuild.Elapsed.TotalSeconds.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture), Markdown.Number(rebuild.Rate), Markdown.Percent(rebuild.Rate / copy.Rate)],
           ], "lrrrr");
         md.Line($"Commit-to-handler latency: {settings.Rate} commits/s for {settings.Duration.TotalSeconds:0} s, each one event and one published message " +
-                "(one handler); measured from the return of `CommitAsync` to the start of the handler (woken by LISTEN/NOTIFY).")
+                "(one handler); measured from the return of `CommitAsync` to the start of the handler (on one host the commit wakes the delivery loop in process; other hosts hear a NOTIFY sent after the commit).")
           .Line()
           .Table(["Messages", "Achieved rate", "p50", "p99", "max"],
           [

@@ -93,13 +93,27 @@ public sealed class UnitOfWork
             return await WriteAsync(_boundConnection, _boundTransaction!, ct);
 
         await using var connection = await _store.DataSource.OpenConnectionAsync(ct);
-        await using var transaction = await connection.BeginTransactionAsync(ct);
-        var stored = await WriteAsync(connection, transaction, ct);
-        await transaction.CommitAsync(ct);
+        IReadOnlyList<StoredEvent> stored;
+        if (IsOneStatement())
+        {
+            // One append and nothing else: its single statement is atomic by itself, and leaving out
+            // BEGIN/COMMIT saves a round trip on the hottest path (docs/benchmarks.md).
+            stored = await WriteAsync(connection, null, ct);
+        }
+        else
+        {
+            await using var transaction = await connection.BeginTransactionAsync(ct);
+            stored = await WriteAsync(connection, transaction, ct);
+            await transaction.CommitAsync(ct);
+        }
         _store.Metrics.EventsAppended(stored.Count);
         _store.Signals.Committed(HasEvents, HasMessages);
         return stored;
     }
+
+    private bool IsOneStatement() =>
+        _writes.Count == 1 && _messages.Count == 0 && _cancellations.Count == 0 && _enlisted.Count == 0
+        && !_store.Projections.Inline.Any(p => _writes[0].Events.Any(e => p.EventTypes.Contains(e.GetType())));
 
     private void Add(StreamWrite write)
     {
@@ -122,7 +136,7 @@ public sealed class UnitOfWork
         return id;
     }
 
-    private async Task<IReadOnlyList<StoredEvent>> WriteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken ct)
+    private async Task<IReadOnlyList<StoredEvent>> WriteAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, CancellationToken ct)
     {
         var now = _store.Time.GetUtcNow();
         var stored = new List<StoredEvent>();
@@ -171,6 +185,9 @@ public sealed class UnitOfWork
                 }
             }
         }
+
+        if (transaction is null)
+            return stored; // the one-statement path: no projection and nothing enlisted has work
 
         var context = new ProjectionContext(connection, transaction);
         foreach (var projection in _store.Projections.Inline)
