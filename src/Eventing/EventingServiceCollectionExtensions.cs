@@ -28,21 +28,13 @@ public static class EventingServiceCollectionExtensions
             options.Configure(configure);
         services.Configure<EventingOptions>(o => o.AddMigrations(EventingSchema.Migrations));
 
-        services.AddSingleton(sp =>
-        {
-            var settings = sp.GetRequiredService<IOptions<EventingOptions>>().Value;
-            var builder = new NpgsqlDataSourceBuilder(connectionString);
-            builder.ConnectionStringBuilder.ApplicationName ??= $"allmende:{settings.HostId}";
-            // The store sends the same few statements all day: let Npgsql prepare them once per
-            // connection (they survive the pool's reset) instead of parsing and planning each time.
-            if (builder.ConnectionStringBuilder.MaxAutoPrepare == 0)
-                builder.ConnectionStringBuilder.MaxAutoPrepare = 50;
-            // A transaction left open by a bug of ours must not hold the async daemon back forever.
-            var timeout = (int)settings.IdleInTransactionTimeout.TotalMilliseconds;
-            builder.ConnectionStringBuilder.Options = $"{builder.ConnectionStringBuilder.Options} -c idle_in_transaction_session_timeout={timeout}".Trim();
-            builder.UseLoggerFactory(sp.GetRequiredService<ILoggerFactory>());
-            return builder.Build();
-        });
+        // The pool everything uses: connections come back without a reset (no session state is
+        // left on them: every lock of ours is transaction-scoped), which the reset would cost on
+        // every unit of work (docs/benchmarks.md).
+        services.AddSingleton(sp => BuildDataSource(sp, connectionString, resetOnClose: false));
+        // For the few connections that carry session state (a projection's advisory lock, LISTEN):
+        // when they return to the pool, the reset releases it.
+        services.AddSingleton(sp => new SessionDataSource(BuildDataSource(sp, connectionString, resetOnClose: true)));
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<EventingOptions>>().Value.Types);
         services.AddSingleton(sp => new ProjectionSet(
             sp.GetRequiredService<IOptions<EventingOptions>>().Value.Projections
@@ -72,6 +64,23 @@ public static class EventingServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<ProjectionDaemon>());
         services.AddHostedService(sp => sp.GetRequiredService<DeliveryWorker>());
         return services;
+    }
+
+    private static NpgsqlDataSource BuildDataSource(IServiceProvider sp, string connectionString, bool resetOnClose)
+    {
+        var settings = sp.GetRequiredService<IOptions<EventingOptions>>().Value;
+        var builder = new NpgsqlDataSourceBuilder(connectionString);
+        builder.ConnectionStringBuilder.ApplicationName ??= $"allmende:{settings.HostId}";
+        builder.ConnectionStringBuilder.NoResetOnClose = !resetOnClose;
+        // The store sends the same few statements all day: let Npgsql prepare them once per
+        // connection (they survive the pool's reset) instead of parsing and planning each time.
+        if (builder.ConnectionStringBuilder.MaxAutoPrepare == 0)
+            builder.ConnectionStringBuilder.MaxAutoPrepare = 50;
+        // A transaction left open by a bug of ours must not hold the async daemon back forever.
+        var timeout = (int)settings.IdleInTransactionTimeout.TotalMilliseconds;
+        builder.ConnectionStringBuilder.Options = $"{builder.ConnectionStringBuilder.Options} -c idle_in_transaction_session_timeout={timeout}".Trim();
+        builder.UseLoggerFactory(sp.GetRequiredService<ILoggerFactory>());
+        return builder.Build();
     }
 
     private sealed class MigrateOnStart(SchemaMigrator migrator) : IHostedService

@@ -11,7 +11,7 @@ namespace Allmende.Eventing.Notifications;
 /// milliseconds instead of at the next poll. Notifications only wake workers up; correctness never
 /// depends on them (a lost one costs at most a poll interval).
 /// </summary>
-public sealed class NotificationListener(NpgsqlDataSource dataSource, IOptions<EventingOptions> options, ILogger<NotificationListener> logger) : BackgroundService
+public sealed class NotificationListener(SessionDataSource sessions, IOptions<EventingOptions> options, ILogger<NotificationListener> logger) : BackgroundService
 {
     public Pulse Events { get; } = new();
 
@@ -26,7 +26,7 @@ public sealed class NotificationListener(NpgsqlDataSource dataSource, IOptions<E
         {
             try
             {
-                await using var connection = await dataSource.OpenConnectionAsync(stoppingToken);
+                await using var connection = await sessions.Inner.OpenConnectionAsync(stoppingToken);
                 connection.Notification += (_, e) =>
                 {
                     if (e.Channel == Channels.Events)

@@ -24,6 +24,7 @@ public sealed record ProjectionStatus(
 /// <summary>What staff can see of projections and do with them: status, lag, rebuild.</summary>
 public sealed class ProjectionAdmin(
     NpgsqlDataSource dataSource,
+    SessionDataSource sessions,
     ProjectionSet projections,
     EventStore store,
     TypeRegistry types,
@@ -151,7 +152,7 @@ public sealed class ProjectionAdmin(
         }
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var runner = new ProjectionRunner(projection, dataSource, types, new Pulse(), options.Value, metrics, time, logger);
+        var runner = new ProjectionRunner(projection, sessions.Inner, types, new Pulse(), options.Value, metrics, time, logger);
         var running = Task.Run(() => runner.RunAsync(stop.Token), stop.Token);
         try
         {

@@ -18,13 +18,13 @@ public sealed class ProjectionDaemon : BackgroundService
     private readonly List<ProjectionRunner> _runners;
     private readonly EventingOptions _options;
 
-    public ProjectionDaemon(ProjectionSet projections, NpgsqlDataSource dataSource, TypeRegistry types, NotificationListener notifications,
+    public ProjectionDaemon(ProjectionSet projections, SessionDataSource sessions, TypeRegistry types, NotificationListener notifications,
         IOptions<EventingOptions> options, EventingMetrics metrics, TimeProvider time, ILoggerFactory loggers)
     {
         _options = options.Value;
         var logger = loggers.CreateLogger<ProjectionDaemon>();
         _runners = projections.Async
-            .Select(p => new ProjectionRunner(p, dataSource, types, notifications.Events, _options, metrics, time, logger))
+            .Select(p => new ProjectionRunner(p, sessions.Inner, types, notifications.Events, _options, metrics, time, logger))
             .ToList();
         metrics.ObserveProjectionLag(() => _runners
             .Where(r => r.Runtime.Owned)
