@@ -20,6 +20,15 @@ internal sealed class BookingsOptions
     /// <summary>Check-in opens this long before the start (and closes at the end).</summary>
     public TimeSpan CheckInOpensBefore { get; set; } = TimeSpan.FromMinutes(30);
 
+    /// <summary>What becomes of an organisation's future bookings when it is suspended: "hold" (for review, slot kept) or "cancel".</summary>
+    public BookingReaction OnOrganisationSuspended { get; set; } = BookingReaction.Hold;
+
+    /// <summary>What becomes of an organisation's future bookings when it ends: "cancel" or "hold".</summary>
+    public BookingReaction OnOrganisationEnded { get; set; } = BookingReaction.Cancel;
+
+    /// <summary>What becomes of the future bookings a forgotten person made: "cancel" or "hold".</summary>
+    public BookingReaction OnPersonForgotten { get; set; } = BookingReaction.Cancel;
+
     public BookingPolicy ToPolicy() => new(LateCancellationDeadline, NoShowReleaseDelay, ApprovalDecisionBefore, CheckInOpensBefore);
 }
 
@@ -27,4 +36,14 @@ internal sealed class BookingsOptions
 internal sealed record BookingPolicy(TimeSpan LateCancellationDeadline, TimeSpan NoShowReleaseDelay, TimeSpan ApprovalDecisionBefore, TimeSpan CheckInOpensBefore)
 {
     public static BookingPolicy Default { get; } = new BookingsOptions().ToPolicy();
+}
+
+/// <summary>How future bookings react to a change elsewhere (configured as "hold" or "cancel").</summary>
+internal enum BookingReaction
+{
+    /// <summary>Held for review: the slot stays taken, the booking shows a flag for staff.</summary>
+    Hold,
+
+    /// <summary>Cancelled (not late): the slot is free again.</summary>
+    Cancel,
 }

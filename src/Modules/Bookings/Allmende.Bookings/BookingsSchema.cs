@@ -100,5 +100,9 @@ internal static class BookingsSchema
             );
             create index slots_space_during on bookings.slots using gist (space_id, during) where (holds);
             """),
+        new(Module, 2, "flags of bookings for staff (held for review, outside new hours, site closed)", """
+            alter table bookings.bookings add column flags text[] not null default '{}';
+            create index bookings_flagged on bookings.bookings (starts_at) where cardinality(flags) > 0;
+            """),
     ];
 }

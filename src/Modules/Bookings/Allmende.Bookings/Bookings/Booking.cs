@@ -32,12 +32,13 @@ internal sealed record Booking(
     DateTimeOffset? ApprovalDueBy,
     DateTimeOffset? CheckedInAt,
     string? Reason,
-    bool LateCancellation) : IEventSourced<Booking>
+    bool LateCancellation,
+    IReadOnlyList<string> Flags) : IEventSourced<Booking>
 {
     public static string StreamId(Guid id) => $"booking-{id:D}";
 
     public static Booking Initial { get; } = new(Guid.Empty, Guid.Empty, Guid.Empty, Guid.Empty, null, default, default, 0, "", "", true,
-        BookingStatus.None, null, null, null, false);
+        BookingStatus.None, null, null, null, false, []);
 
     public bool Exists => Status != BookingStatus.None;
 
@@ -48,13 +49,16 @@ internal sealed record Booking(
     public int Places => WholeSpace ? 1 : Attendees;
 
     /// <summary>Whole minutes of [Start, End): instants, so a DST night counts what really passes.</summary>
+    /// <summary>Still holds its slot (pending or confirmed) and starts after <paramref name="instant"/>: what a reaction to another module acts on.</summary>
+    public bool IsFutureAfter(DateTimeOffset instant) => Status is BookingStatus.PendingApproval or BookingStatus.Confirmed && Start > instant;
+
     public int DurationMinutes => (int)(End - Start).TotalMinutes;
 
     public static Booking Evolve(Booking state, object @event) => @event switch
     {
         // Without approval the same decision confirms it at once (BookingConfirmed follows in the same commit).
         BookingRequested e => new Booking(e.BookingId, e.SpaceId, e.SiteId, e.OrganisationId, e.PersonId, e.Start, e.End, e.Attendees,
-            e.Purpose, e.ActionField, e.WholeSpace, BookingStatus.PendingApproval, e.ApprovalDueBy, null, null, false),
+            e.Purpose, e.ActionField, e.WholeSpace, BookingStatus.PendingApproval, e.ApprovalDueBy, null, null, false, []),
         BookingApproved => state,
         BookingConfirmed => state with { Status = BookingStatus.Confirmed },
         BookingRejected e => state with { Status = BookingStatus.Rejected, Reason = e.Reason },
@@ -64,6 +68,9 @@ internal sealed record Booking(
         BookingCancelled e => state with { Status = BookingStatus.Cancelled, Reason = e.Reason, LateCancellation = e.Late },
         BookingMarkedNoShow => state with { Status = BookingStatus.NoShow },
         BookingRescheduled e => state with { Start = e.Start, End = e.End, ApprovalDueBy = e.ApprovalDueBy },
+        // Both keep the slot; staff see the reason among the flags.
+        BookingHeldForReview e => state with { Flags = [.. state.Flags, e.Reason] },
+        BookingFlagged e => state with { Flags = [.. state.Flags, e.Reason] },
         _ => state,
     };
 

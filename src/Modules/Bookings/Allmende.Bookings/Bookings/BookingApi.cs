@@ -7,6 +7,7 @@ namespace Allmende.Bookings.Bookings;
 /// A booking. Status: pending-approval, confirmed, rejected, expired, checked-in, completed, cancelled,
 /// no-show. Start/End UTC instants; durationMinutes what really passes (23:00–04:00 across the October
 /// DST night is 360). Reason: why it was rejected or cancelled.
+/// Flags: why staff should look at it (held for review, outside new opening hours, site closed).
 /// </summary>
 internal sealed record BookingResponse(
     Guid Id,
@@ -25,17 +26,18 @@ internal sealed record BookingResponse(
     DateTimeOffset? CheckedInAt,
     string? Reason,
     bool LateCancellation,
+    IReadOnlyList<string> Flags,
     long Version)
 {
     public static BookingResponse From(Booking b, long version) => new(b.Id, b.SpaceId, b.SiteId, b.OrganisationId, b.PersonId, b.Start, b.End,
         b.DurationMinutes, b.Attendees, b.Purpose, b.ActionField, StatusNames.Of(b.Status),
-        b.Status == BookingStatus.PendingApproval ? b.ApprovalDueBy : null, b.CheckedInAt, b.Reason, b.LateCancellation, version);
+        b.Status == BookingStatus.PendingApproval ? b.ApprovalDueBy : null, b.CheckedInAt, b.Reason, b.LateCancellation, b.Flags, version);
 }
 
-/// <summary>A booking in a list (from the read model).</summary>
+/// <summary>A booking in a list (from the read model); flags: what staff should look at.</summary>
 internal sealed record BookingSummary(
     Guid Id, Guid SpaceId, Guid SiteId, Guid OrganisationId, Guid? PersonId, DateTimeOffset Start, DateTimeOffset End,
-    int Attendees, string Purpose, string ActionField, string Status, long Version);
+    int Attendees, string Purpose, string ActionField, string Status, IReadOnlyList<string> Flags, long Version);
 
 /// <summary>Stable status codes of the API and the read model.</summary>
 internal static class StatusNames
@@ -86,6 +88,11 @@ internal static class Query
         : DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.None, out var instant) && value.Contains('T', StringComparison.Ordinal)
             ? instant.ToUniversalTime()
             : throw new BadInputException(name, $"{name} must be an instant with offset like 2026-10-24T23:00:00+02:00 (encode + as %2B).");
+
+    public static bool? Bool(string? value, string name) =>
+        value is null ? null
+        : bool.TryParse(value, out var flag) ? flag
+        : throw new BadInputException(name, $"{name} must be true or false.");
 
     public static PageRequest Page(string? offset, string? limit) => PageRequest.From(Int(offset, "offset"), Int(limit, "limit"));
 }

@@ -51,6 +51,15 @@ internal sealed record BookingMarkedNoShow(Guid BookingId, DateTimeOffset At) : 
 /// <summary>Moved to a new time range, with the same guarantees as a new booking; ApprovalDueBy anew while pending.</summary>
 internal sealed record BookingRescheduled(Guid BookingId, DateTimeOffset Start, DateTimeOffset End, DateTimeOffset? ApprovalDueBy, DateTimeOffset At) : IBookingEvent;
 
+/// <summary>
+/// Held for staff to review after something changed elsewhere (e.g. the organisation was suspended):
+/// the booking keeps its status and its slot and shows the reason among its flags.
+/// </summary>
+internal sealed record BookingHeldForReview(Guid BookingId, string Reason, DateTimeOffset At) : IBookingEvent;
+
+/// <summary>Flagged for staff (e.g. the site closed or its hours shrank over it); status and slot unchanged.</summary>
+internal sealed record BookingFlagged(Guid BookingId, string Reason, DateTimeOffset At) : IBookingEvent;
+
 internal static class BookingEventNames
 {
     public static IReadOnlyList<(Type Type, string Name)> All { get; } =
@@ -65,5 +74,7 @@ internal static class BookingEventNames
         (typeof(BookingCancelled), "bookings.booking.cancelled"),
         (typeof(BookingMarkedNoShow), "bookings.booking.marked-no-show"),
         (typeof(BookingRescheduled), "bookings.booking.rescheduled"),
+        (typeof(BookingHeldForReview), "bookings.booking.held-for-review"),
+        (typeof(BookingFlagged), "bookings.booking.flagged"),
     ];
 }

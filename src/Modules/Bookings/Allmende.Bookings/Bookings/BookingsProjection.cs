@@ -30,6 +30,8 @@ internal sealed class BookingsProjection : IProjection
                     r.Start, r.End, r.Attendees, r.Purpose, r.ActionField),
                 BookingRescheduled r => Update("starts_at = $4, ends_at = $5", id, e, r.Start, r.End),
                 BookingApproved => Update(null, id, e),
+                BookingHeldForReview h => Update("flags = array_append(flags, $4)", id, e, h.Reason),
+                BookingFlagged f => Update("flags = array_append(flags, $4)", id, e, f.Reason),
                 _ => Update("status = $4", id, e, StatusNames.Of(StatusAfter(e.Data))),
             });
         }

@@ -21,7 +21,7 @@ internal static class ReadBookings
             .ProducesProblem(StatusCodes.Status404NotFound);
         bookings.MapGet("", HandleList)
             .RequireAuthorization(Policies.ReadOrganisation)
-            .WithSummary("Bookings by start; filters: organisationId, spaceId, siteId, status, from and to (instants: bookings overlapping [from, to))")
+            .WithSummary("Bookings by start; filters: organisationId, spaceId, siteId, status, flagged (true/false), from and to (instants: bookings overlapping [from, to))")
             .Produces<Page<BookingSummary>>()
             .ProducesValidationProblem();
     }
@@ -40,6 +40,7 @@ internal static class ReadBookings
         [FromQuery(Name = "spaceId")] string? spaceIdText = null,
         [FromQuery(Name = "siteId")] string? siteIdText = null,
         string? status = null,
+        string? flagged = null,
         string? from = null,
         string? to = null,
         string? offset = null,
@@ -51,6 +52,7 @@ internal static class ReadBookings
         var siteId = Query.Guid(siteIdText, "siteId");
         var fromInstant = Query.Instant(from, "from");
         var toInstant = Query.Instant(to, "to");
+        var flaggedOnly = Query.Bool(flagged, "flagged");
         if (status is not null && !StatusNames.All.Contains(status, StringComparer.Ordinal))
             throw new BadInputException("status", $"status must be one of {string.Join(", ", StatusNames.All)}.");
         // Members see only their organisations' bookings; staff and auditors all.
@@ -64,6 +66,7 @@ internal static class ReadBookings
               and ($5::timestamptz is null or ends_at > $5)
               and ($6::timestamptz is null or starts_at < $6)
               and ($7::uuid[] is null or organisation_id = any($7))
+              and ($8::boolean is null or (cardinality(flags) > 0) = $8)
             """;
         NpgsqlParameter[] Filter() =>
         [
@@ -74,15 +77,16 @@ internal static class ReadBookings
             new() { Value = (object?)fromInstant ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz },
             new() { Value = (object?)toInstant ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz },
             new() { Value = (object?)visible ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid },
+            new() { Value = (object?)flaggedOnly ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Boolean },
         ];
 
         await using var command = db.CreateCommand($"""
             select booking_id, space_id, site_id, organisation_id, person_id, starts_at, ends_at, attendees, purpose, action_field, status, version,
-                   count(*) over ()
+                   count(*) over (), flags
             from bookings.bookings
             {filter}
             order by starts_at, booking_id
-            offset $8 limit $9
+            offset $9 limit $10
             """);
         command.Parameters.AddRange(Filter());
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = page.Offset });
@@ -96,7 +100,7 @@ internal static class ReadBookings
             {
                 items.Add(new BookingSummary(reader.GetGuid(0), reader.GetGuid(1), reader.GetGuid(2), reader.GetGuid(3),
                     reader.IsDBNull(4) ? null : reader.GetGuid(4), reader.GetFieldValue<DateTimeOffset>(5), reader.GetFieldValue<DateTimeOffset>(6),
-                    reader.GetInt32(7), reader.GetString(8), reader.GetString(9), reader.GetString(10), reader.GetInt64(11)));
+                    reader.GetInt32(7), reader.GetString(8), reader.GetString(9), reader.GetString(10), reader.GetFieldValue<string[]>(13), reader.GetInt64(11)));
                 total = reader.GetInt64(12);
             }
         }

@@ -22,10 +22,14 @@ internal static class OpeningHours
     {
         if (site.LeaseStartsAt is { } startsAt && from < startsAt || site.LeaseEndsAt is { } endsAt && to > endsAt)
             return BookingRules.OutsideLease;
-        if (site.Closures.Any(c => c.From < to && from < c.To))
+        if (site.Closures.Any(c => IsClosed(c.From, c.To, from, to)))
             return BookingRules.SiteClosed;
         return IsWithinHours(site.OpeningHours, from, to) ? null : BookingRules.OutsideOpeningHours;
     }
+
+    /// <summary>A closure [closedFrom, closedTo) covers part of [from, to).</summary>
+    public static bool IsClosed(DateTimeOffset closedFrom, DateTimeOffset closedTo, DateTimeOffset from, DateTimeOffset to) =>
+        closedFrom < to && from < closedTo;
 
     /// <summary>Every instant of [from, to) lies within the weekly opening hours.</summary>
     public static bool IsWithinHours(IReadOnlyList<OpeningInterval> hours, DateTimeOffset from, DateTimeOffset to)
