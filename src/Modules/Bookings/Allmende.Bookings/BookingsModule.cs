@@ -1,4 +1,5 @@
 using Allmende.Bookings.Bookings;
+using Allmende.Bookings.Calendars;
 using Allmende.Eventing;
 using Allmende.Eventing.Api;
 using Allmende.Eventing.Projections;
@@ -46,6 +47,7 @@ public static class BookingsModule
         var bookings = endpoints.MapGroup("/api/bookings").WithTags("Bookings");
         RequestBooking.Map(bookings);
         ReadBookings.Map(bookings);
+        ReadCalendars.Map(bookings);
         Approval.Map(bookings);
         Attendance.Map(bookings);
         CancelBooking.Map(bookings);
