@@ -55,11 +55,13 @@ public sealed class WakeAndMetricsTests(SlowPollingApp app) : IClassFixture<Slow
         uow.Publish(greeting);
         await uow.CommitAsync();
         await Eventually.ReachedAsync(async () => await app.ScalarAsync("select count(*) from tests.handled where id = $1", greeting.Id) == 2, "handled");
+        // The counters move just after their transactions commit: wait for them as for the rows.
         await Eventually.ReachedAsync(() =>
         {
             lock (measured)
-                return Task.FromResult(measured.GetValueOrDefault("allmende.projection.events") >= 2);
-        }, "projection counted");
+                return Task.FromResult(measured.GetValueOrDefault("allmende.projection.events") >= 2
+                    && measured.GetValueOrDefault("allmende.messages.delivered") >= 2);
+        }, "projection and deliveries counted");
 
         lock (measured)
         {

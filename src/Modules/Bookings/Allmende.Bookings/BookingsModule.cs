@@ -1,3 +1,4 @@
+using Allmende.Bookings.Availability;
 using Allmende.Bookings.Bookings;
 using Allmende.Bookings.Calendars;
 using Allmende.Eventing;
@@ -48,6 +49,7 @@ public static class BookingsModule
         RequestBooking.Map(bookings);
         ReadBookings.Map(bookings);
         ReadCalendars.Map(bookings);
+        ReadAvailability.Map(bookings);
         Approval.Map(bookings);
         Attendance.Map(bookings);
         CancelBooking.Map(bookings);

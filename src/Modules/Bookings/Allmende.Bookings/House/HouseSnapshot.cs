@@ -77,7 +77,7 @@ internal sealed record HouseSnapshot(SpaceSnapshot? Space, SiteSnapshot? Site, O
             reader.GetInt32(8), reader.GetBoolean(9), reader.GetFieldValue<string[]>(10));
     }
 
-    private static async Task<SiteSnapshot?> LoadSiteAsync(NpgsqlConnection connection, Guid siteId, DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
+    public static async Task<SiteSnapshot?> LoadSiteAsync(NpgsqlConnection connection, Guid siteId, DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
     {
         SiteSnapshot? site;
         await using (var command = new NpgsqlCommand("select opening_hours::text, lease_starts_at, lease_ends_at from bookings.sites where site_id = $1", connection))

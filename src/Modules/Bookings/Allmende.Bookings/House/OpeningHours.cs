@@ -45,7 +45,8 @@ internal static class OpeningHours
         return covered >= Instant.FromDateTimeOffset(to);
     }
 
-    private static IEnumerable<(Instant From, Instant To)> OpenPieces(IReadOnlyList<OpeningInterval> hours, DateTimeOffset from, DateTimeOffset to)
+    /// <summary>The open pieces of [from, to) by start (they may touch, e.g. at a DST change or midnight).</summary>
+    public static IEnumerable<(Instant From, Instant To)> OpenPieces(IReadOnlyList<OpeningInterval> hours, DateTimeOffset from, DateTimeOffset to)
     {
         var range = new Interval(Instant.FromDateTimeOffset(from), Instant.FromDateTimeOffset(to));
         var pieces = new List<(Instant, Instant)>();
