@@ -97,8 +97,7 @@ public sealed class DeliveryWorker(
             await using var reader = await claim.ExecuteReaderAsync(ct);
             claimed = await reader.ReadAsync(ct)
                 ? new Claimed(reader.GetInt64(0), reader.GetString(1), reader.GetInt32(2), reader.GetGuid(3), reader.GetString(4), reader.GetString(5),
-                    new EventMetadata(reader.IsDBNull(6) ? null : reader.GetString(6), reader.IsDBNull(7) ? null : reader.GetString(7),
-                        reader.IsDBNull(8) ? null : reader.GetString(8)))
+                    EventStore.ReadMetadata(reader, 6))
                 : null;
         }
         if (claimed is null)

@@ -268,8 +268,7 @@ internal sealed class ProjectionRunner(
         {
             rows.Add(new Row(reader.GetInt64(0), reader.GetGuid(1), reader.GetString(2), reader.GetInt64(3), reader.GetString(4),
                 reader.IsDBNull(5) ? null : reader.GetString(5), reader.GetFieldValue<DateTimeOffset>(6),
-                new EventMetadata(reader.IsDBNull(7) ? null : reader.GetString(7), reader.IsDBNull(8) ? null : reader.GetString(8),
-                    reader.IsDBNull(9) ? null : reader.GetString(9))));
+                EventStore.ReadMetadata(reader, 7)));
         }
         await reader.DisposeAsync();
 

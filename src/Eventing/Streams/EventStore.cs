@@ -116,9 +116,12 @@ public sealed class EventStore(
             type,
             types.Deserialize(type, reader.GetString(5)),
             reader.GetFieldValue<DateTimeOffset>(6),
-            new EventMetadata(
-                reader.IsDBNull(7) ? null : reader.GetString(7),
-                reader.IsDBNull(8) ? null : reader.GetString(8),
-                reader.IsDBNull(9) ? null : reader.GetString(9)));
+            ReadMetadata(reader, 7));
     }
+
+    /// <summary>Actor, correlation id and causation id, selected in that order from <paramref name="first"/> on.</summary>
+    internal static EventMetadata ReadMetadata(NpgsqlDataReader reader, int first) =>
+        new(reader.IsDBNull(first) ? null : reader.GetString(first),
+            reader.IsDBNull(first + 1) ? null : reader.GetString(first + 1),
+            reader.IsDBNull(first + 2) ? null : reader.GetString(first + 2));
 }
