@@ -39,6 +39,9 @@ public static class Policies
 
     /// <summary>Admin, auditor or member: the house itself (sites, rooms, rules), not funders' business.</summary>
     public const string Participant = "participant";
+
+    /// <summary>Admin, auditor or funder; the endpoint then limits a funder to its own funders' grants (<c>CanReadFunder</c>).</summary>
+    public const string ReadFunding = "read-funding";
 }
 
 /// <summary>Claims the host puts on a principal, beyond its id and role.</summary>
@@ -78,6 +81,10 @@ public static class PrincipalExtensions
     /// <summary>Admins and auditors read every organisation; members their own.</summary>
     public static bool CanRead(this ClaimsPrincipal user, Guid organisationId) =>
         user.IsAdmin() || user.IsAuditor() || (user.IsInRole(Roles.Member) && user.Organisations().Contains(organisationId));
+
+    /// <summary>Admins and auditors read every funder's grants; a funder only its own.</summary>
+    public static bool CanReadFunder(this ClaimsPrincipal user, Guid funderId) =>
+        user.IsAdmin() || user.IsAuditor() || (user.IsInRole(Roles.Funder) && user.Funders().Contains(funderId));
 
     /// <summary>The metadata of events written on behalf of this request.</summary>
     public static EventMetadata EventMetadata(this HttpContext context) =>

@@ -225,7 +225,8 @@ internal static class AuthenticationSetup
             .AddPolicy(Policies.ReadAll, p => p.RequireRole(Roles.Admin, Roles.Auditor))
             .AddPolicy(Policies.ActForOrganisation, p => p.RequireRole(Roles.Admin, Roles.Member))
             .AddPolicy(Policies.ReadOrganisation, p => p.RequireRole(Roles.Admin, Roles.Auditor, Roles.Member))
-            .AddPolicy(Policies.Participant, p => p.RequireRole(Roles.Admin, Roles.Auditor, Roles.Member));
+            .AddPolicy(Policies.Participant, p => p.RequireRole(Roles.Admin, Roles.Auditor, Roles.Member))
+            .AddPolicy(Policies.ReadFunding, p => p.RequireRole(Roles.Admin, Roles.Auditor, Roles.Funder));
         return services;
     }
 }
