@@ -1,6 +1,7 @@
 using Allmende.Bookings.Availability;
 using Allmende.Bookings.Bookings;
 using Allmende.Bookings.Calendars;
+using Allmende.Bookings.History;
 using Allmende.Eventing;
 using Allmende.Eventing.Api;
 using Allmende.Eventing.Projections;
@@ -54,6 +55,7 @@ public static class BookingsModule
         Attendance.Map(bookings);
         CancelBooking.Map(bookings);
         RescheduleBooking.Map(bookings);
+        BookingHistory.Map(bookings);
         return endpoints;
     }
 }
