@@ -45,6 +45,12 @@ public sealed class EventingOptions
     /// <summary>The health check names transactions with an xid open longer than this.</summary>
     public TimeSpan LongTransactionThreshold { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>Finished deliveries (and messages left without any) are deleted this long after they finished.</summary>
+    public TimeSpan DeliveredRetention { get; set; } = TimeSpan.FromDays(30);
+
+    /// <summary>How often a delivering host prunes the outbox (zero: never).</summary>
+    public TimeSpan RetentionInterval { get; set; } = TimeSpan.FromHours(1);
+
     public EventingOptions AddMigrations(IEnumerable<Migration> migrations)
     {
         Migrations.AddRange(migrations);

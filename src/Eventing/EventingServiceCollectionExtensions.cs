@@ -57,12 +57,14 @@ public static class EventingServiceCollectionExtensions
         services.AddSingleton<CommitSignals>();
         services.AddSingleton<ProjectionDaemon>();
         services.AddSingleton<DeliveryWorker>();
+        services.AddSingleton<OutboxRetention>();
 
         services.AddHostedService<MigrateOnStart>();
         services.AddHostedService(sp => sp.GetRequiredService<NotificationListener>());
         services.AddHostedService(sp => sp.GetRequiredService<CommitSignals>());
         services.AddHostedService(sp => sp.GetRequiredService<ProjectionDaemon>());
         services.AddHostedService(sp => sp.GetRequiredService<DeliveryWorker>());
+        services.AddHostedService(sp => sp.GetRequiredService<OutboxRetention>());
         return services;
     }
 

@@ -75,5 +75,8 @@ internal static class EventingSchema
             create index deliveries_due on eventing.deliveries (due_at) where status = 'pending';
             create index deliveries_dead on eventing.deliveries (id) where status = 'dead';
             """),
+        new(Module, 5, "finished deliveries by age, for the outbox retention", """
+            create index deliveries_finished on eventing.deliveries (finished_at) where status in ('done', 'cancelled', 'discarded');
+            """),
     ];
 }

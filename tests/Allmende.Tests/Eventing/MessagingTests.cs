@@ -1,7 +1,9 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Allmende.Eventing.Messaging;
 using Allmende.Eventing.Streams;
+using Microsoft.Extensions.DependencyInjection;
 using Allmende.Tests.Infrastructure;
 
 namespace Allmende.Tests.Eventing;
@@ -124,5 +126,36 @@ public sealed class MessagingTests(BusApp app) : IClassFixture<BusApp>
 
         (await TimesAsync("reminder", reminder.Id)).ShouldBe(0);
         (await DeliveryCountAsync(messageId, "cancelled")).ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task Retention_deletes_only_deliveries_finished_long_ago_and_their_messages_never_what_still_waits()
+    {
+        var old = new Greeted(Guid.NewGuid(), "handled a month ago");
+        var oldId = await PublishAsync(old);
+        var recent = new Greeted(Guid.NewGuid(), "handled just now");
+        var recentId = await PublishAsync(recent);
+        await Eventually.ReachedAsync(async () => await DeliveryCountAsync(oldId, "done") + await DeliveryCountAsync(recentId, "done") == 4, "both handled");
+        var uow = app.Store.Begin(new EventMetadata("test"));
+        var waitingId = uow.Schedule(new Reminder(Guid.NewGuid(), "due in an hour, published long ago"), DateTimeOffset.UtcNow.AddHours(1));
+        await uow.CommitAsync();
+        // A month passes for the old message and for the scheduled one.
+        await app.ScalarAsync("""
+            with aged as (update eventing.deliveries set finished_at = now() - interval '31 days' where message_id = $1 returning 1)
+            select count(*) from aged
+            """, oldId);
+        await app.ScalarAsync("""
+            with aged as (update eventing.outbox set created_at = now() - interval '31 days' where message_id = any($1) returning 1)
+            select count(*) from aged
+            """, new[] { oldId, waitingId });
+
+        var pruned = await app.Services.GetRequiredService<OutboxRetention>().PruneAsync(CancellationToken.None);
+
+        pruned.ShouldBe((2L, 1L));
+        (await app.ScalarAsync("select count(*) from eventing.outbox where message_id = $1", oldId)).ShouldBe(0);
+        (await app.ScalarAsync("select count(*) from eventing.outbox where message_id = $1", recentId)).ShouldBe(1);
+        (await DeliveryCountAsync(recentId, "done")).ShouldBe(2);
+        (await app.ScalarAsync("select count(*) from eventing.outbox where message_id = $1", waitingId)).ShouldBe(1);
+        (await DeliveryCountAsync(waitingId, "pending")).ShouldBe(1);
     }
 }
