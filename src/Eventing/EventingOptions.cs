@@ -42,6 +42,12 @@ public sealed class EventingOptions
     /// <summary>Server-side guard: a connection of ours left idle in a transaction is ended after this.</summary>
     public TimeSpan IdleInTransactionTimeout { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// A handler runs in its delivery's transaction; past this it is cancelled and the attempt counts as
+    /// failed. Keep it below <see cref="IdleInTransactionTimeout"/>.
+    /// </summary>
+    public TimeSpan HandlerTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>The health check names transactions with an xid open longer than this.</summary>
     public TimeSpan LongTransactionThreshold { get; set; } = TimeSpan.FromSeconds(5);
 

@@ -108,27 +108,34 @@ public sealed class DeliveryWorker(
 
         var handler = routing.Find(claimed.Handler);
         var attempt = claimed.Attempts + 1;
+        var retry = handler?.Retry ?? RetryPolicy.Default;
         await transaction.SaveAsync("handler", ct);
         UnitOfWork? work = null;
+        // The handler runs inside the claiming transaction: past the time limit it is cancelled while
+        // that transaction is still ours, so the attempt is recorded like any failure (the server would
+        // otherwise end the idle transaction, releasing the row without counting the attempt).
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        limit.CancelAfter(options.Value.HandlerTimeout);
         try
         {
             if (handler is null)
                 throw new InvalidOperationException($"No handler named '{claimed.Handler}' exists in this host.");
-            work = await InvokeAsync(handler, claimed, attempt, connection, transaction, ct);
+            work = await InvokeAsync(handler, claimed, attempt, connection, transaction, limit.Token);
             await UpdateAsync(connection, transaction, claimed.Id, "done", attempt, null, null, ct);
             await transaction.CommitAsync(ct);
             metrics.Delivered(claimed.Handler);
             signals.Committed(work!.HasEvents, work.HasMessages);
         }
-        catch (Exception e) when (!ct.IsCancellationRequested)
+        catch (Exception e) when (!ct.IsCancellationRequested && connection.State == System.Data.ConnectionState.Open)
         {
             await transaction.RollbackAsync("handler", ct);
-            var retry = handler?.Retry ?? RetryPolicy.Default;
             var error = e is TargetInvocationException { InnerException: { } inner } ? inner : e;
-            var dead = attempt >= retry.MaxAttempts;
-            var due = dead ? (DateTimeOffset?)null : time.GetUtcNow() + retry.DelayAfter(attempt, _jitter);
-            await UpdateAsync(connection, transaction, claimed.Id, dead ? "dead" : "pending", attempt, error.ToString(), due, ct);
+            if (limit.IsCancellationRequested)
+                error = new TimeoutException($"The handler did not finish within Eventing:HandlerTimeout ({options.Value.HandlerTimeout}).", error);
+            var (status, due) = NextStep(retry, attempt);
+            await UpdateAsync(connection, transaction, claimed.Id, status, attempt, error.ToString(), due, ct);
             await transaction.CommitAsync(ct);
+            var dead = status == "dead";
             if (dead)
             {
                 metrics.DeadLettered(claimed.Handler);
@@ -142,7 +149,44 @@ public sealed class DeliveryWorker(
                     claimed.Id, claimed.MessageType, claimed.Handler, attempt, due);
             }
         }
+        catch (Exception e) when (!ct.IsCancellationRequested && e is NpgsqlException or IOException or TimeoutException)
+        {
+            // The connection itself broke (e.g. the server ended a handler that ignored its token): the
+            // row's lock went with it, uncounted. Count the attempt on a fresh connection so that a
+            // handler that always does this ends as a dead letter instead of retrying for ever.
+            await RecordBrokenAttemptAsync(claimed, attempt, retry, e, ct);
+            throw;
+        }
         return true;
+    }
+
+    private (string Status, DateTimeOffset? Due) NextStep(RetryPolicy retry, int attempt) =>
+        attempt >= retry.MaxAttempts ? ("dead", null) : ("pending", time.GetUtcNow() + retry.DelayAfter(attempt, _jitter));
+
+    private async Task RecordBrokenAttemptAsync(Claimed claimed, int attempt, RetryPolicy retry, Exception error, CancellationToken ct)
+    {
+        try
+        {
+            await using var connection = await dataSource.OpenConnectionAsync(ct);
+            var (status, due) = NextStep(retry, attempt);
+            await using var command = new NpgsqlCommand("""
+                update eventing.deliveries
+                set status = $2, attempts = $3, last_error = $4, due_at = coalesce($5, due_at),
+                    finished_at = case when $2 = 'pending' then null else now() end
+                where id = $1 and status = 'pending' and attempts = $3 - 1
+                """, connection);
+            command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = claimed.Id });
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = status });
+            command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = attempt });
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = $"The connection broke during the delivery: {error}" });
+            command.Parameters.Add(new NpgsqlParameter { Value = (object?)due ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
+            if (await command.ExecuteNonQueryAsync(ct) == 1 && status == "dead")
+                metrics.DeadLettered(claimed.Handler);
+        }
+        catch (Exception e) when (e is NpgsqlException or IOException or TimeoutException)
+        {
+            logger.LogWarning(e, "Could not record the broken attempt of delivery {Delivery}", claimed.Id);
+        }
     }
 
     private async Task<UnitOfWork> InvokeAsync(HandlerDescriptor handler, Claimed claimed, int attempt, NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken ct)

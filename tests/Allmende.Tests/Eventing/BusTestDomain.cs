@@ -12,6 +12,8 @@ namespace Allmende.Tests.Eventing;
 public sealed record Greeted(Guid Id, string Text);
 public sealed record FlakyGreeting(Guid Id, int FailTimes);
 public sealed record Reminder(Guid Id, string Text);
+public sealed record StalledGreeting(Guid Id, int StallTimes);
+public sealed record SeveredGreeting(Guid Id);
 
 /// <summary>Records every event it applies, counting repeats: a count above one is a double application.</summary>
 public sealed class AppliedLogProjection : IProjection
@@ -120,6 +122,36 @@ public sealed class ReminderHandler
     public Task Handle(Reminder message, MessageContext context, CancellationToken ct) => Effects.RecordAsync(context, "reminder", message.Id, ct);
 }
 
+/// <summary>Hangs (honouring its token) on its first StallTimes attempts: the time limit must count them.</summary>
+[RetryPolicy(MaxAttempts = 3, InitialDelayMilliseconds = 10, MaxDelayMilliseconds = 50)]
+public sealed class StalledHandler
+{
+    public async Task Handle(StalledGreeting message, MessageContext context, CancellationToken ct)
+    {
+        if (context.Attempt <= message.StallTimes)
+            await Task.Delay(Timeout.Infinite, ct);
+        await Effects.RecordAsync(context, "stalled", message.Id, ct);
+    }
+}
+
+/// <summary>On its first attempt the server ends its session, as it would end a transaction left idle too long.</summary>
+[RetryPolicy(MaxAttempts = 3, InitialDelayMilliseconds = 10, MaxDelayMilliseconds = 50)]
+public sealed class SeveredHandler
+{
+    public async Task Handle(SeveredGreeting message, MessageContext context, NpgsqlDataSource db, CancellationToken ct)
+    {
+        if (context.Attempt == 1)
+        {
+            int pid;
+            await using (var own = context.Database.Command("select pg_backend_pid()"))
+                pid = (int)(await own.ExecuteScalarAsync(ct))!;
+            await using (var terminate = db.CreateCommand($"select pg_terminate_backend({pid}, 5000)"))
+                await terminate.ExecuteScalarAsync(ct);
+        }
+        await Effects.RecordAsync(context, "severed", message.Id, ct);
+    }
+}
+
 /// <summary>A host with the test events, both async projections and the test handlers.</summary>
 public class BusApp : AllmendeApp
 {
@@ -145,7 +177,9 @@ public class BusApp : AllmendeApp
         {
             o.RegisterTallies();
             o.AddMigrations(Migrations);
-            o.Types.Register<Greeted>("tests.greeted").Register<FlakyGreeting>("tests.flaky-greeting").Register<Reminder>("tests.reminder");
+            o.Types.Register<Greeted>("tests.greeted").Register<FlakyGreeting>("tests.flaky-greeting").Register<Reminder>("tests.reminder")
+                .Register<StalledGreeting>("tests.stalled-greeting").Register<SeveredGreeting>("tests.severed-greeting");
+            o.HandlerTimeout = TimeSpan.FromSeconds(2);
             o.AddProjection<AppliedLogProjection>(ProjectionLifecycle.Async);
             o.AddProjection<FragileSumProjection>(ProjectionLifecycle.Async);
             o.AddHandlers(typeof(BusApp).Assembly);

@@ -158,4 +158,41 @@ public sealed class MessagingTests(BusApp app) : IClassFixture<BusApp>
         (await app.ScalarAsync("select count(*) from eventing.outbox where message_id = $1", waitingId)).ShouldBe(1);
         (await DeliveryCountAsync(waitingId, "pending")).ShouldBe(1);
     }
+
+    [Fact]
+    public async Task A_handler_past_its_time_limit_is_cancelled_and_the_attempt_counts()
+    {
+        var stalled = new StalledGreeting(Guid.NewGuid(), StallTimes: 1);
+        var messageId = await PublishAsync(stalled);
+
+        await Eventually.ReachedAsync(async () => await DeliveryCountAsync(messageId, "done") == 1, "handled on the second attempt");
+        (await app.ScalarAsync("select attempts from eventing.deliveries where message_id = $1", messageId)).ShouldBe(2);
+        (await app.ScalarAsync("select count(*) from eventing.deliveries where message_id = $1 and last_error like '%Eventing:HandlerTimeout%'", messageId))
+            .ShouldBe(1);
+        (await TimesAsync("stalled", stalled.Id)).ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task A_handler_always_past_its_time_limit_ends_as_a_dead_letter()
+    {
+        var stalled = new StalledGreeting(Guid.NewGuid(), StallTimes: int.MaxValue);
+        var messageId = await PublishAsync(stalled);
+
+        await Eventually.ReachedAsync(async () => await DeliveryCountAsync(messageId, "dead") == 1, "dead after three attempts");
+        (await app.ScalarAsync("select attempts from eventing.deliveries where message_id = $1", messageId)).ShouldBe(3);
+        (await TimesAsync("stalled", stalled.Id)).ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task An_attempt_whose_connection_the_server_ended_still_counts()
+    {
+        var severed = new SeveredGreeting(Guid.NewGuid());
+        var messageId = await PublishAsync(severed);
+
+        await Eventually.ReachedAsync(async () => await DeliveryCountAsync(messageId, "done") == 1, "handled on the second attempt");
+        (await app.ScalarAsync("select attempts from eventing.deliveries where message_id = $1", messageId)).ShouldBe(2);
+        (await app.ScalarAsync("select count(*) from eventing.deliveries where message_id = $1 and last_error like 'The connection broke during the delivery%'", messageId))
+            .ShouldBe(1);
+        (await TimesAsync("severed", severed.Id)).ShouldBe(1);
+    }
 }
