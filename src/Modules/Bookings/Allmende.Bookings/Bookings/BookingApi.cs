@@ -69,30 +69,3 @@ internal static class TimeRange
     public static bool IsSensible(DateTimeOffset? start, DateTimeOffset? end) =>
         start is not { } s || end is not { } e || e > s && e - s <= TimeSpan.FromDays(MaxDays);
 }
-
-/// <summary>Query parameters arrive as text so that a malformed one is a 400 naming it.</summary>
-internal static class Query
-{
-    public static Guid? Guid(string? value, string name) =>
-        value is null ? null
-        : System.Guid.TryParse(value, out var id) ? id
-        : throw new BadInputException(name, $"{name} must be an id like 0195a0b0-0000-7000-8000-000000000001.");
-
-    public static int? Int(string? value, string name) =>
-        value is null ? null
-        : int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var number) ? number
-        : throw new BadInputException(name, $"{name} must be a whole number.");
-
-    public static DateTimeOffset? Instant(string? value, string name) =>
-        value is null ? null
-        : DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.None, out var instant) && value.Contains('T', StringComparison.Ordinal)
-            ? instant.ToUniversalTime()
-            : throw new BadInputException(name, $"{name} must be an instant with offset like 2026-10-24T23:00:00+02:00 (encode + as %2B).");
-
-    public static bool? Bool(string? value, string name) =>
-        value is null ? null
-        : bool.TryParse(value, out var flag) ? flag
-        : throw new BadInputException(name, $"{name} must be true or false.");
-
-    public static PageRequest Page(string? offset, string? limit) => PageRequest.From(Int(offset, "offset"), Int(limit, "limit"));
-}

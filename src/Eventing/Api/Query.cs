@@ -1,13 +1,12 @@
 using System.Globalization;
-using Allmende.Eventing.Api;
 
-namespace Allmende.Spaces.Common;
+namespace Allmende.Eventing.Api;
 
 /// <summary>
 /// Query parameters arrive as text and are read here, so that a malformed one is a 400 naming it
 /// (the framework's own binding failure names nothing outside Development).
 /// </summary>
-internal static class Query
+public static class Query
 {
     public static Guid? Guid(string? value, string name) =>
         value is null ? null
@@ -24,10 +23,25 @@ internal static class Query
         : bool.TryParse(value, out var flag) ? flag
         : throw new BadInputException(name, $"{name} must be true or false.");
 
+    /// <summary>A calendar date (yyyy-MM-dd), e.g. a Europe/Berlin local day.</summary>
     public static DateOnly? Date(string? value, string name) =>
         value is null ? null
         : DateOnly.TryParseExact(value, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date) ? date
         : throw new BadInputException(name, $"{name} must be a date like 2026-03-29.");
 
+    /// <summary>An instant; it must carry its offset (a local time alone names no instant).</summary>
+    public static DateTimeOffset? Instant(string? value, string name) =>
+        value is null ? null
+        : DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.None, out var instant) && value.Contains('T', StringComparison.Ordinal)
+            && HasOffset(value)
+            ? instant.ToUniversalTime()
+            : throw new BadInputException(name, $"{name} must be an instant with offset like 2026-10-24T23:00:00+02:00 (encode + as %2B).");
+
     public static PageRequest Page(string? offset, string? limit) => PageRequest.From(Int(offset, "offset"), Int(limit, "limit"));
+
+    private static bool HasOffset(string value)
+    {
+        var time = value[(value.IndexOf('T', StringComparison.Ordinal) + 1)..];
+        return time.EndsWith('Z') || time.EndsWith('z') || time.Contains('+', StringComparison.Ordinal) || time.Contains('-', StringComparison.Ordinal);
+    }
 }
