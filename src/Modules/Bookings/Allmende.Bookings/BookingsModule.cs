@@ -2,6 +2,8 @@ using Allmende.Bookings.Availability;
 using Allmende.Bookings.Bookings;
 using Allmende.Bookings.Calendars;
 using Allmende.Bookings.History;
+using Allmende.Bookings.FixedDesks;
+using Allmende.Bookings.Series;
 using Allmende.Eventing;
 using Allmende.Eventing.Api;
 using Allmende.Eventing.Projections;
@@ -33,10 +35,17 @@ public static class BookingsModule
             o.Types.Register<Contracts.BookingCancelled>("bookings.booking-cancelled");
             o.Types.Register<Contracts.BookingCompleted>("bookings.booking-completed");
             o.Types.Register<Contracts.BookingNoShow>("bookings.booking-no-show");
+            foreach (var (type, name) in SeriesEventNames.All)
+                o.Types.Register(type, name);
+            foreach (var (type, name) in DeskAssignmentEventNames.All)
+                o.Types.Register(type, name);
+            o.Types.Register<Contracts.DeskAssigned>("bookings.desk-assigned");
+            o.Types.Register<Contracts.DeskAssignmentEnded>("bookings.desk-assignment-ended");
 
             o.AddMigrations(BookingsSchema.Migrations);
             o.AddProjection<SlotGuard>(ProjectionLifecycle.Inline);
             o.AddProjection<BookingsProjection>(ProjectionLifecycle.Inline);
+            o.AddProjection<DeskAssignmentsProjection>(ProjectionLifecycle.Inline);
             o.AddHandlers(typeof(BookingsModule).Assembly);
         });
         services.AddOptions<BookingsOptions>().BindConfiguration(BookingsOptions.Section);
@@ -56,6 +65,12 @@ public static class BookingsModule
         CancelBooking.Map(bookings);
         RescheduleBooking.Map(bookings);
         BookingHistory.Map(bookings);
+        BookSeries.Map(bookings);
+        ReadSeries.Map(bookings);
+        CancelSeries.Map(bookings);
+        AssignDesk.Map(bookings);
+        EndDeskAssignment.Map(bookings);
+        ReadDeskAssignments.Map(bookings);
         return endpoints;
     }
 }

@@ -104,5 +104,27 @@ internal static class BookingsSchema
             alter table bookings.bookings add column flags text[] not null default '{}';
             create index bookings_flagged on bookings.bookings (starts_at) where cardinality(flags) > 0;
             """),
+        new(Module, 3, "recurring series (series_id of a booking) and fixed-desk assignments", """
+            alter table bookings.bookings add column series_id uuid;
+            create index bookings_series on bookings.bookings (series_id) where series_id is not null;
+
+            -- Fixed desks assigned for months (FixedDesks/), inline. Their slot is a row of
+            -- bookings.slots like a booking's (booking_id = the assignment's id), so the same
+            -- exclusion constraint keeps bookings and assignments of one desk apart.
+            create table bookings.desk_assignments (
+                assignment_id   uuid primary key,
+                space_id        uuid not null,
+                site_id         uuid not null,
+                organisation_id uuid not null,
+                person_id       uuid,
+                from_date       date not null,
+                until_date      date not null,
+                end_reason      text,
+                version         bigint not null,
+                last_seq        bigint not null
+            );
+            create index desk_assignments_space on bookings.desk_assignments (space_id, from_date);
+            create index desk_assignments_organisation on bookings.desk_assignments (organisation_id, from_date);
+            """),
     ];
 }

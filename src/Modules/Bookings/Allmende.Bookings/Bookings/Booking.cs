@@ -42,6 +42,9 @@ internal sealed record Booking(
 
     public bool Exists => Status != BookingStatus.None;
 
+    /// <summary>The recurring series this booking is an occurrence of (null: a single booking).</summary>
+    public Guid? SeriesId { get; init; }
+
     /// <summary>Holds its slot: pending approval, confirmed or in use.</summary>
     public bool HoldsSlot => Status is BookingStatus.PendingApproval or BookingStatus.Confirmed or BookingStatus.CheckedIn;
 
@@ -58,7 +61,7 @@ internal sealed record Booking(
     {
         // Without approval the same decision confirms it at once (BookingConfirmed follows in the same commit).
         BookingRequested e => new Booking(e.BookingId, e.SpaceId, e.SiteId, e.OrganisationId, e.PersonId, e.Start, e.End, e.Attendees,
-            e.Purpose, e.ActionField, e.WholeSpace, BookingStatus.PendingApproval, e.ApprovalDueBy, null, null, false, []),
+            e.Purpose, e.ActionField, e.WholeSpace, BookingStatus.PendingApproval, e.ApprovalDueBy, null, null, false, []) { SeriesId = e.SeriesId },
         BookingApproved => state,
         BookingConfirmed => state with { Status = BookingStatus.Confirmed },
         BookingRejected e => state with { Status = BookingStatus.Rejected, Reason = e.Reason },

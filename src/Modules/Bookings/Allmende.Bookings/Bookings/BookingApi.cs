@@ -8,6 +8,7 @@ namespace Allmende.Bookings.Bookings;
 /// no-show. Start/End UTC instants; durationMinutes what really passes (23:00–04:00 across the October
 /// DST night is 360). Reason: why it was rejected or cancelled.
 /// Flags: why staff should look at it (held for review, outside new opening hours, site closed).
+/// SeriesId: the recurring series it belongs to, if any.
 /// </summary>
 internal sealed record BookingResponse(
     Guid Id,
@@ -27,11 +28,12 @@ internal sealed record BookingResponse(
     string? Reason,
     bool LateCancellation,
     IReadOnlyList<string> Flags,
-    long Version)
+    long Version,
+    Guid? SeriesId = null)
 {
     public static BookingResponse From(Booking b, long version) => new(b.Id, b.SpaceId, b.SiteId, b.OrganisationId, b.PersonId, b.Start, b.End,
         b.DurationMinutes, b.Attendees, b.Purpose, b.ActionField, StatusNames.Of(b.Status),
-        b.Status == BookingStatus.PendingApproval ? b.ApprovalDueBy : null, b.CheckedInAt, b.Reason, b.LateCancellation, b.Flags, version);
+        b.Status == BookingStatus.PendingApproval ? b.ApprovalDueBy : null, b.CheckedInAt, b.Reason, b.LateCancellation, b.Flags, version, b.SeriesId);
 }
 
 /// <summary>A booking in a list (from the read model); flags: what staff should look at.</summary>

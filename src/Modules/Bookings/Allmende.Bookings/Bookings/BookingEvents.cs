@@ -11,7 +11,8 @@ internal interface IBookingEvent
 /// <summary>
 /// A member (or staff for them) asked for a space. WholeSpace: the booking takes the whole space
 /// (room, hall, fixed desk), else Attendees places of a flexible-desk area. ApprovalDueBy: set when
-/// staff must approve; the request expires then if undecided.
+/// staff must approve; the request expires then if undecided. SeriesId: the recurring series it is an
+/// occurrence of (Series/), null for a single booking and in events written before series existed.
 /// </summary>
 internal sealed record BookingRequested(
     Guid BookingId,
@@ -26,7 +27,8 @@ internal sealed record BookingRequested(
     string ActionField,
     bool WholeSpace,
     DateTimeOffset? ApprovalDueBy,
-    DateTimeOffset At) : IBookingEvent;
+    DateTimeOffset At,
+    Guid? SeriesId = null) : IBookingEvent;
 
 internal sealed record BookingApproved(Guid BookingId, DateTimeOffset At) : IBookingEvent;
 

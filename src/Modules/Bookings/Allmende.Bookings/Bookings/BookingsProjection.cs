@@ -22,12 +22,13 @@ internal sealed class BookingsProjection : IProjection
             {
                 BookingRequested r => Command("""
                     insert into bookings.bookings (booking_id, version, last_seq, space_id, site_id, organisation_id, person_id, starts_at, ends_at,
-                        attendees, purpose, action_field, status)
-                    values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'pending-approval')
+                        attendees, purpose, action_field, status, series_id)
+                    values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'pending-approval', $13)
                     on conflict (booking_id) do nothing
                     """, id, e, r.SpaceId, r.SiteId, r.OrganisationId,
                     new NpgsqlParameter { Value = (object?)r.PersonId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid },
-                    r.Start, r.End, r.Attendees, r.Purpose, r.ActionField),
+                    r.Start, r.End, r.Attendees, r.Purpose, r.ActionField,
+                    new NpgsqlParameter { Value = (object?)r.SeriesId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid }),
                 BookingRescheduled r => Update("starts_at = $4, ends_at = $5", id, e, r.Start, r.End),
                 BookingApproved => Update(null, id, e),
                 BookingHeldForReview h => Update("flags = array_append(flags, $4)", id, e, h.Reason),

@@ -12,6 +12,9 @@ namespace Allmende.Bookings.Bookings;
 /// becomes the rule "slot-taken" and rolls back the whole unit of work.
 /// A flexible-desk area is guarded by <see cref="EnsurePlaceFreeAsync"/>, enlisted in the same
 /// transaction. Idempotent by last_seq.
+/// A fixed-desk assignment (FixedDesks/) holds its desk the same way, as a whole-space row under its own
+/// id for [start of its first day, start of the day after its last) in Berlin: bookings and assignments
+/// of one desk exclude each other; ending it early shrinks the range, withdrawing it releases it.
 /// </summary>
 internal sealed class SlotGuard : IProjection
 {
@@ -23,6 +26,7 @@ internal sealed class SlotGuard : IProjection
     [
         typeof(BookingRequested), typeof(BookingRescheduled), typeof(BookingRejected), typeof(BookingApprovalExpired),
         typeof(BookingCancelled), typeof(BookingMarkedNoShow), typeof(BookingCompleted),
+        typeof(FixedDesks.DeskAssigned), typeof(FixedDesks.DeskAssignmentEnded),
     ];
 
     public async Task ApplyAsync(IReadOnlyList<StoredEvent> events, ProjectionContext context, CancellationToken ct)
@@ -40,6 +44,17 @@ internal sealed class SlotGuard : IProjection
                 BookingRescheduled r => Command("""
                     update bookings.slots set during = tstzrange($2, $3, '[)'), last_seq = $4 where booking_id = $1 and last_seq < $4
                     """, r.BookingId, Instant(r.Start), Instant(r.End), e.Sequence),
+                FixedDesks.DeskAssigned a => Command("""
+                    insert into bookings.slots (booking_id, space_id, during, whole_space, places, holds, last_seq)
+                    values ($1, $2, tstzrange($3, $4, '[)'), true, 1, true, $5)
+                    on conflict (booking_id) do nothing
+                    """, a.AssignmentId, a.SpaceId, Instant(FixedDesks.DeskDays.StartOf(a.From)), Instant(FixedDesks.DeskDays.EndOf(a.Until)), e.Sequence),
+                FixedDesks.DeskAssignmentEnded x => Command("""
+                    update bookings.slots
+                    set during = case when $2 > lower(during) then tstzrange(lower(during), $2, '[)') else during end,
+                        holds = holds and $2 > lower(during), last_seq = $3
+                    where booking_id = $1 and last_seq < $3
+                    """, x.AssignmentId, Instant(FixedDesks.DeskDays.EndOf(x.Until)), e.Sequence),
                 // Every other event it reads ends the booking's hold on the space.
                 IBookingEvent b => Command("""
                     update bookings.slots set holds = false, last_seq = $2 where booking_id = $1 and last_seq < $2
@@ -57,7 +72,7 @@ internal sealed class SlotGuard : IProjection
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.ExclusionViolation && e.ConstraintName == ConstraintName)
         {
-            throw new DomainException(BookingRules.SlotTaken, "The space is already booked for part of that time.");
+            throw new DomainException(BookingRules.SlotTaken, "The space is already booked (or, a fixed desk, assigned) for part of that time.");
         }
     }
 
