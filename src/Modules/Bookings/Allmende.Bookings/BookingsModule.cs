@@ -37,6 +37,7 @@ public static class BookingsModule
             o.AddProjection<SlotGuard>(ProjectionLifecycle.Inline);
             o.AddProjection<BookingsProjection>(ProjectionLifecycle.Inline);
             o.AddHandlers(typeof(BookingsModule).Assembly);
+            Reports.ReportsRegistration.Register(o);
         });
         services.AddOptions<BookingsOptions>().BindConfiguration(BookingsOptions.Section);
         services.AddValidatorsFrom(typeof(BookingsModule).Assembly);
@@ -54,6 +55,7 @@ public static class BookingsModule
         Attendance.Map(bookings);
         CancelBooking.Map(bookings);
         RescheduleBooking.Map(bookings);
+        Reports.ReportsRegistration.Map(endpoints);
         return endpoints;
     }
 }

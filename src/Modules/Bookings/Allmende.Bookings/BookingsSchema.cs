@@ -104,5 +104,6 @@ internal static class BookingsSchema
             alter table bookings.bookings add column flags text[] not null default '{}';
             create index bookings_flagged on bookings.bookings (starts_at) where cardinality(flags) > 0;
             """),
+        Reports.ReportsSchema.Version5,
     ];
 }
