@@ -1,6 +1,7 @@
 using Allmende.Eventing.Messaging;
 using Allmende.Eventing.Notifications;
 using Allmende.Eventing.Projections;
+using Allmende.Eventing.Reporting;
 using Allmende.Eventing.Schema;
 using Allmende.Eventing.Streams;
 using Microsoft.Extensions.DependencyInjection;
@@ -27,6 +28,7 @@ public static class EventingServiceCollectionExtensions
         if (configure is not null)
             options.Configure(configure);
         services.Configure<EventingOptions>(o => o.AddMigrations(EventingSchema.Migrations));
+        services.AddReporting();
 
         // The pool everything uses: connections come back without a reset (no session state is
         // left on them: every lock of ours is transaction-scoped), which the reset would cost on

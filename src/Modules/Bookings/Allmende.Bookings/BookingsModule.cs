@@ -47,6 +47,7 @@ public static class BookingsModule
             o.AddProjection<BookingsProjection>(ProjectionLifecycle.Inline);
             o.AddProjection<DeskAssignmentsProjection>(ProjectionLifecycle.Inline);
             o.AddHandlers(typeof(BookingsModule).Assembly);
+            Reports.ReportsRegistration.Register(o);
         });
         services.AddOptions<BookingsOptions>().BindConfiguration(BookingsOptions.Section);
         services.AddValidatorsFrom(typeof(BookingsModule).Assembly);
@@ -71,6 +72,7 @@ public static class BookingsModule
         AssignDesk.Map(bookings);
         EndDeskAssignment.Map(bookings);
         ReadDeskAssignments.Map(bookings);
+        Reports.ReportsRegistration.Map(endpoints);
         return endpoints;
     }
 }

@@ -126,5 +126,6 @@ internal static class BookingsSchema
             create index desk_assignments_space on bookings.desk_assignments (space_id, from_date);
             create index desk_assignments_organisation on bookings.desk_assignments (organisation_id, from_date);
             """),
+        Reports.ReportsSchema.Version5,
     ];
 }
