@@ -1,6 +1,7 @@
 using Allmende.Bookings.Availability;
 using Allmende.Bookings.Bookings;
 using Allmende.Bookings.Calendars;
+using Allmende.Bookings.Quotas;
 using Allmende.Eventing;
 using Allmende.Eventing.Api;
 using Allmende.Eventing.Projections;
@@ -25,6 +26,9 @@ public static class BookingsModule
                 o.Types.Register(type, name);
             o.Types.Register<NoShowCheckDue>("bookings.no-show-check-due");
             o.Types.Register<ApprovalExpiryDue>("bookings.approval-expiry-due");
+            o.Types.Register<QuotaMinutesTaken>("bookings.quota.minutes-taken");
+            o.Types.Register<QuotaMinutesReturned>("bookings.quota.minutes-returned");
+            o.Types.Register<FreeHoursSet>("bookings.free-hours.set");
 
             // Contracts: stable names other modules subscribe by. Never rename one.
             o.Types.Register<Contracts.BookingConfirmed>("bookings.booking-confirmed");
@@ -36,6 +40,7 @@ public static class BookingsModule
             o.AddMigrations(BookingsSchema.Migrations);
             o.AddProjection<SlotGuard>(ProjectionLifecycle.Inline);
             o.AddProjection<BookingsProjection>(ProjectionLifecycle.Inline);
+            o.AddProjection<FreeHoursProjection>(ProjectionLifecycle.Inline);
             o.AddHandlers(typeof(BookingsModule).Assembly);
         });
         services.AddOptions<BookingsOptions>().BindConfiguration(BookingsOptions.Section);
@@ -54,6 +59,8 @@ public static class BookingsModule
         Attendance.Map(bookings);
         CancelBooking.Map(bookings);
         RescheduleBooking.Map(bookings);
+        FreeHoursApi.Map(bookings);
+        ReadQuotas.Map(bookings);
         return endpoints;
     }
 }

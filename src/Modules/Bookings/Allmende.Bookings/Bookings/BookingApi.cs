@@ -8,6 +8,8 @@ namespace Allmende.Bookings.Bookings;
 /// no-show. Start/End UTC instants; durationMinutes what really passes (23:00–04:00 across the October
 /// DST night is 360). Reason: why it was rejected or cancelled.
 /// Flags: why staff should look at it (held for review, outside new opening hours, site closed).
+/// FreeMinutes/ChargeableMinutes: the split decided when it took its slot (free out of the organisation's
+/// monthly allowance); QuotaMonth: the month whose allowance still counts the free minutes (null once given back).
 /// </summary>
 internal sealed record BookingResponse(
     Guid Id,
@@ -27,17 +29,21 @@ internal sealed record BookingResponse(
     string? Reason,
     bool LateCancellation,
     IReadOnlyList<string> Flags,
-    long Version)
+    long Version,
+    int FreeMinutes,
+    int ChargeableMinutes,
+    string? QuotaMonth)
 {
     public static BookingResponse From(Booking b, long version) => new(b.Id, b.SpaceId, b.SiteId, b.OrganisationId, b.PersonId, b.Start, b.End,
         b.DurationMinutes, b.Attendees, b.Purpose, b.ActionField, StatusNames.Of(b.Status),
-        b.Status == BookingStatus.PendingApproval ? b.ApprovalDueBy : null, b.CheckedInAt, b.Reason, b.LateCancellation, b.Flags, version);
+        b.Status == BookingStatus.PendingApproval ? b.ApprovalDueBy : null, b.CheckedInAt, b.Reason, b.LateCancellation, b.Flags, version,
+        b.FreeMinutes, b.ChargeableMinutes, b.QuotaMonth);
 }
 
-/// <summary>A booking in a list (from the read model); flags: what staff should look at.</summary>
+/// <summary>A booking in a list (from the read model); flags: what staff should look at; its free/chargeable split.</summary>
 internal sealed record BookingSummary(
     Guid Id, Guid SpaceId, Guid SiteId, Guid OrganisationId, Guid? PersonId, DateTimeOffset Start, DateTimeOffset End,
-    int Attendees, string Purpose, string ActionField, string Status, IReadOnlyList<string> Flags, long Version);
+    int Attendees, string Purpose, string ActionField, string Status, IReadOnlyList<string> Flags, long Version, int FreeMinutes, int ChargeableMinutes);
 
 /// <summary>Stable status codes of the API and the read model.</summary>
 internal static class StatusNames

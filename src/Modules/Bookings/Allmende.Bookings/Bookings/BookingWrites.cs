@@ -1,8 +1,10 @@
 using System.Security.Claims;
+using Allmende.Bookings.Quotas;
 using Allmende.Eventing.Api;
 using Allmende.Eventing.Projections;
 using Allmende.Eventing.Streams;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Contract = Allmende.Bookings.Contracts;
 
@@ -33,12 +35,12 @@ internal static class BookingWrites
                     break;
                 case BookingConfirmed c:
                     uow.Publish(new Contract.BookingConfirmed(after.Id, after.SpaceId, after.SiteId, after.OrganisationId, after.Start, after.End,
-                        after.Attendees, after.ActionField, after.DurationMinutes, c.At));
+                        after.Attendees, after.ActionField, after.ChargeableMinutes, c.At));
                     uow.Schedule(new NoShowCheckDue(after.Id, after.Start), after.Start + policy.NoShowReleaseDelay);
                     break;
                 case BookingRescheduled r when after.Status == BookingStatus.Confirmed:
                     uow.Publish(new Contract.BookingChanged(after.Id, after.SpaceId, after.SiteId, after.OrganisationId, after.Start, after.End,
-                        after.Attendees, after.ActionField, after.DurationMinutes, before.Start, before.End, r.At));
+                        after.Attendees, after.ActionField, after.ChargeableMinutes, before.Start, before.End, r.At));
                     uow.Schedule(new NoShowCheckDue(after.Id, after.Start), after.Start + policy.NoShowReleaseDelay);
                     break;
                 case BookingRescheduled { ApprovalDueBy: { } due } when after.Status == BookingStatus.PendingApproval:
@@ -47,15 +49,15 @@ internal static class BookingWrites
                 case BookingCancelled c when before.Status == BookingStatus.Confirmed:
                     // Only what was announced as confirmed is announced as cancelled.
                     uow.Publish(new Contract.BookingCancelled(after.Id, after.SpaceId, after.SiteId, after.OrganisationId, after.Start, after.End,
-                        after.Attendees, after.ActionField, after.DurationMinutes, c.Reason, c.Late, c.At));
+                        after.Attendees, after.ActionField, after.ChargeableMinutes, c.Reason, c.Late, c.At));
                     break;
                 case BookingCompleted c:
                     uow.Publish(new Contract.BookingCompleted(after.Id, after.SpaceId, after.SiteId, after.OrganisationId, after.Start, after.End,
-                        after.Attendees, after.ActionField, after.DurationMinutes, c.At));
+                        after.Attendees, after.ActionField, after.ChargeableMinutes, c.At));
                     break;
                 case BookingMarkedNoShow n:
                     uow.Publish(new Contract.BookingNoShow(after.Id, after.SpaceId, after.SiteId, after.OrganisationId, after.Start, after.End,
-                        after.Attendees, after.ActionField, after.DurationMinutes, n.At));
+                        after.Attendees, after.ActionField, after.ChargeableMinutes, n.At));
                     break;
             }
         }
@@ -92,17 +94,18 @@ internal static class BookingWrites
         return current;
     }
 
-    /// <summary>Appends a decision's events after the version read, with everything <see cref="Stage"/> adds; sets the new ETag.</summary>
+    /// <summary>Appends a decision's events after the version read, with its quota and everything <see cref="Stage"/> adds; sets the new ETag.</summary>
     public static async Task<IResult> AppendAsync(EventStore store, HttpContext http, StreamState<Booking> current, IReadOnlyList<object> events,
         BookingPolicy policy, CancellationToken ct)
     {
         var version = current.Version;
         if (events.Count > 0)
         {
-            var uow = store.Begin(http.EventMetadata());
-            uow.Append(current.StreamId, current.Version, events);
-            Stage(uow, current.State, events, policy);
-            version = (await CommitAsync(uow, ct))[^1].StreamVersion;
+            // The quota's reads come from the request's services, so that every slice keeps its signature.
+            var services = http.RequestServices;
+            (var stored, events) = await QuotaWrites.CommitAsync(store, http.EventMetadata(), services.GetRequiredService<NpgsqlDataSource>(), current,
+                current.State.Id, events, policy, services.GetRequiredService<TimeProvider>().GetUtcNow(), ct);
+            version = stored[^1].StreamVersion;
         }
         http.Response.SetETag(version);
         return Results.Ok(BookingResponse.From(current.State.Fold(events), version));
