@@ -103,9 +103,8 @@ internal static class BookingWrites
         {
             // The quota's reads come from the request's services, so that every slice keeps its signature.
             var services = http.RequestServices;
-            (var stored, events) = await QuotaWrites.CommitAsync(store, http.EventMetadata(), services.GetRequiredService<NpgsqlDataSource>(), current,
+            (version, events) = await QuotaWrites.CommitAsync(store, http.EventMetadata(), services.GetRequiredService<NpgsqlDataSource>(), current,
                 current.State.Id, events, policy, services.GetRequiredService<TimeProvider>().GetUtcNow(), ct);
-            version = stored[^1].StreamVersion;
         }
         http.Response.SetETag(version);
         return Results.Ok(BookingResponse.From(current.State.Fold(events), version));

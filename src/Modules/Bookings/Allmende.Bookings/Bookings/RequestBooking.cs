@@ -93,9 +93,7 @@ internal static class RequestBooking
         var policy = options.Value.ToPolicy();
         var events = Decide(Booking.Initial, command, house, policy, now);
 
-        (var stored, events) = await QuotaWrites.CommitAsync(store, http.EventMetadata(), db, null, id, events, policy, now, ct);
-
-        var version = stored[^1].StreamVersion;
+        (var version, events) = await QuotaWrites.CommitAsync(store, http.EventMetadata(), db, null, id, events, policy, now, ct);
         http.Response.SetETag(version);
         return Results.Created($"/api/bookings/{id}", BookingResponse.From(Booking.Initial.Fold(events), version));
     }

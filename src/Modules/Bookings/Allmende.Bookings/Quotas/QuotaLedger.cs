@@ -108,6 +108,9 @@ internal sealed class QuotaLedger
         return events;
     }
 
+    /// <summary>Whether <see cref="WriteTo"/> started a quota stream (a month's first booking).</summary>
+    public bool StartedStream { get; private set; }
+
     /// <summary>Appends every touched quota stream once, at the version it was loaded at (or starts it).</summary>
     public void WriteTo(UnitOfWork uow)
     {
@@ -118,15 +121,23 @@ internal sealed class QuotaLedger
             if (quota.Version is { } version)
                 uow.Append(streamId, version, quota.Pending);
             else
+            {
                 uow.StartStream("quota", streamId, quota.Pending);
+                StartedStream = true;
+            }
         }
         _streams.Clear();
     }
 
-    /// <summary>Another booking of the same organisation and month committed first: decide anew.</summary>
-    public static bool IsRace(Exception e) =>
+    /// <summary>
+    /// Another booking of the same organisation and month committed first: decide anew. A stream that
+    /// "already exists" while this unit started a quota stream is that one: the store names the first
+    /// stream the unit started when the server does not say which key it was (it hides error details),
+    /// and the booking's own new stream, with its fresh UUIDv7, cannot exist already.
+    /// </summary>
+    public bool IsRace(Exception e) =>
         e is ConcurrencyException { StreamId: var s } && s.StartsWith("quota-", StringComparison.Ordinal)
-        || e is StreamAlreadyExistsException { StreamId: var t } && t.StartsWith("quota-", StringComparison.Ordinal);
+        || e is StreamAlreadyExistsException && StartedStream;
 
     private static bool GivesBack(Booking after) =>
         after.Status is BookingStatus.Rejected or BookingStatus.Expired || after.Status == BookingStatus.Cancelled && !after.LateCancellation;
@@ -163,7 +174,8 @@ internal static class QuotaWrites
 {
     public const int Attempts = 10;
 
-    public static async Task<(IReadOnlyList<StoredEvent> Stored, IReadOnlyList<object> Events)> CommitAsync(
+    /// <returns>The booking stream's new version and its events as appended (the decision's with the quota's).</returns>
+    public static async Task<(long Version, IReadOnlyList<object> Events)> CommitAsync(
         EventStore store, EventMetadata metadata, NpgsqlDataSource db, StreamState<Booking>? current, Guid bookingId, IReadOnlyList<object> decided,
         BookingPolicy policy, DateTimeOffset now, CancellationToken ct, Action<UnitOfWork>? alsoStage = null)
     {
@@ -182,9 +194,10 @@ internal static class QuotaWrites
             alsoStage?.Invoke(uow);
             try
             {
-                return (await BookingWrites.CommitAsync(uow, ct), events);
+                var stored = await BookingWrites.CommitAsync(uow, ct);
+                return (stored.Last(e => e.StreamId == Booking.StreamId(bookingId)).StreamVersion, events);
             }
-            catch (Exception e) when (attempt < Attempts && QuotaLedger.IsRace(e))
+            catch (Exception e) when (attempt < Attempts && ledger.IsRace(e))
             {
                 // Lost the race for this month's free minutes: load the quota stream again and decide anew.
                 await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, 10 * attempt)), ct);
