@@ -2,6 +2,7 @@ using Allmende.Bookings.Availability;
 using Allmende.Bookings.Bookings;
 using Allmende.Bookings.Calendars;
 using Allmende.Bookings.Quotas;
+using Allmende.Bookings.Waitlist;
 using Allmende.Eventing;
 using Allmende.Eventing.Api;
 using Allmende.Eventing.Projections;
@@ -29,6 +30,11 @@ public static class BookingsModule
             o.Types.Register<QuotaMinutesTaken>("bookings.quota.minutes-taken");
             o.Types.Register<QuotaMinutesReturned>("bookings.quota.minutes-returned");
             o.Types.Register<FreeHoursSet>("bookings.free-hours.set");
+            foreach (var (type, name) in WaitlistEventNames.All)
+                o.Types.Register(type, name);
+            o.Types.Register<SlotReleased>("bookings.slot-released");
+            o.Types.Register<WaitlistOfferDue>("bookings.waitlist-offer-due");
+            o.Types.Register<WaitlistStartDue>("bookings.waitlist-start-due");
 
             // Contracts: stable names other modules subscribe by. Never rename one.
             o.Types.Register<Contracts.BookingConfirmed>("bookings.booking-confirmed");
@@ -41,6 +47,7 @@ public static class BookingsModule
             o.AddProjection<SlotGuard>(ProjectionLifecycle.Inline);
             o.AddProjection<BookingsProjection>(ProjectionLifecycle.Inline);
             o.AddProjection<FreeHoursProjection>(ProjectionLifecycle.Inline);
+            o.AddProjection<WaitlistProjection>(ProjectionLifecycle.Inline);
             o.AddHandlers(typeof(BookingsModule).Assembly);
         });
         services.AddOptions<BookingsOptions>().BindConfiguration(BookingsOptions.Section);
@@ -61,6 +68,7 @@ public static class BookingsModule
         RescheduleBooking.Map(bookings);
         FreeHoursApi.Map(bookings);
         ReadQuotas.Map(bookings);
+        WaitlistApi.Map(bookings);
         return endpoints;
     }
 }

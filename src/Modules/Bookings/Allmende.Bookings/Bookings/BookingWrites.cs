@@ -18,8 +18,8 @@ internal sealed record ApprovalExpiryDue(Guid BookingId, DateTimeOffset DueBy);
 
 /// <summary>
 /// What every write of a booking does besides appending its events, in the same transaction: publish
-/// the contracts, schedule the no-show check and the approval expiry, and guard the places of a
-/// flexible-desk area. Scheduled messages are never cancelled; their handlers ignore stale ones.
+/// the contracts, schedule the no-show check and the approval expiry, tell the waitlist of a freed
+/// slot, and guard the places of a flexible-desk area. Scheduled messages are never cancelled; their handlers ignore stale ones.
 /// </summary>
 internal static class BookingWrites
 {
@@ -61,6 +61,9 @@ internal static class BookingWrites
                     break;
             }
         }
+        // A slot freed (not by completion: a used booking's rest is nobody's to wait for): the waitlist gets its turn.
+        if (before.HoldsSlot && (!after.HoldsSlot && after.Status != BookingStatus.Completed || events.Any(e => e is BookingRescheduled)))
+            uow.Send(new Waitlist.SlotReleased(before.SpaceId, before.Start, before.End));
         if (!after.WholeSpace && after.HoldsSlot && events.Any(e => e is BookingRequested or BookingRescheduled))
             uow.Enlist((db, ct) => SlotGuard.EnsurePlaceFreeAsync(db, after.SpaceId, after.Start, after.End, ct));
     }
