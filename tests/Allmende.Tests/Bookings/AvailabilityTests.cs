@@ -44,6 +44,31 @@ public sealed class AvailabilityTests(AllmendeApp app) : IClassFixture<AllmendeA
     }
 
     [Fact]
+    public async Task Today_is_free_only_after_the_lead_time_and_spaces_not_taking_the_duration_have_no_slots()
+    {
+        var site = await _world.SiteAsync();
+        var leadTime = await _world.SpaceAsync(site, rules: new { leadTimeMinutes = 120 });
+        var shortOnly = await _world.SpaceAsync(site, rules: new { maxDurationMinutes = 60 });
+        await _world.KnownAsync(shortOnly, await _world.OrganisationAsync());
+        await Eventually.ReachedAsync(async () => await TestPostgres.ScalarAsync(app.ConnectionString,
+            "select count(*) from bookings.spaces where site_id = $1", site) == 2, "Bookings knows both spaces");
+        using var admin = app.AdminClient();
+        var today = NodaTime.SystemClock.Instance.GetCurrentInstant().InZone(NodaTime.DateTimeZoneProviders.Tzdb["Europe/Berlin"]).Date;
+        var date = today.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        var before = DateTimeOffset.UtcNow;
+
+        var body = await (await admin.GetAsync($"/api/bookings/availability?siteId={site}&from={date}&to={date}&durationMinutes=90")
+            .ShouldHaveStatus(HttpStatusCode.OK)).JsonAsync();
+
+        var free = Free(body, leadTime);
+        if (free.Count > 0) // Late in the evening two hours ahead may already be tomorrow.
+            free[0].Start.ShouldBeGreaterThanOrEqualTo(before.AddMinutes(120));
+        var refused = body.GetProperty("spaces").EnumerateArray().Single(s => s.GetProperty("spaceId").GetGuid() == shortOnly);
+        refused.GetProperty("unavailableBecause").GetString().ShouldBe("above-maximum-duration");
+        Free(body, shortOnly).ShouldBeEmpty();
+    }
+
+    [Fact]
     public async Task Bad_parameters_are_400_naming_the_field_and_unknown_spaces_and_sites_404()
     {
         using var admin = app.AdminClient();

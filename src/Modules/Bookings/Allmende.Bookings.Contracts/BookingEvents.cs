@@ -8,8 +8,11 @@ namespace Allmende.Bookings.Contracts;
 // "Soziale Stadt" action fields (housing-and-living-environment, social-activities-and-infrastructure,
 // living-together, school-and-education, local-economy, neighbourhood-culture, sport-and-leisure,
 // health-promotion, environment-and-transport, image-and-public-relations).
-// ChargeableMinutes: for now every minute of [Start, End) (quotas come later); whether a cancelled
-// booking is charged at all is the subscriber's rule (see Late).
+// ChargeableMinutes: the minutes of [Start, End) beyond the organisation's free allowance, as decided
+// when the booking took its slot (free hours per month by membership plan, counted in the Europe/Berlin
+// month of the start); every minute for an organisation without an allowance. A cancelled booking
+// carries the split it had: whether it is charged at all is the subscriber's rule (see Late); a timely
+// cancellation has given its free minutes back to the month.
 
 /// <summary>A booking holds its space from now on: booked without approval, or approved by staff.</summary>
 public sealed record BookingConfirmed(

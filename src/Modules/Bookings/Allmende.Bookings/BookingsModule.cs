@@ -4,6 +4,8 @@ using Allmende.Bookings.Calendars;
 using Allmende.Bookings.History;
 using Allmende.Bookings.FixedDesks;
 using Allmende.Bookings.Series;
+using Allmende.Bookings.Quotas;
+using Allmende.Bookings.Waitlist;
 using Allmende.Eventing;
 using Allmende.Eventing.Api;
 using Allmende.Eventing.Projections;
@@ -28,6 +30,14 @@ public static class BookingsModule
                 o.Types.Register(type, name);
             o.Types.Register<NoShowCheckDue>("bookings.no-show-check-due");
             o.Types.Register<ApprovalExpiryDue>("bookings.approval-expiry-due");
+            o.Types.Register<QuotaMinutesTaken>("bookings.quota.minutes-taken");
+            o.Types.Register<QuotaMinutesReturned>("bookings.quota.minutes-returned");
+            o.Types.Register<FreeHoursSet>("bookings.free-hours.set");
+            foreach (var (type, name) in WaitlistEventNames.All)
+                o.Types.Register(type, name);
+            o.Types.Register<SlotReleased>("bookings.slot-released");
+            o.Types.Register<WaitlistOfferDue>("bookings.waitlist-offer-due");
+            o.Types.Register<WaitlistStartDue>("bookings.waitlist-start-due");
 
             // Contracts: stable names other modules subscribe by. Never rename one.
             o.Types.Register<Contracts.BookingConfirmed>("bookings.booking-confirmed");
@@ -46,6 +56,8 @@ public static class BookingsModule
             o.AddProjection<SlotGuard>(ProjectionLifecycle.Inline);
             o.AddProjection<BookingsProjection>(ProjectionLifecycle.Inline);
             o.AddProjection<DeskAssignmentsProjection>(ProjectionLifecycle.Inline);
+            o.AddProjection<FreeHoursProjection>(ProjectionLifecycle.Inline);
+            o.AddProjection<WaitlistProjection>(ProjectionLifecycle.Inline);
             o.AddHandlers(typeof(BookingsModule).Assembly);
             Reports.ReportsRegistration.Register(o);
         });
@@ -73,6 +85,9 @@ public static class BookingsModule
         EndDeskAssignment.Map(bookings);
         ReadDeskAssignments.Map(bookings);
         Reports.ReportsRegistration.Map(endpoints);
+        FreeHoursApi.Map(bookings);
+        ReadQuotas.Map(bookings);
+        WaitlistApi.Map(bookings);
         return endpoints;
     }
 }

@@ -29,6 +29,12 @@ internal sealed class BookingsOptions
     /// <summary>What becomes of the future bookings a forgotten person made: "cancel" or "hold".</summary>
     public BookingReaction OnPersonForgotten { get; set; } = BookingReaction.Cancel;
 
+    /// <summary>What the waitlist does with the first fitting entry when a slot frees: "book" it at once, or "offer" it.</summary>
+    public WaitlistMode Waitlist { get; set; } = WaitlistMode.Book;
+
+    /// <summary>How long an offered slot waits for the entry to accept it (never beyond the entry's start).</summary>
+    public TimeSpan WaitlistOfferValidFor { get; set; } = TimeSpan.FromHours(4);
+
     public BookingPolicy ToPolicy() => new(LateCancellationDeadline, NoShowReleaseDelay, ApprovalDecisionBefore, CheckInOpensBefore);
 }
 
@@ -46,4 +52,14 @@ internal enum BookingReaction
 
     /// <summary>Cancelled (not late): the slot is free again.</summary>
     Cancel,
+}
+
+/// <summary>What the waitlist does when a slot frees (configured as "book" or "offer").</summary>
+internal enum WaitlistMode
+{
+    /// <summary>The first waiting entry that fits is booked for its organisation, as if it had just asked.</summary>
+    Book,
+
+    /// <summary>The first waiting entry that fits is offered the slot for a while; accepting books it.</summary>
+    Offer,
 }

@@ -126,6 +126,57 @@ internal static class BookingsSchema
             create index desk_assignments_space on bookings.desk_assignments (space_id, from_date);
             create index desk_assignments_organisation on bookings.desk_assignments (organisation_id, from_date);
             """),
+        new(Module, 4, "quotas (plans of organisations, free hours per plan, free minutes of bookings) and the waitlist", """
+            -- Copy of Membership's plans held for organisations (Quotas/PlanCopies.cs).
+            create table bookings.organisation_plans (
+                person_id       uuid not null,
+                organisation_id uuid not null,
+                valid_from      date not null,
+                plan            text not null,
+                valid_until     date,
+                primary key (person_id, organisation_id, valid_from)
+            );
+            create index organisation_plans_organisation on bookings.organisation_plans (organisation_id, valid_from);
+
+            -- Free hours per plan as staff set them (inline, from the streams "free-hours-<plan>").
+            create table bookings.free_hours (
+                plan            text primary key,
+                hours_per_month int not null,
+                changed_at      timestamptz not null,
+                version         bigint not null,
+                last_seq        bigint not null
+            );
+
+            -- The split of a booking: free minutes out of the allowance, the rest chargeable.
+            alter table bookings.bookings
+                add column free_minutes int not null default 0,
+                add column chargeable_minutes int generated always as
+                    ((extract(epoch from ends_at - starts_at) / 60)::int - free_minutes) stored;
+
+            -- Waitlist entries (inline, from the streams "waitlist-<id>"); joined_seq: the join order.
+            create table bookings.waitlist (
+                entry_id        uuid primary key,
+                space_id        uuid not null,
+                site_id         uuid not null,
+                organisation_id uuid not null,
+                person_id       uuid,
+                starts_at       timestamptz not null,
+                ends_at         timestamptz not null,
+                attendees       int not null,
+                purpose         text not null,
+                action_field    text not null,
+                status          text not null,
+                offered_until   timestamptz,
+                booking_id      uuid,
+                rule            text,
+                joined_at       timestamptz not null,
+                joined_seq      bigint not null,
+                version         bigint not null,
+                last_seq        bigint not null
+            );
+            create index waitlist_space_open on bookings.waitlist (space_id, joined_seq) where status in ('waiting', 'offered');
+            create index waitlist_organisation on bookings.waitlist (organisation_id, joined_seq);
+            """),
         Reports.ReportsSchema.Version5,
     ];
 }

@@ -25,6 +25,25 @@ internal static class FreeIntervals
         return AtLeast(Subtract(open, full), duration);
     }
 
+    /// <summary>
+    /// Where a booking of <paramref name="duration"/> could be made now: none when the space takes no
+    /// booking that long (the rule, as a booking would be refused with it), else the free intervals
+    /// from the first whole minute at least the space's lead time after <paramref name="now"/> on.
+    /// </summary>
+    public static (IReadOnlyList<TimeInterval> Free, string? Refused) Bookable(SiteSnapshot site, SpaceSnapshot space, IEnumerable<HeldSlot> held,
+        DateTimeOffset from, DateTimeOffset to, TimeSpan duration, DateTimeOffset now)
+    {
+        if (space.MinDurationMinutes is { } min && duration < TimeSpan.FromMinutes(min))
+            return ([], Bookings.BookingRules.TooShort);
+        if (space.MaxDurationMinutes is { } max && duration > TimeSpan.FromMinutes(max))
+            return ([], Bookings.BookingRules.TooLong);
+        var earliest = now.ToUniversalTime().AddMinutes(space.LeadTimeMinutes);
+        var remainder = earliest.UtcTicks % TimeSpan.TicksPerMinute;
+        if (remainder != 0)
+            earliest = earliest.AddTicks(TimeSpan.TicksPerMinute - remainder);
+        return (Of(site, space, held, earliest > from ? earliest : from, to, duration), null);
+    }
+
     /// <summary>The site's open time within [from, to): hours, clipped to the lease, minus closures; merged.</summary>
     public static IReadOnlyList<TimeInterval> Open(SiteSnapshot site, DateTimeOffset from, DateTimeOffset to)
     {

@@ -12,8 +12,12 @@ using NpgsqlTypes;
 
 namespace Allmende.Bookings.Availability;
 
-/// <summary>A space and where a booking of the asked duration would fit in it (UTC, ordered).</summary>
-internal sealed record SpaceAvailability(Guid SpaceId, string Name, IReadOnlyList<TimeInterval> Free);
+/// <summary>
+/// A space and where a booking of the asked duration could be made in it (UTC, ordered; not before now
+/// plus its lead time). UnavailableBecause: the rule a booking of that duration breaks (below-minimum-duration,
+/// above-maximum-duration); then Free is empty.
+/// </summary>
+internal sealed record SpaceAvailability(Guid SpaceId, string Name, IReadOnlyList<TimeInterval> Free, string? UnavailableBecause = null);
 
 /// <summary>Free slots from the Europe/Berlin date <c>from</c> to <c>to</c> (inclusive), UTC bounds [rangeFrom, rangeTo).</summary>
 internal sealed record AvailabilityResponse(DateOnly From, DateOnly To, DateTimeOffset RangeFrom, DateTimeOffset RangeTo, int DurationMinutes,
@@ -32,7 +36,7 @@ internal static class ReadAvailability
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound);
 
-    private static async Task<IResult> Handle(NpgsqlDataSource db, CancellationToken ct,
+    private static async Task<IResult> Handle(NpgsqlDataSource db, TimeProvider time, CancellationToken ct,
         [FromQuery(Name = "spaceId")] string? spaceIdText = null,
         [FromQuery(Name = "siteId")] string? siteIdText = null,
         string? kind = null,
@@ -67,8 +71,12 @@ internal static class ReadAvailability
             ?? (spaceId is { } unknownSpace ? throw new NotFoundException("space", unknownSpace) : throw new NotFoundException("site", siteId!.Value));
         var held = await HeldAsync(connection, [.. spaces.Bookable.Select(s => s.SpaceId)], rangeFrom, rangeTo, ct);
 
-        var result = spaces.Bookable.Select(s => new SpaceAvailability(s.SpaceId, s.Name,
-            FreeIntervals.Of(site, s, held[s.SpaceId], rangeFrom, rangeTo, TimeSpan.FromMinutes(duration)))).ToList();
+        var now = time.GetUtcNow();
+        var result = spaces.Bookable.Select(s =>
+        {
+            var (free, refused) = FreeIntervals.Bookable(site, s, held[s.SpaceId], rangeFrom, rangeTo, TimeSpan.FromMinutes(duration), now);
+            return new SpaceAvailability(s.SpaceId, s.Name, free, refused);
+        }).ToList();
         return Results.Ok(new AvailabilityResponse(from, to, rangeFrom, rangeTo, duration, result));
     }
 
@@ -82,7 +90,7 @@ internal static class ReadAvailability
         string? kind, CancellationToken ct)
     {
         await using var command = new NpgsqlCommand("""
-            select space_id, site_id, name, kind, bookable and retired_at is null, capacity, places
+            select space_id, site_id, name, kind, bookable and retired_at is null, capacity, places, min_duration, max_duration, lead_time
             from bookings.spaces
             where ($1::uuid is not null and space_id = $1) or ($1::uuid is null and site_id = $2 and ($3::text is null or kind = $3))
             order by name, space_id
@@ -98,7 +106,8 @@ internal static class ReadAvailability
             site = reader.GetGuid(1);
             if (reader.GetBoolean(4))
                 bookable.Add(new SpaceSnapshot(reader.GetGuid(0), reader.GetGuid(1), reader.GetString(2), reader.GetString(3), true, reader.GetInt32(5),
-                    reader.IsDBNull(6) ? null : reader.GetInt32(6), null, null, 0, false, []));
+                    reader.IsDBNull(6) ? null : reader.GetInt32(6), reader.IsDBNull(7) ? null : reader.GetInt32(7),
+                    reader.IsDBNull(8) ? null : reader.GetInt32(8), reader.GetInt32(9), false, []));
         }
         return (site, bookable);
     }

@@ -1,3 +1,4 @@
+using Allmende.Bookings.Quotas;
 using Allmende.Eventing.Api;
 using Allmende.Eventing.Messaging;
 using Allmende.Eventing.Streams;
@@ -87,10 +88,14 @@ internal sealed class ApprovalExpiry(IOptions<BookingsOptions> options, TimeProv
         var current = await context.Work.LoadAsync<Booking>(Booking.StreamId(message.BookingId), ct);
         if (current is null)
             return;
-        var events = Approval.Expire(current.State, message.DueBy, time.GetUtcNow());
+        var now = time.GetUtcNow();
+        var events = Approval.Expire(current.State, message.DueBy, now);
         if (events.Count == 0)
             return;
+        var quota = QuotaLedger.Over(context.Database);
+        events = await quota.StageAsync(context.Work, current.State, events, now, ct);
         context.Work.Append(current.StreamId, current.Version, events);
+        quota.WriteTo(context.Work);
         BookingWrites.Stage(context.Work, current.State, events, options.Value.ToPolicy());
     }
 }

@@ -1,3 +1,4 @@
+using Allmende.Bookings.Quotas;
 using Allmende.Eventing.Streams;
 
 namespace Allmende.Bookings.Bookings;
@@ -57,6 +58,15 @@ internal sealed record Booking(
 
     public int DurationMinutes => (int)(End - Start).TotalMinutes;
 
+    /// <summary>Minutes out of the organisation's monthly allowance, as decided when it took its slot (0 without an allowance).</summary>
+    public int FreeMinutes { get; init; }
+
+    /// <summary>The month whose allowance still counts <see cref="FreeMinutes"/>; null when none does (none applied, or given back).</summary>
+    public string? QuotaMonth { get; init; }
+
+    /// <summary>The minutes beyond the free allowance: what the contracts carry as ChargeableMinutes.</summary>
+    public int ChargeableMinutes => DurationMinutes - FreeMinutes;
+
     public static Booking Evolve(Booking state, object @event) => @event switch
     {
         // Without approval the same decision confirms it at once (BookingConfirmed follows in the same commit).
@@ -70,7 +80,11 @@ internal sealed record Booking(
         BookingCompleted => state with { Status = BookingStatus.Completed },
         BookingCancelled e => state with { Status = BookingStatus.Cancelled, Reason = e.Reason, LateCancellation = e.Late },
         BookingMarkedNoShow => state with { Status = BookingStatus.NoShow },
-        BookingRescheduled e => state with { Start = e.Start, End = e.End, ApprovalDueBy = e.ApprovalDueBy },
+        // A new range is all chargeable until a quota applies to it (BookingQuotaApplied follows in the same commit).
+        BookingRescheduled e => state with { Start = e.Start, End = e.End, ApprovalDueBy = e.ApprovalDueBy, FreeMinutes = 0, QuotaMonth = null },
+        BookingQuotaApplied e => state with { FreeMinutes = e.FreeMinutes, QuotaMonth = e.Month },
+        // The split stays as decided (what a late cancellation would have been charged); the month no longer counts it.
+        BookingQuotaReturned => state with { QuotaMonth = null },
         // Both keep the slot; staff see the reason among the flags.
         BookingHeldForReview e => state with { Flags = [.. state.Flags, e.Reason] },
         BookingFlagged e => state with { Flags = [.. state.Flags, e.Reason] },

@@ -9,6 +9,8 @@ namespace Allmende.Bookings.Bookings;
 /// DST night is 360). Reason: why it was rejected or cancelled.
 /// Flags: why staff should look at it (held for review, outside new opening hours, site closed).
 /// SeriesId: the recurring series it belongs to, if any.
+/// FreeMinutes/ChargeableMinutes: the split decided when it took its slot (free out of the organisation's
+/// monthly allowance); QuotaMonth: the month whose allowance still counts the free minutes (null once given back).
 /// </summary>
 internal sealed record BookingResponse(
     Guid Id,
@@ -29,17 +31,21 @@ internal sealed record BookingResponse(
     bool LateCancellation,
     IReadOnlyList<string> Flags,
     long Version,
+    int FreeMinutes,
+    int ChargeableMinutes,
+    string? QuotaMonth,
     Guid? SeriesId = null)
 {
     public static BookingResponse From(Booking b, long version) => new(b.Id, b.SpaceId, b.SiteId, b.OrganisationId, b.PersonId, b.Start, b.End,
         b.DurationMinutes, b.Attendees, b.Purpose, b.ActionField, StatusNames.Of(b.Status),
-        b.Status == BookingStatus.PendingApproval ? b.ApprovalDueBy : null, b.CheckedInAt, b.Reason, b.LateCancellation, b.Flags, version, b.SeriesId);
+        b.Status == BookingStatus.PendingApproval ? b.ApprovalDueBy : null, b.CheckedInAt, b.Reason, b.LateCancellation, b.Flags, version,
+        b.FreeMinutes, b.ChargeableMinutes, b.QuotaMonth, b.SeriesId);
 }
 
-/// <summary>A booking in a list (from the read model); flags: what staff should look at.</summary>
+/// <summary>A booking in a list (from the read model); flags: what staff should look at; its free/chargeable split.</summary>
 internal sealed record BookingSummary(
     Guid Id, Guid SpaceId, Guid SiteId, Guid OrganisationId, Guid? PersonId, DateTimeOffset Start, DateTimeOffset End,
-    int Attendees, string Purpose, string ActionField, string Status, IReadOnlyList<string> Flags, long Version);
+    int Attendees, string Purpose, string ActionField, string Status, IReadOnlyList<string> Flags, long Version, int FreeMinutes, int ChargeableMinutes);
 
 /// <summary>Stable status codes of the API and the read model.</summary>
 internal static class StatusNames

@@ -78,5 +78,7 @@ internal static class BookingEventNames
         (typeof(BookingRescheduled), "bookings.booking.rescheduled"),
         (typeof(BookingHeldForReview), "bookings.booking.held-for-review"),
         (typeof(BookingFlagged), "bookings.booking.flagged"),
+        (typeof(Quotas.BookingQuotaApplied), "bookings.booking.quota-applied"),
+        (typeof(Quotas.BookingQuotaReturned), "bookings.booking.quota-returned"),
     ];
 }

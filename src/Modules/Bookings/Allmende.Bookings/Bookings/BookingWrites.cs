@@ -1,8 +1,10 @@
 using System.Security.Claims;
+using Allmende.Bookings.Quotas;
 using Allmende.Eventing.Api;
 using Allmende.Eventing.Projections;
 using Allmende.Eventing.Streams;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Contract = Allmende.Bookings.Contracts;
 
@@ -16,8 +18,8 @@ internal sealed record ApprovalExpiryDue(Guid BookingId, DateTimeOffset DueBy);
 
 /// <summary>
 /// What every write of a booking does besides appending its events, in the same transaction: publish
-/// the contracts, schedule the no-show check and the approval expiry, and guard the places of a
-/// flexible-desk area. Scheduled messages are never cancelled; their handlers ignore stale ones.
+/// the contracts, schedule the no-show check and the approval expiry, tell the waitlist of a freed
+/// slot, and guard the places of a flexible-desk area. Scheduled messages are never cancelled; their handlers ignore stale ones.
 /// </summary>
 internal static class BookingWrites
 {
@@ -33,12 +35,12 @@ internal static class BookingWrites
                     break;
                 case BookingConfirmed c:
                     uow.Publish(new Contract.BookingConfirmed(after.Id, after.SpaceId, after.SiteId, after.OrganisationId, after.Start, after.End,
-                        after.Attendees, after.ActionField, after.DurationMinutes, c.At));
+                        after.Attendees, after.ActionField, after.ChargeableMinutes, c.At));
                     uow.Schedule(new NoShowCheckDue(after.Id, after.Start), after.Start + policy.NoShowReleaseDelay);
                     break;
                 case BookingRescheduled r when after.Status == BookingStatus.Confirmed:
                     uow.Publish(new Contract.BookingChanged(after.Id, after.SpaceId, after.SiteId, after.OrganisationId, after.Start, after.End,
-                        after.Attendees, after.ActionField, after.DurationMinutes, before.Start, before.End, r.At));
+                        after.Attendees, after.ActionField, after.ChargeableMinutes, before.Start, before.End, r.At));
                     uow.Schedule(new NoShowCheckDue(after.Id, after.Start), after.Start + policy.NoShowReleaseDelay);
                     break;
                 case BookingRescheduled { ApprovalDueBy: { } due } when after.Status == BookingStatus.PendingApproval:
@@ -47,18 +49,21 @@ internal static class BookingWrites
                 case BookingCancelled c when before.Status == BookingStatus.Confirmed:
                     // Only what was announced as confirmed is announced as cancelled.
                     uow.Publish(new Contract.BookingCancelled(after.Id, after.SpaceId, after.SiteId, after.OrganisationId, after.Start, after.End,
-                        after.Attendees, after.ActionField, after.DurationMinutes, c.Reason, c.Late, c.At));
+                        after.Attendees, after.ActionField, after.ChargeableMinutes, c.Reason, c.Late, c.At));
                     break;
                 case BookingCompleted c:
                     uow.Publish(new Contract.BookingCompleted(after.Id, after.SpaceId, after.SiteId, after.OrganisationId, after.Start, after.End,
-                        after.Attendees, after.ActionField, after.DurationMinutes, c.At));
+                        after.Attendees, after.ActionField, after.ChargeableMinutes, c.At));
                     break;
                 case BookingMarkedNoShow n:
                     uow.Publish(new Contract.BookingNoShow(after.Id, after.SpaceId, after.SiteId, after.OrganisationId, after.Start, after.End,
-                        after.Attendees, after.ActionField, after.DurationMinutes, n.At));
+                        after.Attendees, after.ActionField, after.ChargeableMinutes, n.At));
                     break;
             }
         }
+        // A slot freed (not by completion: a used booking's rest is nobody's to wait for): the waitlist gets its turn.
+        if (before.HoldsSlot && (!after.HoldsSlot && after.Status != BookingStatus.Completed || events.Any(e => e is BookingRescheduled)))
+            uow.Send(new Waitlist.SlotReleased(before.SpaceId, before.Start, before.End));
         if (!after.WholeSpace && after.HoldsSlot && events.Any(e => e is BookingRequested or BookingRescheduled))
             uow.Enlist((db, ct) => SlotGuard.EnsurePlaceFreeAsync(db, after.SpaceId, after.Start, after.End, ct));
     }
@@ -92,17 +97,17 @@ internal static class BookingWrites
         return current;
     }
 
-    /// <summary>Appends a decision's events after the version read, with everything <see cref="Stage"/> adds; sets the new ETag.</summary>
+    /// <summary>Appends a decision's events after the version read, with its quota and everything <see cref="Stage"/> adds; sets the new ETag.</summary>
     public static async Task<IResult> AppendAsync(EventStore store, HttpContext http, StreamState<Booking> current, IReadOnlyList<object> events,
         BookingPolicy policy, CancellationToken ct)
     {
         var version = current.Version;
         if (events.Count > 0)
         {
-            var uow = store.Begin(http.EventMetadata());
-            uow.Append(current.StreamId, current.Version, events);
-            Stage(uow, current.State, events, policy);
-            version = (await CommitAsync(uow, ct))[^1].StreamVersion;
+            // The quota's reads come from the request's services, so that every slice keeps its signature.
+            var services = http.RequestServices;
+            (version, events) = await QuotaWrites.CommitAsync(store, http.EventMetadata(), services.GetRequiredService<NpgsqlDataSource>(), current,
+                current.State.Id, events, policy, services.GetRequiredService<TimeProvider>().GetUtcNow(), ct);
         }
         http.Response.SetETag(version);
         return Results.Ok(BookingResponse.From(current.State.Fold(events), version));

@@ -82,7 +82,7 @@ internal static class ReadBookings
 
         await using var command = db.CreateCommand($"""
             select booking_id, space_id, site_id, organisation_id, person_id, starts_at, ends_at, attendees, purpose, action_field, status, version,
-                   count(*) over (), flags
+                   count(*) over (), flags, free_minutes, chargeable_minutes
             from bookings.bookings
             {filter}
             order by starts_at, booking_id
@@ -100,7 +100,8 @@ internal static class ReadBookings
             {
                 items.Add(new BookingSummary(reader.GetGuid(0), reader.GetGuid(1), reader.GetGuid(2), reader.GetGuid(3),
                     reader.IsDBNull(4) ? null : reader.GetGuid(4), reader.GetFieldValue<DateTimeOffset>(5), reader.GetFieldValue<DateTimeOffset>(6),
-                    reader.GetInt32(7), reader.GetString(8), reader.GetString(9), reader.GetString(10), reader.GetFieldValue<string[]>(13), reader.GetInt64(11)));
+                    reader.GetInt32(7), reader.GetString(8), reader.GetString(9), reader.GetString(10), reader.GetFieldValue<string[]>(13), reader.GetInt64(11),
+                    reader.GetInt32(14), reader.GetInt32(15)));
                 total = reader.GetInt64(12);
             }
         }

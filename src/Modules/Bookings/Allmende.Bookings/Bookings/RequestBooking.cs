@@ -1,4 +1,5 @@
 using Allmende.Bookings.House;
+using Allmende.Bookings.Quotas;
 using Allmende.Eventing.Api;
 using Allmende.Eventing.Streams;
 using FluentValidation;
@@ -92,12 +93,7 @@ internal static class RequestBooking
         var policy = options.Value.ToPolicy();
         var events = Decide(Booking.Initial, command, house, policy, now);
 
-        var uow = store.Begin(http.EventMetadata());
-        uow.StartStream("booking", Booking.StreamId(id), events);
-        BookingWrites.Stage(uow, Booking.Initial, events, policy);
-        var stored = await BookingWrites.CommitAsync(uow, ct);
-
-        var version = stored[^1].StreamVersion;
+        (var version, events) = await QuotaWrites.CommitAsync(store, http.EventMetadata(), db, null, id, events, policy, now, ct);
         http.Response.SetETag(version);
         return Results.Created($"/api/bookings/{id}", BookingResponse.From(Booking.Initial.Fold(events), version));
     }

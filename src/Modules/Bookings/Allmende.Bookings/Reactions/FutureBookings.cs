@@ -1,4 +1,5 @@
 using Allmende.Bookings.Bookings;
+using Allmende.Bookings.Quotas;
 using Allmende.Eventing.Messaging;
 
 namespace Allmende.Bookings.Reactions;
@@ -29,6 +30,8 @@ internal static class FutureBookings
     public static async Task ReactAsync(MessageContext context, IReadOnlyList<Guid> ids, Func<Booking, IReadOnlyList<object>> decide,
         BookingPolicy policy, CancellationToken ct)
     {
+        // One ledger for all: cancelling several bookings of one month gives their minutes back in one append.
+        var quota = QuotaLedger.Over(context.Database);
         foreach (var id in ids)
         {
             var current = await context.Work.LoadAsync<Booking>(Booking.StreamId(id), ct);
@@ -37,9 +40,13 @@ internal static class FutureBookings
             var events = decide(current.State);
             if (events.Count == 0)
                 continue;
+            // Only a cancellation touches the quota (it gives the free minutes back), at the instant it was decided.
+            var at = events.OfType<BookingCancelled>().Select(c => c.At).FirstOrDefault();
+            events = await quota.StageAsync(context.Work, current.State, events, at, ct);
             context.Work.Append(current.StreamId, current.Version, events);
             BookingWrites.Stage(context.Work, current.State, events, policy);
         }
+        quota.WriteTo(context.Work);
     }
 
     public static async Task<bool> ExistsAsync(MessageContext context, string sql, object[] values, CancellationToken ct)
