@@ -228,4 +228,39 @@ public sealed class QuotaApiTests(AllmendeApp app) : IClassFixture<AllmendeApp>
         (await (await admin.GetAsync($"/api/bookings/quotas?organisationId={own}&month=2028-8")).InvalidFieldsAsync()).ShouldBe(["month"]);
         (await (await admin.GetAsync("/api/bookings/quotas?month=2028-08")).InvalidFieldsAsync()).ShouldBe(["organisationId"]);
     }
+
+    [Fact]
+    public async Task Occurrences_of_a_series_take_free_minutes_in_order_and_cancelling_the_rest_gives_them_back()
+    {
+        using var admin = app.AdminClient();
+        await StandardHoursAsync(admin);
+        var (space, organisation) = await _world.RoomAsync();
+        await PlanAsync(admin, organisation, "civil-society", new DateOnly(2028, 1, 1));
+
+        var created = await admin.SendAsync("POST", "/api/bookings/series", new
+        {
+            spaceId = space,
+            organisationId = organisation,
+            start = Utc(5, 3, 8),
+            end = Utc(5, 3, 12),
+            attendees = 6,
+            purpose = "Sprachcafé",
+            actionField = "living-together",
+            repeat = new { frequency = "weekly", count = 4 },
+            conflicts = "book-none",
+        }).ShouldHaveStatus(HttpStatusCode.Created);
+        var series = await created.JsonAsync();
+        var bookingIds = series.GetProperty("occurrences").EnumerateArray().Select(o => o.GetProperty("bookingId").GetGuid()).ToList();
+        var splits = new List<(int, int)>();
+        foreach (var id in bookingIds)
+            splits.Add(Split(await (await admin.GetAsync($"/api/bookings/{id}").ShouldHaveStatus(HttpStatusCode.OK)).JsonAsync()));
+        splits.ShouldBe([(240, 0), (240, 0), (120, 120), (0, 240)]);
+        Figures(await QuotaAsync(admin, organisation, "2028-05")).ShouldBe((600, 600, 0));
+        var third = await app.PublishedAsync<BookingConfirmed>("bookings.booking-confirmed", "bookingId", bookingIds[2]);
+        third.ChargeableMinutes.ShouldBe(120);
+
+        await admin.SendAsync("POST", $"/api/bookings/series/{series.GetProperty("id").GetGuid()}/cancel",
+            new { from = Utc(5, 17, 8), reason = "Kursleitung fällt aus" }, ETags.ETag(created)).ShouldHaveStatus(HttpStatusCode.OK);
+        Figures(await QuotaAsync(admin, organisation, "2028-05")).ShouldBe((600, 480, 120));
+    }
 }

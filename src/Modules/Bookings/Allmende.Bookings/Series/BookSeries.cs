@@ -1,6 +1,7 @@
 using Allmende.Bookings.Availability;
 using Allmende.Bookings.Bookings;
 using Allmende.Bookings.House;
+using Allmende.Bookings.Quotas;
 using Allmende.Eventing.Api;
 using Allmende.Eventing.Streams;
 using FluentValidation;
@@ -196,11 +197,16 @@ internal static class BookSeries
 
             var uow = store.Begin(http.EventMetadata());
             uow.StartStream("series", BookingSeries.StreamId(seriesId), plan.Requested);
-            foreach (var (bookingId, events) in plan.Bookings)
+            // Every occurrence takes its free minutes like a single booking, in the order they happen:
+            // the ledger keeps each organisation-month's quota stream once for all of them.
+            var quota = QuotaLedger.Over(db);
+            foreach (var (bookingId, decided) in plan.Bookings)
             {
+                var events = await quota.StageAsync(uow, Booking.Initial, decided, now, ct);
                 uow.StartStream("booking", Booking.StreamId(bookingId), events);
                 BookingWrites.Stage(uow, Booking.Initial, events, policy);
             }
+            quota.WriteTo(uow);
             try
             {
                 // One transaction: the series and all its bookings, or nothing.
@@ -214,6 +220,11 @@ internal static class BookSeries
             catch (DomainException e) when (e.Rule is BookingRules.SlotTaken or BookingRules.NoPlaceFree && attempt < Attempts)
             {
                 // Another booking took a slot between our read and our commit: decide again on what is held now.
+            }
+            catch (Exception e) when (quota.IsRace(e) && attempt < QuotaWrites.Attempts)
+            {
+                // Another booking of the organisation took free minutes of one of these months meanwhile.
+                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, 10 * attempt)), ct);
             }
         }
     }

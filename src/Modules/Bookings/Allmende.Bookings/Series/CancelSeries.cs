@@ -1,4 +1,5 @@
 using Allmende.Bookings.Bookings;
+using Allmende.Bookings.Quotas;
 using Allmende.Eventing.Api;
 using Allmende.Eventing.Streams;
 using FluentValidation;
@@ -77,11 +78,15 @@ internal static class CancelSeries
             // changed meanwhile makes the whole request a 409, and nothing is half-cancelled.
             var uow = store.Begin(http.EventMetadata());
             uow.Append(series.StreamId, series.Version, seriesEvents);
-            foreach (var (booking, events) in cancelled)
+            // Occurrences cancelled in time give their free minutes back, as a single cancellation does.
+            var quota = QuotaLedger.Over(db);
+            foreach (var (booking, decided) in cancelled)
             {
+                var events = await quota.StageAsync(uow, booking.State, decided, now, ct);
                 uow.Append(booking.StreamId, booking.Version, events);
                 BookingWrites.Stage(uow, booking.State, events, policy);
             }
+            quota.WriteTo(uow);
             var stored = await BookingWrites.CommitAsync(uow, ct);
             version = stored.First(e => e.StreamId == series.StreamId).StreamVersion;
         }
