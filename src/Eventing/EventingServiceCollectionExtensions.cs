@@ -1,3 +1,4 @@
+using Allmende.Eventing.Audit;
 using Allmende.Eventing.Messaging;
 using Allmende.Eventing.Notifications;
 using Allmende.Eventing.Projections;
@@ -27,6 +28,13 @@ public static class EventingServiceCollectionExtensions
         if (configure is not null)
             options.Configure(configure);
         services.Configure<EventingOptions>(o => o.AddMigrations(EventingSchema.Migrations));
+        // After every Configure (the host binds AuditChain from configuration): the audit hash chain.
+        services.PostConfigure<EventingOptions>(o =>
+        {
+            if (o.AuditChain)
+                o.AddProjection<AuditChainProjection>(ProjectionLifecycle.Async);
+        });
+        services.AddSingleton<AuditTrail>();
 
         // The pool everything uses: connections come back without a reset (no session state is
         // left on them: every lock of ours is transaction-scoped), which the reset would cost on
