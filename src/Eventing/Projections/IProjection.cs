@@ -27,7 +27,7 @@ public interface IProjection
 /// An async projection over the log as stored: it receives every event, whatever its type and whether
 /// or not this host knows the type, with <see cref="StoredEvent.Data"/> the stored JSON text (a
 /// string), never deserialized or upcast. For the audit chain, which must hash what is stored.
-/// <see cref="IProjection.EventTypes"/> is not consulted.
+/// <see cref="IProjection.EventTypes"/> is not consulted. Async only: inline application and inline rebuilds deserialize.
 /// </summary>
 public interface IWholeLogProjection : IProjection;
 
