@@ -57,6 +57,12 @@ public sealed class EventingOptions
     /// <summary>How often a delivering host prunes the outbox (zero: never).</summary>
     public TimeSpan RetentionInterval { get; set; } = TimeSpan.FromHours(1);
 
+    /// <summary>Keep the audit hash chain over the log (docs/adr/0013); off only for benchmarks of other things.</summary>
+    public bool AuditChain { get; set; } = true;
+
+    /// <summary>The audit chain records a checkpoint after every this many events.</summary>
+    public int AuditCheckpointInterval { get; set; } = 10_000;
+
     public EventingOptions AddMigrations(IEnumerable<Migration> migrations)
     {
         Migrations.AddRange(migrations);

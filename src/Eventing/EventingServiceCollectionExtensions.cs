@@ -1,3 +1,4 @@
+using Allmende.Eventing.Audit;
 using Allmende.Eventing.Messaging;
 using Allmende.Eventing.Notifications;
 using Allmende.Eventing.Projections;
@@ -29,6 +30,13 @@ public static class EventingServiceCollectionExtensions
             options.Configure(configure);
         services.Configure<EventingOptions>(o => o.AddMigrations(EventingSchema.Migrations));
         services.AddReporting();
+        // After every Configure (the host binds AuditChain from configuration): the audit hash chain.
+        services.PostConfigure<EventingOptions>(o =>
+        {
+            if (o.AuditChain)
+                o.AddProjection<AuditChainProjection>(ProjectionLifecycle.Async);
+        });
+        services.AddSingleton<AuditTrail>();
 
         // The pool everything uses: connections come back without a reset (no session state is
         // left on them: every lock of ours is transaction-scoped), which the reset would cost on

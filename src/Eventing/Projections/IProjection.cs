@@ -23,6 +23,14 @@ public interface IProjection
     Task ResetAsync(ProjectionContext context, CancellationToken ct);
 }
 
+/// <summary>
+/// An async projection over the log as stored: it receives every event, whatever its type and whether
+/// or not this host knows the type, with <see cref="StoredEvent.Data"/> the stored JSON text (a
+/// string), never deserialized or upcast. For the audit chain, which must hash what is stored.
+/// <see cref="IProjection.EventTypes"/> is not consulted. Async only: inline application and inline rebuilds deserialize.
+/// </summary>
+public interface IWholeLogProjection : IProjection;
+
 public enum ProjectionLifecycle
 {
     /// <summary>Applied in the appending transaction: the read model is never behind (e.g. slot guards).</summary>

@@ -33,6 +33,7 @@ internal sealed class ProjectionRunner(
     ILogger logger)
 {
     private readonly string[] _typeNames = projection.EventTypes.Select(types.NameOf).ToArray();
+    private readonly bool _wholeLog = projection is IWholeLogProjection;
 
     public ProjectionRuntime Runtime { get; } = new();
 
@@ -181,7 +182,7 @@ internal sealed class ProjectionRunner(
             foreach (var row in batch.Where(r => r.Json is not null))
             {
                 events.Add(new StoredEvent(row.Sequence, row.EventId, row.StreamId, row.StreamVersion, row.EventType,
-                    types.Deserialize(row.EventType, row.Json!), row.RecordedAt, row.Metadata));
+                    _wholeLog ? row.Json! : types.Deserialize(row.EventType, row.Json!), row.RecordedAt, row.Metadata));
             }
             if (events.Count > 0)
                 await projection.ApplyAsync(events, new ProjectionContext(connection, transaction), ct);
@@ -245,7 +246,7 @@ internal sealed class ProjectionRunner(
                 new("select pg_snapshot_xmin(pg_current_snapshot())::text::bigint, pg_snapshot_xmax(pg_current_snapshot())::text::bigint"),
                 new("""
                     select seq, event_id, stream_id, stream_version, event_type,
-                           case when event_type = any($2) then data::text end,
+                           case when $4 or event_type = any($2) then data::text end,
                            recorded_at, actor, correlation_id, causation_id
                     from eventing.events where seq > $1 order by seq limit $3
                     """)
@@ -255,6 +256,7 @@ internal sealed class ProjectionRunner(
                         new NpgsqlParameter<long> { TypedValue = position },
                         new NpgsqlParameter<string[]> { TypedValue = _typeNames },
                         new NpgsqlParameter<int> { TypedValue = limit },
+                        new NpgsqlParameter<bool> { TypedValue = _wholeLog },
                     },
                 },
             },

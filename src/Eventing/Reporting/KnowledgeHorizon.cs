@@ -1,24 +1,22 @@
 using Allmende.Eventing.Projections;
-using Allmende.Eventing.Storage;
 using Allmende.Eventing.Streams;
 
 namespace Allmende.Eventing.Reporting;
 
 /// <summary>
-/// Records when the system came to know what: an async projection over every event type, so the
-/// daemon hands it every batch in committed, gap-free order (ADR 5). Per batch it writes one row
+/// Records when the system came to know what: an async projection over the whole log (rows as stored,
+/// never deserialized), so the daemon hands it every batch in committed, gap-free order (ADR 5). Per batch it writes one row
 /// (the last sequence applied, the database's clock_timestamp()). Everything up to that position was
 /// final then, and stays final: later commits always draw higher numbers. See ADR 14.
 /// </summary>
-internal sealed class KnowledgeHorizon(TypeRegistry types) : IProjection
+internal sealed class KnowledgeHorizon : IWholeLogProjection
 {
     public const string ProjectionName = "eventing.knowledge-horizon";
 
     public string Name => ProjectionName;
 
-    // Every registered type, so that every batch reaches ApplyAsync (the runner skips batches with
-    // none of a projection's types). Message-only types in the list cost nothing.
-    public IReadOnlyCollection<Type> EventTypes { get; } = [.. types.RegisteredTypes];
+    // Not consulted: a whole-log projection receives every event.
+    public IReadOnlyCollection<Type> EventTypes { get; } = [];
 
     public async Task ApplyAsync(IReadOnlyList<StoredEvent> events, ProjectionContext context, CancellationToken ct)
     {

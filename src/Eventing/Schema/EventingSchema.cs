@@ -75,6 +75,38 @@ internal static class EventingSchema
             create index deliveries_due on eventing.deliveries (due_at) where status = 'pending';
             create index deliveries_dead on eventing.deliveries (id) where status = 'dead';
             """),
+        new(Module, 3, "audit hash chain, its checkpoints, an append-only log", """
+            -- One entry per chained event (docs/adr/0013): its ordinal in the chain and
+            -- SHA-256(previous entry's hash || SHA-256(canonical bytes of the event)).
+            -- No foreign key to the log: the chain must outlive a deleted event to name it.
+            create table eventing.audit_chain (
+                seq      bigint primary key,
+                position bigint not null check (position > 0),
+                hash     bytea  not null check (length(hash) = 32)
+            );
+
+            -- The chain's entry after event seq, kept for funders; a rebuild of the chain checks
+            -- itself against these and never deletes them.
+            create table eventing.audit_checkpoints (
+                seq        bigint primary key,
+                position   bigint not null check (position > 0),
+                hash       bytea  not null check (length(hash) = 32),
+                created_at timestamptz not null,
+                reason     text   not null check (reason in ('periodic', 'requested'))
+            );
+
+            -- The log is append-only. This stops mistakes, not the owner of the database (who can
+            -- disable it): the chain and the checkpoints held outside are what reveal changes.
+            create function eventing.refuse_log_change() returns trigger language plpgsql as $$
+            begin
+                raise exception 'eventing.events is append-only: % refused (docs/adr/0013)', tg_op;
+            end
+            $$;
+            create trigger events_append_only before update or delete on eventing.events
+                for each row execute function eventing.refuse_log_change();
+            create trigger events_no_truncate before truncate on eventing.events
+                for each statement execute function eventing.refuse_log_change();
+            """),
         new(Module, 5, "finished deliveries by age, for the outbox retention", """
             create index deliveries_finished on eventing.deliveries (finished_at) where status in ('done', 'cancelled', 'discarded');
             """),
