@@ -64,6 +64,8 @@ public sealed class BookingHistoryTests(AllmendeApp app) : IClassFixture<Allmend
             ["start"] = (Iso(start), Iso(start.AddHours(1))),
             ["end"] = (Iso(start.AddHours(2)), Iso(start.AddHours(4))),
             ["durationMinutes"] = ("120", "180"),
+            // No plan, no free hours: every minute is chargeable, and moving the booking says so.
+            ["chargeableMinutes"] = ("120", "180"),
         });
         Changes(events[3]).ShouldBe(new Dictionary<string, (string?, string?)>
         {
