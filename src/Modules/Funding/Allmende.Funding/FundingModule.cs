@@ -32,6 +32,11 @@ public static class FundingModule
             foreach (var (type, name) in RecurringNames.All)
                 o.Types.Register(type, name);
 
+            // Bookings' desk contracts under the names Bookings gives them (registering the same name twice is
+            // harmless), so that Funding's handlers are routed even before Bookings publishes them.
+            o.Types.Register<Allmende.Bookings.Contracts.DeskAssigned>("bookings.desk-assigned");
+            o.Types.Register<Allmende.Bookings.Contracts.DeskAssignmentEnded>("bookings.desk-assignment-ended");
+
             // Contracts: stable names other modules subscribe by. Never rename one.
             o.Types.Register<Contracts.CostAllocated>("funding.cost-allocated");
             o.Types.Register<Contracts.AllocationReversed>("funding.allocation-reversed");

@@ -49,7 +49,8 @@ internal sealed class AwardGrantValidator : AbstractValidator<AwardGrantRequest>
         RuleFor(r => r.Reference).NotEmpty().MaximumLength(100);
         RuleFor(r => r.BudgetCents).NotNull().InclusiveBetween(1, MaxCents);
         RuleFor(r => r.StartsOn).NotNull();
-        RuleFor(r => r.EndsOn).NotNull().GreaterThanOrEqualTo(r => r.StartsOn).When(r => r.StartsOn is not null)
+        RuleFor(r => r.EndsOn).NotNull();
+        RuleFor(r => r.EndsOn).GreaterThanOrEqualTo(r => r.StartsOn).When(r => r.StartsOn is not null && r.EndsOn is not null)
             .WithMessage("endsOn is the last day of the grant and must not be before startsOn.");
         RuleFor(r => r.Coverage).NotNull();
         RuleFor(r => r.Coverage!.CostTypes).NotEmpty().When(r => r.Coverage is not null);
