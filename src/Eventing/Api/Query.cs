@@ -29,6 +29,15 @@ public static class Query
         : DateOnly.TryParseExact(value, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date) ? date
         : throw new BadInputException(name, $"{name} must be a date like 2026-03-29.");
 
+    /// <summary>A month "yyyy-MM", as its first day.</summary>
+    public static DateOnly? Month(string? value, string name) =>
+        value is null ? null
+        : value.Length == 7 && DateOnly.TryParseExact(value + "-01", "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var month) ? month
+        : throw new BadInputException(name, $"{name} must be a month like 2027-06.");
+
+    public static DateOnly RequiredMonth(string? value, string name) =>
+        Month(value, name) ?? throw new BadInputException(name, $"{name} is required, a month like 2027-06.");
+
     /// <summary>An instant; it must carry its offset (a local time alone names no instant).</summary>
     public static DateTimeOffset? Instant(string? value, string name) =>
         value is null ? null

@@ -85,6 +85,8 @@ internal static class DemoData
         var network = await seeder.OrganisationAsync("Landesnetzwerk Bürgerschaftliches Engagement e.V.", "association", nonProfit: true);
         var sponsor = await seeder.OrganisationAsync("Wohnbau Lindenviertel GmbH", "company", nonProfit: false);
         _ = sponsor;
+        // The city's social authority funds the engagement floor for five years (before the share payment, which it pays too).
+        await seeder.FundingAsync(cooperativeHouse);
         // The city authority joins the cooperative house and pays its shares.
         await seeder.PostAsync($"/api/organisations/{city}/shares/subscription", new { shares = 20, centsPerShare = 50_000 }, $"/api/organisations/{city}");
         await seeder.PostAsync($"/api/organisations/{city}/shares/payments", new { date = "2026-01-15", amountCents = 1_000_000 }, $"/api/organisations/{city}");
@@ -171,6 +173,26 @@ internal static class DemoData
             await PostAsync($"/api/people/{id}/plans", new { plan, organisationId = organisation, validFrom = "2026-01-01" }, $"/api/people/{id}");
             People++;
             return id;
+        }
+
+        /// <summary>The city's social authority as a funder, and its five-year grant for the engagement floor (rooms, desks, shares).</summary>
+        public async Task FundingAsync(Guid engagementSite)
+        {
+            var funder = await CreateAsync("/api/funding/funders", new
+            {
+                name = "Sozialbehörde Musterstadt", kind = "public-authority",
+                contact = new { office = "Referat Bürgerschaftliches Engagement", email = "engagement@musterstadt.example" }, reportingPeriod = "quarterly",
+            });
+            await CreateAsync("/api/funding/grants", new
+            {
+                funderId = funder.GetProperty("id").GetGuid(), name = "Engagement-Etage Kreativquartier", reference = "SOZ-ENG-2026-01",
+                budgetCents = 50_000_000, startsOn = "2026-01-01", endsOn = "2030-12-31", priority = 1,
+                coverage = new
+                {
+                    siteIds = new[] { engagementSite }, nonProfitOnly = true,
+                    costTypes = new[] { "room-hours", "event-hall-hours", "desk-fees", "cooperative-shares" },
+                },
+            });
         }
 
         public async Task<string> MemberKeyAsync(Guid person, string name)

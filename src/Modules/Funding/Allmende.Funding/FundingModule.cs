@@ -1,12 +1,67 @@
+using Allmende.Eventing;
+using Allmende.Eventing.Api;
+using Allmende.Eventing.Projections;
+using Allmende.Funding.Allocation;
+using Allmende.Funding.Funders;
+using Allmende.Funding.Grants;
+using Allmende.Funding.Recurring;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Contracts = Allmende.Funding.Contracts;
 
 namespace Allmende.Funding;
 
-/// <summary>The Funding module's entry: what the host composes. Features arrive with their issues.</summary>
+/// <summary>
+/// The Funding module's entry: funders, grants, and the allocation of every booking's and fee's cost to
+/// grants by priority, down to the cent (ADR 12).
+/// </summary>
 public static class FundingModule
 {
-    public static IServiceCollection AddFunding(this IServiceCollection services) => services;
+    public static IServiceCollection AddFunding(this IServiceCollection services)
+    {
+        services.Configure<EventingOptions>(o =>
+        {
+            o.Types.Register<FunderRegistered>("funding.funder.registered");
+            o.Types.Register<FunderChanged>("funding.funder.changed");
+            foreach (var (type, name) in GrantEventNames.All)
+                o.Types.Register(type, name);
+            foreach (var (type, name) in CostEventNames.All)
+                o.Types.Register(type, name);
+            foreach (var (type, name) in RecurringNames.All)
+                o.Types.Register(type, name);
 
-    public static IEndpointRouteBuilder MapFunding(this IEndpointRouteBuilder endpoints) => endpoints;
+            // Bookings' desk contracts under the names Bookings gives them (registering the same name twice is
+            // harmless), so that Funding's handlers are routed even before Bookings publishes them.
+            o.Types.Register<Allmende.Bookings.Contracts.DeskAssigned>("bookings.desk-assigned");
+            o.Types.Register<Allmende.Bookings.Contracts.DeskAssignmentEnded>("bookings.desk-assignment-ended");
+
+            // Contracts: stable names other modules subscribe by. Never rename one.
+            o.Types.Register<Contracts.CostAllocated>("funding.cost-allocated");
+            o.Types.Register<Contracts.AllocationReversed>("funding.allocation-reversed");
+            o.Types.Register<Contracts.GrantBudgetThresholdReached>("funding.grant-budget-threshold-reached");
+
+            o.AddMigrations(FundingSchema.Migrations);
+            o.AddProjection<FundersProjection>(ProjectionLifecycle.Inline);
+            o.AddProjection<GrantsProjection>(ProjectionLifecycle.Inline);
+            o.AddProjection<CostsProjection>(ProjectionLifecycle.Inline);
+            o.AddProjection<FlexibleDeskPricesProjection>(ProjectionLifecycle.Inline);
+            o.AddHandlers(typeof(FundingModule).Assembly);
+        });
+        services.AddOptions<FundingOptions>().BindConfiguration(FundingOptions.Section);
+        services.AddValidatorsFrom(typeof(FundingModule).Assembly);
+        services.AddHostedService<MonthlyChargesScheduler>();
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapFunding(this IEndpointRouteBuilder endpoints)
+    {
+        var funding = endpoints.MapGroup("/api/funding").WithTags("Funding");
+        FunderApi.Map(funding);
+        GrantApi.Map(funding);
+        ReadAllocations.Map(funding);
+        FlexibleDeskPrices.Map(funding);
+        return endpoints;
+    }
 }
