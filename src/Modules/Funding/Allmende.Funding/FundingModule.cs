@@ -51,7 +51,6 @@ public static class FundingModule
         });
         services.AddOptions<FundingOptions>().BindConfiguration(FundingOptions.Section);
         services.AddValidatorsFrom(typeof(FundingModule).Assembly);
-        services.AddHostedService<MonthlyChargesScheduler>();
         return services;
     }
 

@@ -1,5 +1,6 @@
 using Allmende.Bookings.Contracts;
 using Allmende.Eventing.Messaging;
+using Allmende.Funding.Recurring;
 using Allmende.Membership.Contracts;
 using Allmende.Spaces.Contracts;
 using Npgsql;
@@ -13,7 +14,7 @@ namespace Allmende.Funding.House;
 /// they came from and a late message never overwrites a newer one; rates are keyed by their day, which
 /// a later change for the same day replaces; an assignment's or plan's end only ever moves earlier.
 /// </summary>
-internal sealed class FundingCopies
+internal sealed class FundingCopies(TimeProvider time)
 {
     public Task Handle(SpaceOpened m, MessageContext context, CancellationToken ct) => SpaceAsync(context, m.SpaceId, m.SiteId, m.Kind, m.Rates, ct);
 
@@ -26,12 +27,15 @@ internal sealed class FundingCopies
 
     public Task Handle(OrganisationChanged m, MessageContext context, CancellationToken ct) => OrganisationAsync(context, m.OrganisationId, m.Kind, m.NonProfit, ct);
 
-    public Task Handle(DeskAssigned m, MessageContext context, CancellationToken ct) =>
-        ExecuteAsync(context, """
+    public async Task Handle(DeskAssigned m, MessageContext context, CancellationToken ct)
+    {
+        await MonthlySchedule.EnsureAsync(context, time.GetUtcNow(), ct);
+        await ExecuteAsync(context, """
             insert into funding.desk_assignments as t (assignment_id, space_id, site_id, organisation_id, from_date, until_date)
             values ($1, $2, $3, $4, $5, $6)
             on conflict (assignment_id) do update set until_date = least(t.until_date, excluded.until_date)
             """, [m.AssignmentId, m.SpaceId, m.SiteId, m.OrganisationId, m.From, m.Until], ct);
+    }
 
     // Ending early only ever shortens: whichever of the two messages comes first, the earlier last day wins.
     public Task Handle(DeskAssignmentEnded m, MessageContext context, CancellationToken ct) =>
@@ -42,16 +46,19 @@ internal sealed class FundingCopies
             """, [m.AssignmentId, m.SpaceId, m.SiteId, m.OrganisationId, m.From, m.Until], ct);
 
     /// <summary>Flexible-desk plans through an organisation are charged monthly; other plans cost Funding nothing (fixed desks are charged by their assignment).</summary>
-    public Task Handle(MembershipPlanChanged m, MessageContext context, CancellationToken ct) =>
-        m.Plan != "flexible-desk" || m.OrganisationId is not { } organisationId
-            ? Task.CompletedTask
-            : ExecuteAsync(context, """
+    public async Task Handle(MembershipPlanChanged m, MessageContext context, CancellationToken ct)
+    {
+        if (m.Plan != "flexible-desk" || m.OrganisationId is not { } organisationId)
+            return;
+        await MonthlySchedule.EnsureAsync(context, time.GetUtcNow(), ct);
+        await ExecuteAsync(context, """
                 insert into funding.flexible_desk_plans as t (person_id, organisation_id, valid_from, valid_until) values ($1, $2, $3, $4)
                 on conflict (person_id, organisation_id, valid_from) do update set valid_until =
                     case when t.valid_until is null then excluded.valid_until
                          when excluded.valid_until is null then t.valid_until
                          else least(t.valid_until, excluded.valid_until) end
                 """, [m.PersonId, organisationId, m.ValidFrom, (object?)m.ValidUntil], ct);
+    }
 
     private static async Task SpaceAsync(MessageContext context, Guid spaceId, Guid siteId, string kind, IReadOnlyList<SpaceRate> rates, CancellationToken ct)
     {

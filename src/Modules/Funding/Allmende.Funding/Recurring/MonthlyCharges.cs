@@ -1,11 +1,8 @@
-using Allmende.Eventing;
 using Allmende.Eventing.Messaging;
 using Allmende.Eventing.Streams;
 using Allmende.Funding.Allocation;
 using Allmende.Funding.Common;
 using Allmende.Funding.Grants;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -50,38 +47,17 @@ internal static class MonthlySchedule
         work.Schedule(new MonthEnded(month), due);
         return true;
     }
-}
 
-/// <summary>On start, makes sure the current month's charges are scheduled (the first start ever, or after a gap).</summary>
-internal sealed class MonthlyChargesScheduler(EventStore store, TimeProvider time, IOptions<EventingOptions> eventing, ILogger<MonthlyChargesScheduler> logger)
-    : BackgroundService
-{
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    /// <summary>
+    /// Schedules the current month's charges if nobody has yet, in the delivery's unit of work: called when
+    /// something chargeable monthly first appears, so a house without desks writes nothing, and from then on
+    /// each month's handler schedules the next.
+    /// </summary>
+    public static async Task EnsureAsync(MessageContext context, DateTimeOffset now, CancellationToken ct)
     {
-        if (!eventing.Value.RunDelivery)
-            return; // a host that delivers nothing (e.g. a template or a read-only host) schedules nothing either
-        for (var attempt = 1; !stoppingToken.IsCancellationRequested; attempt++)
-        {
-            try
-            {
-                var month = Berlin.MonthOf(time.GetUtcNow());
-                if (await store.CurrentVersionAsync(MonthlySchedule.StreamId(month), stoppingToken) is not null)
-                    return;
-                var work = store.Begin(EventMetadata.System);
-                MonthlySchedule.Stage(work, month, exists: false);
-                await work.CommitAsync(stoppingToken);
-                return;
-            }
-            catch (StreamAlreadyExistsException)
-            {
-                return; // another host was quicker
-            }
-            catch (Exception e) when (e is NpgsqlException or TimeoutException && !stoppingToken.IsCancellationRequested)
-            {
-                logger.LogWarning(e, "Scheduling this month's charges failed (attempt {Attempt}); trying again", attempt);
-                await Task.Delay(TimeSpan.FromSeconds(Math.Min(60, attempt * 2)), time, stoppingToken);
-            }
-        }
+        var month = Berlin.MonthOf(now);
+        await using var command = context.Database.Command("select exists (select 1 from eventing.streams where stream_id = $1)", StreamId(month));
+        Stage(context.Work, month, await command.ExecuteScalarAsync(ct) is true);
     }
 }
 
