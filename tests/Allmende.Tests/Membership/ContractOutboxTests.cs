@@ -22,7 +22,12 @@ public sealed class ContractOutboxTests(MembershipApp app) : IClassFixture<Membe
     {
         var messages = new List<(string, JsonNode)>();
         await using var command = app.DataSource.CreateCommand(
-            "select message_type, body::text from eventing.outbox where correlation_id = $1 order by created_at, message_id");
+            """
+            select message_type, body::text from eventing.outbox
+            where correlation_id = $1 and message_type like 'membership.%'
+            order by created_at, message_id
+            """);
+        // Other modules' reactions carry the same correlation (Funding allocates a share payment): only Membership's own here.
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = correlation });
         await using var reader = await command.ExecuteReaderAsync();
         while (await reader.ReadAsync())
