@@ -9,6 +9,7 @@ var root = new RootCommand(
 root.Options.Add(common.Connection);
 root.Subcommands.Add(AppendBenchmark.Command(common));
 root.Subcommands.Add(ProjectionsBenchmark.Command(common));
+root.Subcommands.Add(BookingsBenchmark.Command(common));
 return await root.Parse(args).InvokeAsync();
 
 namespace Allmende.Bench
