@@ -34,6 +34,7 @@ internal sealed class BookingsBenchmark(BookingsBenchmark.Settings settings)
         string Caller,
         string? HostDll,
         string PgbenchProtocol,
+        string[] HostEnvironment,
         int Nice);
 
     public static Command Command(CommonOptions common)
@@ -64,11 +65,16 @@ internal sealed class BookingsBenchmark(BookingsBenchmark.Settings settings)
             DefaultValueFactory = _ => "prepared",
         };
         protocol.AcceptOnlyFromAmong("prepared", "extended", "simple");
+        var hostEnv = new Option<string[]>("--host-env")
+        {
+            Description = "Extra environment for the host, NAME=VALUE (e.g. DOTNET_PerfMapEnabled=1 to profile it with perf, or Eventing__DeliveryConcurrency=2).",
+            AllowMultipleArgumentsPerToken = true,
+        };
         var nice = new Option<int>("--nice") { Description = "As root: this process, pgbench and the private cluster at this nice value.", DefaultValueFactory = _ => 0 };
 
         var command = new Command("bookings", "Booking requests per second through HTTP vs. pgbench running a booking-shaped transaction (issue Bookings).")
         {
-            clients, rounds, duration, warmup, contested, racers, sites, spaces, contestedSpaces, organisations, caller, hostDll, protocol, nice,
+            clients, rounds, duration, warmup, contested, racers, sites, spaces, contestedSpaces, organisations, caller, hostDll, protocol, hostEnv, nice,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -87,6 +93,7 @@ internal sealed class BookingsBenchmark(BookingsBenchmark.Settings settings)
                 parse.GetValue(caller)!,
                 parse.GetValue(hostDll),
                 parse.GetValue(protocol)!,
+                parse.GetValue(hostEnv) ?? [],
                 parse.GetValue(nice));
             Console.Out.Write(await new BookingsBenchmark(s).RunAsync(ct));
             return 0;
@@ -108,7 +115,8 @@ internal sealed class BookingsBenchmark(BookingsBenchmark.Settings settings)
         await using var database = await BenchDatabase.CreateAsync(settings.Connection, ct);
         var dll = settings.HostDll ?? HostProcess.DefaultDll(BenchDatabase.RepositoryRoot());
         BenchDatabase.Log($"starting the host {dll} ...");
-        await using var host = await HostProcess.StartAsync(dll, database.ConnectionString, new Dictionary<string, string>(), ct);
+        await using var host = await HostProcess.StartAsync(dll, database.ConnectionString,
+            settings.HostEnvironment.Select(e => e.Split('=', 2)).ToDictionary(p => p[0], p => p.Length > 1 ? p[1] : ""), ct);
         BenchDatabase.Log($"  host ready on {host.Address} (pid {host.Pid})");
         await database.RaisePriorityAsync(settings.Nice, ct);
         var facts = (await database.DescribeAsync(ct)).ToList();
@@ -136,6 +144,15 @@ internal sealed class BookingsBenchmark(BookingsBenchmark.Settings settings)
             BenchDatabase.Log($"  pgbench {contenders[0].Rounds[^1].Rate:0} tx/s, http {contenders[1].Rounds[^1].Rate:0} req/s");
         }
 
+        var failures = host.Output.Split('\n').Count(l => l.StartsWith("fail:", StringComparison.Ordinal));
+        if (failures > 0)
+            BenchDatabase.Log($"the host logged {failures} errors (of the last 64 kB of its output)");
+        if (!load.Unexpected.IsEmpty)
+        {
+            // The answers alone say little (a 500 hides its cause): the host's log has the exception.
+            var errors = host.Output.Split('\n').Where(l => l.Contains("fail:", StringComparison.Ordinal) || l.Contains("Exception", StringComparison.Ordinal)).Take(20);
+            BenchDatabase.Log("unexpected answers; the host logged:\n" + string.Join('\n', errors));
+        }
         BenchDatabase.Log("checking for double bookings ...");
         var check = await CheckAsync(database, load, ct);
         facts.Add(("Host", $"src/Host ({HostProcess.Configuration}) as a child process: `dotnet Allmende.Host.dll`, ASPNETCORE_ENVIRONMENT=Production, Kestrel on {host.Address} (HTTP/1.1), GC {GcMode(dll)}"));
@@ -410,6 +427,7 @@ internal sealed class BookingsBenchmark(BookingsBenchmark.Settings settings)
 
     private static async Task<Round> HttpRoundAsync(BenchDatabase database, HostProcess host, ClientSet set, Load load, TimeSpan duration, CancellationToken ct)
     {
+        BenchDatabase.Log($"  HTTP for {duration.TotalSeconds:0} s ...");
         var before = CpuSnapshot.Take(database.PostmasterPid);
         var hostBefore = host.CpuSeconds();
         var clock = Stopwatch.StartNew();
@@ -537,6 +555,7 @@ internal sealed class BookingsBenchmark(BookingsBenchmark.Settings settings)
 
     private async Task<Round> PgbenchRoundAsync(BenchDatabase database, HostProcess host, TimeSpan duration, CancellationToken ct)
     {
+        BenchDatabase.Log($"  pgbench for {duration.TotalSeconds:0} s ...");
         var children = CpuSnapshot.LiveChildren(database.PostmasterPid);
         var before = CpuSnapshot.Take(database.PostmasterPid);
         var hostBefore = host.CpuSeconds();
@@ -586,6 +605,7 @@ internal sealed class BookingsBenchmark(BookingsBenchmark.Settings settings)
         if (settings.Organisations != 64) args.Add($"--organisations {settings.Organisations}");
         if (settings.Caller != "member") args.Add($"--as {settings.Caller}");
         if (settings.PgbenchProtocol != "prepared") args.Add($"--pgbench-protocol {settings.PgbenchProtocol}");
+        if (settings.HostEnvironment.Length > 0) args.Add($"--host-env {string.Join(' ', settings.HostEnvironment)}");
         if (settings.Nice != 0) args.Add($"--nice {settings.Nice}");
         md.Line("```")
           .Line($"dotnet run -c Release --project bench/Allmende.Bench -- bookings{(args.Count > 0 ? " " + string.Join(' ', args) : "")}")
