@@ -289,8 +289,10 @@ internal sealed partial class BenchDatabase : IAsyncDisposable
     /// Runs <paramref name="script"/> with pgbench against the benchmark database:
     /// <c>pgbench -n -f script.sql -c N -j N -T secs</c> (or <c>-t count</c>), logging every
     /// transaction's latency so that percentiles are computed the same way as for the store.
+    /// <paramref name="protocol"/>: pgbench's -M (simple, extended, prepared); null leaves its default (simple).
     /// </summary>
-    public async Task<PgbenchResult> PgbenchAsync(string script, int clients, TimeSpan? duration, int? transactionsPerClient, CancellationToken ct)
+    public async Task<PgbenchResult> PgbenchAsync(string script, int clients, TimeSpan? duration, int? transactionsPerClient, CancellationToken ct,
+        string? protocol = null)
     {
         var pgbench = FindPgbench() ?? throw new InvalidOperationException("pgbench not found (install postgresql-client or postgresql-contrib).");
         var work = Directory.CreateTempSubdirectory("allmende-pgbench-");
@@ -306,6 +308,8 @@ internal sealed partial class BenchDatabase : IAsyncDisposable
                 "-h", builder.Host ?? "127.0.0.1", "-p", builder.Port.ToString(CultureInfo.InvariantCulture),
                 "-U", builder.Username ?? "postgres", DatabaseName,
             };
+            if (protocol is not null)
+                arguments.InsertRange(0, ["-M", protocol]);
             if (duration is { } d)
                 arguments.InsertRange(0, ["-T", ((int)Math.Ceiling(d.TotalSeconds)).ToString(CultureInfo.InvariantCulture)]);
             else
@@ -372,7 +376,7 @@ internal sealed partial class BenchDatabase : IAsyncDisposable
 
     public static void Log(string message) => Console.Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] {message}");
 
-    private static string RepositoryRoot()
+    public static string RepositoryRoot()
     {
         foreach (var start in new[] { Environment.CurrentDirectory, AppContext.BaseDirectory })
         {

@@ -70,6 +70,9 @@ internal readonly record struct CpuSnapshot(double Server, double Self, double C
         }
     }
 
+    /// <summary>CPU seconds (user + system) one live process has used so far (e.g. the host the bench started); 0 if unknown.</summary>
+    public static double ProcessSeconds(int pid) => ReadStat(pid) is { } stat ? (stat.Utime + stat.Stime) / TicksPerSecond : 0;
+
     public CpuUsage Since(CpuSnapshot before) => new(
         Server - before.Server, Self - before.Self, Children - before.Children,
         MachineBusy - before.MachineBusy, MachineTotal - before.MachineTotal);

@@ -10,6 +10,7 @@ root.Options.Add(common.Connection);
 root.Subcommands.Add(AppendBenchmark.Command(common));
 root.Subcommands.Add(ProjectionsBenchmark.Command(common));
 root.Subcommands.Add(ChainBenchmark.Command(common));
+root.Subcommands.Add(BookingsBenchmark.Command(common));
 return await root.Parse(args).InvokeAsync();
 
 namespace Allmende.Bench

@@ -124,7 +124,7 @@ public sealed class DeliveryWorker(
             await UpdateAsync(connection, transaction, claimed.Id, "done", attempt, null, null, ct);
             await transaction.CommitAsync(ct);
             metrics.Delivered(claimed.Handler);
-            signals.Committed(work!.HasEvents, work.HasMessages);
+            signals.Committed(work!.HasEvents, work.FirstDeliveryDue);
         }
         catch (Exception e) when (!ct.IsCancellationRequested && connection.State == System.Data.ConnectionState.Open)
         {

@@ -2,6 +2,7 @@ using System.Threading.Channels;
 using Allmende.Eventing.Messaging;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace Allmende.Eventing.Notifications;
@@ -13,14 +14,24 @@ namespace Allmende.Eventing.Notifications;
 /// PostgreSQL's notification lock (held through the WAL flush), costing most of the append rate
 /// under concurrency (see docs/benchmarks.md). Correctness never depends on either signal.
 /// </summary>
-public sealed class CommitSignals(NpgsqlDataSource dataSource, NotificationListener listener, ILogger<CommitSignals> logger) : BackgroundService
+public sealed class CommitSignals(NpgsqlDataSource dataSource, NotificationListener listener, IOptions<EventingOptions> options, TimeProvider time,
+    ILogger<CommitSignals> logger) : BackgroundService
 {
     private readonly Channel<bool> _pending = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private int _events;
     private int _outbox;
 
-    public void Committed(bool events, bool messages)
+    /// <param name="events">Whether events were committed (async projections have work).</param>
+    /// <param name="firstDeliveryDue">
+    /// When the earliest delivery the commit wrote falls due; null if it wrote none (no message, or only
+    /// messages without handlers). Delivery loops are woken only for one due within a poll interval:
+    /// a loop never sleeps longer than that and looks at the earliest due delivery when it wakes, so a
+    /// later one (a no-show check in a week) is found in time anyway. Waking every loop for it cost a
+    /// claim and a min(due_at) query per commit on the booking path (docs/benchmarks.md, Bookings).
+    /// </param>
+    public void Committed(bool events, DateTimeOffset? firstDeliveryDue)
     {
+        var messages = firstDeliveryDue is { } due && due < time.GetUtcNow() + options.Value.PollInterval;
         if (events)
         {
             listener.Events.Set();

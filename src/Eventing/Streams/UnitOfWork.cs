@@ -40,6 +40,10 @@ public sealed class UnitOfWork
     /// <summary>Whether it writes messages (deliveries may be due once it commits).</summary>
     public bool HasMessages => _messages.Count > 0;
 
+    /// <summary>When the earliest delivery it writes falls due (MinValue: at once); null if it writes none.</summary>
+    internal DateTimeOffset? FirstDeliveryDue =>
+        _messages.Where(m => m.Handlers.Length > 0).Select(m => (DateTimeOffset?)(m.DeliverAt ?? DateTimeOffset.MinValue)).Min();
+
     public bool HasChanges => _writes.Count > 0 || _messages.Count > 0 || _cancellations.Count > 0 || _enlisted.Count > 0;
 
     /// <summary>Starts a new stream; the commit fails with <see cref="StreamAlreadyExistsException"/> if it exists.</summary>
@@ -107,7 +111,7 @@ public sealed class UnitOfWork
             await transaction.CommitAsync(ct);
         }
         _store.Metrics.EventsAppended(stored.Count);
-        _store.Signals.Committed(HasEvents, HasMessages);
+        _store.Signals.Committed(HasEvents, FirstDeliveryDue);
         return stored;
     }
 

@@ -34,10 +34,13 @@ internal sealed class ApiKeyAuthenticationHandler(
         if (bootstrap.Matches(presented))
             return Success(Principals.For("bootstrap", Roles.Admin, null, null, SchemeName));
 
-        var key = await keys.VerifyAsync(presented, Context.RequestAborted);
-        if (key is null || !key.IsValidAt(time.GetUtcNow()))
+        var verified = await keys.VerifyAsync(presented, Context.RequestAborted);
+        if (verified is not { Key: var key } || !key.IsValidAt(time.GetUtcNow()))
             return AuthenticateResult.Fail("Unknown, revoked or expired API key.");
-        return Success(Principals.For(Principals.KeySubject(key.KeyId), key.Role, key.PersonId, key.FunderId, SchemeName));
+        var principal = Principals.For(Principals.KeySubject(key.KeyId), key.Role, key.PersonId, key.FunderId, SchemeName);
+        // The organisations came with the key, in the same query: the claims transformation need not ask again.
+        AccessClaimsTransformation.AddOrganisations((ClaimsIdentity)principal.Identity!, verified.Organisations);
+        return Success(principal);
     }
 
     private AuthenticateResult Success(ClaimsPrincipal principal) => AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName));
@@ -141,25 +144,36 @@ internal sealed class AccessClaimsTransformation(NpgsqlDataSource dataSource) : 
 {
     private const string Marker = "allmende:organisations-loaded";
 
+    /// <summary>The organisations a member acts for now (the person given as the SQL expression <paramref name="person"/>).</summary>
+    public static string OrganisationsOf(string person) => $"""
+        select p.organisation_id from access.person_organisations p
+        where p.person_id = {person} and p.acting
+          and not exists (select 1 from access.ended_organisations e where e.organisation_id = p.organisation_id)
+        """;
+
+    /// <summary>Adds the organisations and marks them loaded, so that <see cref="TransformAsync"/> leaves the principal alone.</summary>
+    public static void AddOrganisations(ClaimsIdentity identity, IEnumerable<Guid> organisations)
+    {
+        identity.AddClaim(new Claim(Marker, "1"));
+        foreach (var organisation in organisations)
+            identity.AddClaim(new Claim(AllmendeClaims.Organisation, organisation.ToString()));
+    }
+
     public async Task<ClaimsPrincipal> TransformAsync(ClaimsPrincipal principal)
     {
         if (principal.Identity is not { IsAuthenticated: true } || principal.HasClaim(c => c.Type == Marker))
             return principal;
         var clone = principal.Clone();
-        var cloned = (ClaimsIdentity)clone.Identity!;
-        cloned.AddClaim(new Claim(Marker, "1"));
+        var organisations = new List<Guid>();
         if (principal.PersonId() is { } person && principal.IsInRole(Roles.Member))
         {
-            await using var command = dataSource.CreateCommand("""
-                select organisation_id from access.person_organisations p
-                where person_id = $1 and acting
-                  and not exists (select 1 from access.ended_organisations e where e.organisation_id = p.organisation_id)
-                """);
+            await using var command = dataSource.CreateCommand(OrganisationsOf("$1"));
             command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = person });
             await using var reader = await command.ExecuteReaderAsync();
             while (await reader.ReadAsync())
-                cloned.AddClaim(new Claim(AllmendeClaims.Organisation, reader.GetGuid(0).ToString()));
+                organisations.Add(reader.GetGuid(0));
         }
+        AddOrganisations((ClaimsIdentity)clone.Identity!, organisations);
         return clone;
     }
 }

@@ -66,6 +66,21 @@ internal sealed class SlotGuard : IProjection
         }
         if (batch.BatchCommands.Count == 0)
             return;
+        // Two transactions inserting overlapping slots at the same moment can each meet the other's
+        // uncommitted row while checking the exclusion constraint and wait for each other: PostgreSQL
+        // then aborts one as a deadlock (40P01, a 500) instead of answering slot-taken (seen by the
+        // `bookings` benchmark, docs/benchmarks.md). Locking the spaces first, in a fixed order, makes
+        // the later one wait for the earlier one's commit and then fail the constraint cleanly.
+        var taking = events.Select(e => e.Data).OfType<BookingRequested>().Where(r => r.WholeSpace).Select(r => r.SpaceId).ToArray();
+        var moving = events.Select(e => e.Data).OfType<BookingRescheduled>().Select(r => r.BookingId).ToArray();
+        if (taking.Length > 0 || moving.Length > 0)
+            batch.BatchCommands.Insert(0, Command($"""
+                select pg_advisory_xact_lock(hashtextextended('{Name}:' || space_id::text, 0))
+                from (select space_id from unnest($1::uuid[]) as taking(space_id)
+                      union
+                      select space_id from bookings.slots where booking_id = any($2) and whole_space
+                      order by space_id) spaces
+                """, taking, moving));
         try
         {
             await batch.ExecuteNonQueryAsync(ct);
