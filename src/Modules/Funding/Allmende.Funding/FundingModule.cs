@@ -5,6 +5,7 @@ using Allmende.Funding.Allocation;
 using Allmende.Funding.Funders;
 using Allmende.Funding.Grants;
 using Allmende.Funding.Recurring;
+using Allmende.Funding.Reports;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -47,6 +48,7 @@ public static class FundingModule
             o.AddProjection<GrantsProjection>(ProjectionLifecycle.Inline);
             o.AddProjection<CostsProjection>(ProjectionLifecycle.Inline);
             o.AddProjection<FlexibleDeskPricesProjection>(ProjectionLifecycle.Inline);
+            FundingReportsRegistration.Register(o);
             o.AddHandlers(typeof(FundingModule).Assembly);
         });
         services.AddOptions<FundingOptions>().BindConfiguration(FundingOptions.Section);
@@ -61,6 +63,7 @@ public static class FundingModule
         GrantApi.Map(funding);
         ReadAllocations.Map(funding);
         FlexibleDeskPrices.Map(funding);
+        FundingReportsRegistration.Map(funding);
         return endpoints;
     }
 }

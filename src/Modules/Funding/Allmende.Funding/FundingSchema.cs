@@ -158,5 +158,6 @@ internal static class FundingSchema
             create index allocations_source on funding.allocations (source_id);
             create index allocations_fallen on funding.allocations (month) where rule = 'budget-exhausted' and reversed_at is null;
             """),
+        Reports.FundingReportsSchema.Version2,
     ];
 }

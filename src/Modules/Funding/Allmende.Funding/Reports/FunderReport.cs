@@ -1,0 +1,152 @@
+using Allmende.Eventing.Api;
+using Allmende.Funding.Allocation;
+using Allmende.Funding.Common;
+using Allmende.Funding.Grants;
+
+namespace Allmende.Funding.Reports;
+
+/// <summary>Bookings (distinct), their minutes and hours, and what the grant paid, for one group of a funder report.</summary>
+internal sealed record ReportFigures(int Bookings, long Minutes, decimal Hours, long AmountCents);
+
+internal sealed record ActionFieldFigures(string ActionField, int Bookings, long Minutes, decimal Hours, long AmountCents);
+
+internal sealed record SiteFigures(Guid SiteId, int Bookings, long Minutes, decimal Hours, long AmountCents);
+
+internal sealed record SpaceFigures(Guid SpaceId, Guid SiteId, int Bookings, long Minutes, decimal Hours, long AmountCents);
+
+/// <summary>Desk fees the grant paid: desk-months (days held ÷ days of the month, summed; two decimals) and the amount.</summary>
+internal sealed record DeskFeeFigures(int Fees, decimal DeskMonths, long AmountCents);
+
+internal sealed record ShareFigures(int Payments, long AmountCents);
+
+/// <summary>
+/// Budget: as the grant's terms stood at the report's position; allocated in the period; used to date
+/// (every allocation in force, whatever its date); remaining = budget − used to date.
+/// </summary>
+internal sealed record BudgetUse(long BudgetCents, long AllocatedInPeriodCents, long UsedToDateCents, long RemainingCents);
+
+internal sealed record ActionFieldMinutes(string ActionField, long Minutes);
+
+/// <summary>A Berlin month of the period: booked minutes per action field, and the budget remaining at its end.</summary>
+internal sealed record ReportMonth(string Month, IReadOnlyList<ActionFieldMinutes> MinutesByActionField, long RemainingCents);
+
+/// <summary>
+/// What one grant paid for in a period of Berlin dates, as of a log position (null: current). Only
+/// allocations to this grant in force at that position count.
+/// </summary>
+internal sealed record FunderReport(
+    Guid GrantId, string GrantName, string Reference, Guid FunderId, string Period, DateOnly From, DateOnly To, DateTimeOffset? AsOf, long? Position,
+    int Bookings, long Minutes, decimal Hours, int Organisations, long AttendeesReached, long AmountCents,
+    IReadOnlyList<ActionFieldFigures> ByActionField, IReadOnlyList<SiteFigures> BySite, IReadOnlyList<SpaceFigures> BySpace,
+    DeskFeeFigures DeskFees, ShareFigures CooperativeShares, BudgetUse Budget, IReadOnlyList<ReportMonth> Months);
+
+/// <summary>The grant's terms as a report reads them.</summary>
+internal sealed record ReportGrant(Guid GrantId, Guid FunderId, string Name, string Reference, long BudgetCents);
+
+/// <summary>An allocation of the grant in force at the report's position (one row of report_allocations).</summary>
+internal sealed record PaidAllocation(
+    string CostId, string SourceKind, string CostType, Guid OrganisationId, Guid? SiteId, Guid? SpaceId, string? ActionField, DateOnly CostDate,
+    int Minutes, int Attendees, int DeskDays, long AmountCents);
+
+/// <summary>The report's period: a Berlin month, quarter or year containing a date, or any range of dates.</summary>
+internal sealed record ReportPeriod(string Kind, DateOnly From, DateOnly To)
+{
+    public const string Month = "month";
+    public const string Quarter = "quarter";
+    public const string Year = "year";
+    public const string Custom = "custom";
+
+    public static readonly IReadOnlyList<string> Kinds = [Month, Quarter, Year, Custom];
+
+    /// <summary>A custom period covers at most ten years.</summary>
+    public const int MaxDays = 3660;
+
+    public static ReportPeriod Parse(string? period, string? from, string? to)
+    {
+        if (period is null || !Kinds.Contains(period))
+            throw new BadInputException("period", $"period is required, one of {string.Join(", ", Kinds)}.");
+        var date = Query.Date(from, "from") ?? throw new BadInputException("from", "from is required, a date like 2027-07-01.");
+        var until = Query.Date(to, "to");
+        if (period != Custom)
+        {
+            if (until is not null)
+                throw new BadInputException("to", "to is only for period=custom; a month, quarter or year is picked by from.");
+            var first = period switch
+            {
+                Month => new DateOnly(date.Year, date.Month, 1),
+                Quarter => new DateOnly(date.Year, (date.Month - 1) / 3 * 3 + 1, 1),
+                _ => new DateOnly(date.Year, 1, 1),
+            };
+            var next = period switch { Month => first.AddMonths(1), Quarter => first.AddMonths(3), _ => first.AddYears(1) };
+            return new ReportPeriod(period, first, next.AddDays(-1));
+        }
+        var last = until ?? throw new BadInputException("to", "to is required for period=custom, a date like 2027-09-30.");
+        if (last < date)
+            throw new BadInputException("to", "to must be on or after from.");
+        if (last.DayNumber - date.DayNumber + 1 > MaxDays)
+            throw new BadInputException("to", $"A report covers at most {MaxDays} days.");
+        return new ReportPeriod(period, date, last);
+    }
+
+    /// <summary>The first days of the Berlin months the period touches.</summary>
+    public IEnumerable<DateOnly> Months()
+    {
+        for (var month = Berlin.MonthOf(From); month <= To; month = month.AddMonths(1))
+            yield return month;
+    }
+}
+
+/// <summary>
+/// Pure computation of a funder report from the grant's allocations. A booking counts once however
+/// many allocations of the grant it has (its minutes and attendees once, its amounts all).
+/// </summary>
+internal static class FunderReports
+{
+    public static FunderReport Compute(ReportGrant grant, ReportPeriod period, DateTimeOffset? asOf, long? position,
+        IReadOnlyList<PaidAllocation> inPeriod, IReadOnlyDictionary<DateOnly, long> usedByMonth)
+    {
+        var bookings = inPeriod.Where(a => a.SourceKind == SourceKinds.Booking).ToList();
+        var distinct = bookings.DistinctBy(a => a.CostId).ToList();
+
+        var byActionField = bookings.GroupBy(a => a.ActionField ?? "").OrderBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => Figures(g, (b, m, h, c) => new ActionFieldFigures(g.Key, b, m, h, c))).ToList();
+        var bySite = inPeriod.Where(a => a.SiteId is not null).GroupBy(a => a.SiteId!.Value).OrderBy(g => g.Key)
+            .Select(g => Figures(g, (b, m, h, c) => new SiteFigures(g.Key, b, m, h, c))).ToList();
+        var bySpace = inPeriod.Where(a => a.SpaceId is not null).GroupBy(a => (a.SpaceId!.Value, a.SiteId ?? Guid.Empty)).OrderBy(g => g.Key.Item1)
+            .Select(g => Figures(g, (b, m, h, c) => new SpaceFigures(g.Key.Item1, g.Key.Item2, b, m, h, c))).ToList();
+
+        var fees = inPeriod.Where(a => a.CostType == CostTypes.DeskFees).ToList();
+        var deskMonths = fees.DistinctBy(a => a.CostId).Sum(a => (decimal)a.DeskDays / Berlin.DaysIn(a.CostDate));
+        var shares = inPeriod.Where(a => a.CostType == CostTypes.CooperativeShares).ToList();
+
+        var months = new List<ReportMonth>();
+        foreach (var month in period.Months())
+        {
+            var minutes = distinct.Where(a => Berlin.MonthOf(a.CostDate) == month).GroupBy(a => a.ActionField ?? "").OrderBy(g => g.Key, StringComparer.Ordinal)
+                .Select(g => new ActionFieldMinutes(g.Key, g.Sum(a => (long)a.Minutes))).ToList();
+            var usedByThen = usedByMonth.Where(m => m.Key <= month).Sum(m => m.Value);
+            months.Add(new ReportMonth(Berlin.Format(month), minutes, grant.BudgetCents - usedByThen));
+        }
+
+        var allocated = inPeriod.Sum(a => a.AmountCents);
+        var used = usedByMonth.Values.Sum();
+        var totalMinutes = distinct.Sum(a => (long)a.Minutes);
+        return new FunderReport(grant.GrantId, grant.Name, grant.Reference, grant.FunderId, period.Kind, period.From, period.To, asOf, position,
+            distinct.Count, totalMinutes, Hours(totalMinutes), inPeriod.Select(a => a.OrganisationId).Distinct().Count(),
+            distinct.Sum(a => (long)a.Attendees), allocated, byActionField, bySite, bySpace,
+            new DeskFeeFigures(fees.DistinctBy(a => a.CostId).Count(), Math.Round(deskMonths, 2, MidpointRounding.AwayFromZero), fees.Sum(a => a.AmountCents)),
+            new ShareFigures(shares.DistinctBy(a => a.CostId).Count(), shares.Sum(a => a.AmountCents)),
+            new BudgetUse(grant.BudgetCents, allocated, used, grant.BudgetCents - used), months);
+    }
+
+    /// <summary>Minutes as hours, rounded half up to two decimals (90 → 1.5, 20 → 0.33).</summary>
+    public static decimal Hours(long minutes) => Math.Round(minutes / 60m, 2, MidpointRounding.AwayFromZero);
+
+    private static T Figures<T>(IEnumerable<PaidAllocation> group, Func<int, long, decimal, long, T> make)
+    {
+        var all = group.ToList();
+        var booked = all.Where(a => a.SourceKind == SourceKinds.Booking).DistinctBy(a => a.CostId).ToList();
+        var minutes = booked.Sum(a => (long)a.Minutes);
+        return make(booked.Count, minutes, Hours(minutes), all.Sum(a => a.AmountCents));
+    }
+}

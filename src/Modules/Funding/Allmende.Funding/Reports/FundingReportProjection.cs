@@ -1,0 +1,121 @@
+using Allmende.Eventing.Projections;
+using Allmende.Eventing.Streams;
+using Allmende.Funding.Allocation;
+using Allmende.Funding.Grants;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Allmende.Funding.Reports;
+
+/// <summary>
+/// funding.report_costs, report_allocations and report_grants: the history of costs, allocations and
+/// grant terms in log positions, so that a report as of a past instant reads exactly what was known at
+/// its settled position (ADR 14). Inline, so a report right after a write sees it; a pure function of
+/// the log (an allocation copies the line from this projection's own report_costs, never from
+/// funding.costs), so a rebuild reproduces it. Idempotent: a version starts only after the current one.
+/// </summary>
+internal sealed class FundingReportProjection : IProjection
+{
+    public const string ProjectionName = "funding.report";
+
+    public string Name => ProjectionName;
+
+    public IReadOnlyCollection<Type> EventTypes { get; } =
+    [
+        .. CostEventNames.All.Select(e => e.Type),
+        typeof(GrantAwarded), typeof(GrantBudgetIncreased), typeof(GrantExtended),
+    ];
+
+    private const string CostColumns = """
+        source_kind, source_id, cost_type, organisation_id, site_id, space_id, action_field, starts_at, cost_date, month,
+        minutes, attendees, desk_days, cost_cents
+        """;
+
+    public async Task ApplyAsync(IReadOnlyList<StoredEvent> events, ProjectionContext context, CancellationToken ct)
+    {
+        // In order, one statement at a time: an allocation copies the line version written just before it.
+        foreach (var e in events)
+        {
+            var command = e.Data switch
+            {
+                CostLineRecorded r => Command($"""
+                    with ended as (
+                        update funding.report_costs set known_until_seq = $2
+                        where cost_id = $1 and known_until_seq is null and known_from_seq < $2
+                        returning 1)
+                    insert into funding.report_costs (cost_id, known_from_seq, {CostColumns}, status)
+                    select $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, 'committed'
+                    where not exists (select 1 from funding.report_costs where cost_id = $1 and known_from_seq >= $2)
+                    """, e.StreamId, e.Sequence, r.Line.SourceKind, r.Line.SourceId, r.Line.CostType, r.Line.OrganisationId, Uuid(r.Line.SiteId),
+                    Uuid(r.Line.SpaceId), Text(r.Line.ActionField), Instant(r.Line.Start), r.Line.Date, r.Line.Month, r.Line.Minutes,
+                    r.Line.Attendees, r.Line.DeskDays, r.Line.CostCents),
+                CostLineWithdrawn => NextCost(e, "'withdrawn'", "outcome"),
+                // A cost settled before its line was ever recorded (cancelled before Funding heard of it) has no row to follow.
+                CostSettled s => NextCost(e, "case when $3 then 'spent' else 'withdrawn' end", "$4", s.Charged, s.Outcome),
+                CostAllocated a => Command($"""
+                    insert into funding.report_allocations (allocation_id, cost_id, payer, grant_id, funder_id, rule, amount_cents, known_from_seq, {CostColumns})
+                    select $3, cost_id, $4, $5, $6, $7, $8, $2, {CostColumns}
+                    from funding.report_costs where cost_id = $1 and known_until_seq is null
+                    on conflict (allocation_id) do nothing
+                    """, e.StreamId, e.Sequence, a.AllocationId, a.Payer, Uuid(a.GrantId), Uuid(a.FunderId), a.Rule, a.AmountCents),
+                AllocationReversed r => Command("""
+                    update funding.report_allocations set known_until_seq = $2
+                    where allocation_id = $3 and known_until_seq is null and known_from_seq < $2
+                    """, e.StreamId, e.Sequence, r.AllocationId),
+                GrantAwarded g => Command("""
+                    insert into funding.report_grants (grant_id, known_from_seq, funder_id, name, reference, budget_cents, starts_on, ends_on)
+                    values ($1, $2, $3, $4, $5, $6, $7, $8)
+                    on conflict do nothing
+                    """, g.GrantId, e.Sequence, g.FunderId, g.Name, g.Reference, g.BudgetCents, g.StartsOn, g.EndsOn),
+                GrantBudgetIncreased b => NextGrant(b.GrantId, e.Sequence, "$3", "ends_on", b.BudgetCents),
+                GrantExtended x => NextGrant(x.GrantId, e.Sequence, "budget_cents", "$3", x.EndsOn),
+                _ => null,
+            };
+            if (command is null)
+                continue;
+            await using (command)
+                await command.ExecuteNonQueryAsync(ct);
+
+            NpgsqlCommand Command(string sql, params object[] values)
+            {
+                var c = new NpgsqlCommand(sql, context.Connection, context.Transaction);
+                foreach (var value in values)
+                    c.Parameters.Add(value as NpgsqlParameter ?? new NpgsqlParameter { Value = value });
+                return c;
+            }
+
+            // Ends the cost's current version at this event and starts the next one from it, in one statement.
+            NpgsqlCommand NextCost(StoredEvent @event, string status, string outcome, params object[] values) =>
+                Command($"""
+                    with ended as (
+                        update funding.report_costs set known_until_seq = $2
+                        where cost_id = $1 and known_until_seq is null and known_from_seq < $2
+                        returning *)
+                    insert into funding.report_costs (cost_id, known_from_seq, {CostColumns}, status, outcome)
+                    select cost_id, $2, {CostColumns}, {status}, {outcome} from ended
+                    """, [@event.StreamId, @event.Sequence, .. values]);
+
+            NpgsqlCommand NextGrant(Guid grantId, long seq, string budget, string endsOn, object value) =>
+                Command($"""
+                    with ended as (
+                        update funding.report_grants set known_until_seq = $2
+                        where grant_id = $1 and known_until_seq is null and known_from_seq < $2
+                        returning *)
+                    insert into funding.report_grants (grant_id, known_from_seq, funder_id, name, reference, budget_cents, starts_on, ends_on)
+                    select grant_id, $2, funder_id, name, reference, {budget}, starts_on, {endsOn} from ended
+                    """, grantId, seq, value);
+        }
+    }
+
+    public async Task ResetAsync(ProjectionContext context, CancellationToken ct)
+    {
+        await using var command = context.Command("truncate funding.report_costs, funding.report_allocations, funding.report_grants");
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    private static NpgsqlParameter Uuid(Guid? value) => new() { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid };
+
+    private static NpgsqlParameter Text(string? value) => new() { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text };
+
+    private static NpgsqlParameter Instant(DateTimeOffset? value) => new() { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz };
+}

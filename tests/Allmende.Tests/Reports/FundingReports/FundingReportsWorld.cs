@@ -1,0 +1,80 @@
+using System.Globalization;
+using System.Net;
+using System.Text.Json;
+using Allmende.Tests.Bookings;
+using Allmende.Tests.Infrastructure;
+
+namespace Allmende.Tests.Reports.FundingReports;
+
+/// <summary>Funders, grants, rooms with rates and bookings made through the API, with the waits until Funding has allocated them.</summary>
+internal sealed class FundingReportsWorld(AllmendeApp app)
+{
+    public BookingsWorld Bookings { get; } = new(app);
+
+    public static DateTimeOffset At(string instant) => DateTimeOffset.Parse(instant, CultureInfo.InvariantCulture);
+
+    public static string Instant(DateTimeOffset instant) => Uri.EscapeDataString(instant.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture));
+
+    public static async Task<Guid> IdOf(HttpResponseMessage created) => (await created.JsonAsync()).GetProperty("id").GetGuid();
+
+    public static async Task<Guid> FunderAsync(HttpClient admin, string name = "Stiftung Nachbarschaft") =>
+        await IdOf(await admin.SendAsync("POST", "/api/funding/funders", new
+        {
+            name, kind = "foundation", contact = new { office = "Förderbereich", email = "foerderung@stiftung.example" }, reportingPeriod = "quarterly",
+        }).ShouldHaveStatus(HttpStatusCode.Created));
+
+    public static async Task<Guid> GrantAsync(HttpClient admin, Guid funder, string name, long budget, object coverage, int share = 10_000) =>
+        await IdOf(await admin.SendAsync("POST", "/api/funding/grants", new
+        {
+            funderId = funder, name, reference = $"REF-{Guid.NewGuid():N}"[..12], budgetCents = budget,
+            startsOn = "2027-01-01", endsOn = "2031-12-31", coverage, shareBasisPoints = share, priority = 1,
+        }).ShouldHaveStatus(HttpStatusCode.Created));
+
+    /// <summary>A room with an hourly rate at the site, known to Bookings and Funding with the organisation.</summary>
+    public async Task<Guid> RoomAsync(Guid site, long hourlyRateCents, Guid organisation)
+    {
+        using var admin = app.AdminClient();
+        var space = await IdOf(await admin.SendAsync("POST", "/api/spaces", new
+        {
+            siteId = site, name = $"Raum {Guid.NewGuid():N}"[..16], kind = "room", capacity = 30,
+            rates = new { hourlyRateCents, monthlyDeskFeeCents = 0 },
+        }).ShouldHaveStatus(HttpStatusCode.Created));
+        await Bookings.KnownAsync(space, organisation);
+        await Eventually.ReachedAsync(async () => await TestPostgres.ScalarAsync(app.ConnectionString, """
+            select (select count(*) from funding.spaces where space_id = $1) + (select count(*) from funding.organisations where organisation_id = $2)
+            """, space, organisation) == 2, "Funding knows the space and the organisation");
+        return space;
+    }
+
+    /// <summary>Books through the API and waits until Funding has allocated the booking's cost.</summary>
+    public async Task<Guid> BookedAsync(HttpClient admin, Guid space, Guid organisation, string start, string end, int attendees, string actionField)
+    {
+        var booking = await IdOf(await admin.SendAsync("POST", "/api/bookings",
+            BookingsWorld.Booking(space, organisation, At(start), At(end), attendees, actionField)).ShouldHaveStatus(HttpStatusCode.Created));
+        await AllocatedAsync(admin, booking, reversed: false);
+        return booking;
+    }
+
+    /// <summary>Waits until the booking's allocations are in force (or, reversed: all reversed).</summary>
+    public static Task AllocatedAsync(HttpClient admin, Guid booking, bool reversed) =>
+        Eventually.ReachedAsync(async () =>
+        {
+            var items = (await (await admin.GetAsync($"/api/funding/allocations?sourceId={booking}&includeReversed=true")).JsonAsync())
+                .GetProperty("items").EnumerateArray().ToList();
+            return items.Count > 0 && items.All(a => (a.GetProperty("status").GetString() == "reversed") == reversed);
+        }, reversed ? "the booking's allocations are reversed" : "the booking is allocated");
+
+    /// <summary>Waits until the projection daemon has settled everything written so far (ADR 14), so "now" is a knowable instant.</summary>
+    public async Task SettledAsync()
+    {
+        var head = await TestPostgres.ScalarAsync(app.ConnectionString, "select max(seq) from eventing.events");
+        await Eventually.ReachedAsync(async () => await TestPostgres.ScalarAsync(app.ConnectionString,
+            "select coalesce(max(position), 0) from eventing.knowledge_horizon") >= head, "the knowledge horizon passes what was written");
+    }
+
+    public static async Task<JsonElement> JsonAsync(HttpClient client, string url) =>
+        await (await client.GetAsync(url).ShouldHaveStatus(HttpStatusCode.OK)).JsonAsync();
+
+    public static async Task<string> BodyAsync(HttpClient client, string url) =>
+        await (await client.GetAsync(url).ShouldHaveStatus(HttpStatusCode.OK)).Content.ReadAsStringAsync();
+}
