@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using Allmende.Eventing.Api;
 using Allmende.Tests.Infrastructure;
+using Allmende.Tests.Spaces;
 using static Allmende.Tests.Reports.FundingReports.FundingReportsWorld;
 
 namespace Allmende.Tests.Reports.FundingReports;
@@ -126,8 +127,10 @@ public sealed class FunderReportTests(AllmendeApp app) : IClassFixture<AllmendeA
         using var admin = app.AdminClient();
         var mine = await FunderAsync(admin, "Stiftung A");
         var theirs = await FunderAsync(admin, "Stiftung B");
-        var myGrant = await GrantAsync(admin, mine, "A", 10_000, new { costTypes = new[] { "room-hours" } });
-        var theirGrant = await GrantAsync(admin, theirs, "B", 10_000, new { costTypes = new[] { "room-hours" } });
+        // Grants of a site nobody books at: they must not take a share of the other tests' bookings.
+        var nowhere = new { siteIds = new[] { Guid.NewGuid() }, costTypes = new[] { "room-hours" } };
+        var myGrant = await GrantAsync(admin, mine, "A", 10_000, nowhere);
+        var theirGrant = await GrantAsync(admin, theirs, "B", 10_000, nowhere);
         using var funder = await app.ClientAsync(Roles.Funder, funderId: mine);
         using var auditor = await app.ClientAsync(Roles.Auditor);
         using var member = await app.ClientAsync(Roles.Member);
@@ -149,7 +152,7 @@ public sealed class FunderReportTests(AllmendeApp app) : IClassFixture<AllmendeA
     {
         using var admin = app.AdminClient();
         var funder = await FunderAsync(admin);
-        var grant = await GrantAsync(admin, funder, "G", 10_000, new { costTypes = new[] { "room-hours" } });
+        var grant = await GrantAsync(admin, funder, "G", 10_000, new { siteIds = new[] { Guid.NewGuid() }, costTypes = new[] { "room-hours" } });
         foreach (var (query, field) in new[]
         {
             ("from=2027-07-01", "period"),

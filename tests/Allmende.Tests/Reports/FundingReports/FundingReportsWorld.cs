@@ -3,6 +3,7 @@ using System.Net;
 using System.Text.Json;
 using Allmende.Tests.Bookings;
 using Allmende.Tests.Infrastructure;
+using Allmende.Tests.Spaces;
 
 namespace Allmende.Tests.Reports.FundingReports;
 

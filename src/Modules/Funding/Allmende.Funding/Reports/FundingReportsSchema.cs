@@ -53,11 +53,13 @@ internal static class FundingReportsSchema
             site_id         uuid,
             space_id        uuid,
             action_field    text,
+            starts_at       timestamptz,
             cost_date       date not null,
             month           date not null,
             minutes         int not null,
             attendees       int not null,
             desk_days       int not null,
+            cost_cents      bigint not null,
             known_from_seq  bigint not null,
             known_until_seq bigint
         );
