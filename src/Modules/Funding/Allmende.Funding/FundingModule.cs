@@ -62,6 +62,7 @@ public static class FundingModule
         GrantApi.Map(funding);
         ReadAllocations.Map(funding);
         FlexibleDeskPrices.Map(funding);
+        Audit.FunderAuditExport.Map(funding);
         return endpoints;
     }
 }
