@@ -42,6 +42,12 @@ public static class Policies
 
     /// <summary>Admin, auditor or funder; the endpoint then limits a funder to its own funders' grants (<c>CanReadFunder</c>).</summary>
     public const string ReadFunding = "read-funding";
+
+    /// <summary>
+    /// Admin, auditor, member or funder: a booking's history. The endpoint then limits a member to their
+    /// organisations' bookings and a funder to bookings its grants were allocated parts of.
+    /// </summary>
+    public const string ReadBookingHistory = "read-booking-history";
 }
 
 /// <summary>Claims the host puts on a principal, beyond its id and role.</summary>

@@ -240,7 +240,8 @@ internal static class AuthenticationSetup
             .AddPolicy(Policies.ActForOrganisation, p => p.RequireRole(Roles.Admin, Roles.Member))
             .AddPolicy(Policies.ReadOrganisation, p => p.RequireRole(Roles.Admin, Roles.Auditor, Roles.Member))
             .AddPolicy(Policies.Participant, p => p.RequireRole(Roles.Admin, Roles.Auditor, Roles.Member))
-            .AddPolicy(Policies.ReadFunding, p => p.RequireRole(Roles.Admin, Roles.Auditor, Roles.Funder));
+            .AddPolicy(Policies.ReadFunding, p => p.RequireRole(Roles.Admin, Roles.Auditor, Roles.Funder))
+            .AddPolicy(Policies.ReadBookingHistory, p => p.RequireRole(Roles.Admin, Roles.Auditor, Roles.Member, Roles.Funder));
         return services;
     }
 }

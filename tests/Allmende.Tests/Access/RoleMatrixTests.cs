@@ -30,6 +30,7 @@ public sealed class RoleMatrixTests(AllmendeApp app) : IClassFixture<AllmendeApp
         [Policies.ReadOrganisation] = [Roles.Admin, Roles.Auditor, Roles.Member],
         [Policies.Participant] = [Roles.Admin, Roles.Auditor, Roles.Member],
         [Policies.ReadFunding] = [Roles.Admin, Roles.Auditor, Roles.Funder],
+        [Policies.ReadBookingHistory] = [Roles.Admin, Roles.Auditor, Roles.Member, Roles.Funder],
     };
 
     private sealed record Call(string Method, string Route, string Url, string[] Allowed, bool Anonymous)

@@ -52,6 +52,11 @@ public static class BookingsModule
             o.Types.Register<Contracts.DeskAssigned>("bookings.desk-assigned");
             o.Types.Register<Contracts.DeskAssignmentEnded>("bookings.desk-assignment-ended");
 
+            // Funding's allocation contracts under the names Funding gives them (registering the same name twice
+            // is harmless), so that the history's copy of allocations is routed whichever module registers first.
+            o.Types.Register<Allmende.Funding.Contracts.CostAllocated>("funding.cost-allocated");
+            o.Types.Register<Allmende.Funding.Contracts.AllocationReversed>("funding.allocation-reversed");
+
             o.AddMigrations(BookingsSchema.Migrations);
             o.AddProjection<SlotGuard>(ProjectionLifecycle.Inline);
             o.AddProjection<BookingsProjection>(ProjectionLifecycle.Inline);

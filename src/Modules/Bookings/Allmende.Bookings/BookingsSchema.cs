@@ -178,5 +178,6 @@ internal static class BookingsSchema
             create index waitlist_organisation on bookings.waitlist (organisation_id, joined_seq);
             """),
         Reports.ReportsSchema.Version5,
+        History.BookingAllocations.Version6,
     ];
 }

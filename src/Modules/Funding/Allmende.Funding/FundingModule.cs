@@ -64,6 +64,7 @@ public static class FundingModule
         ReadAllocations.Map(funding);
         FlexibleDeskPrices.Map(funding);
         FundingReportsRegistration.Map(funding);
+        Audit.FunderAuditExport.Map(funding);
         return endpoints;
     }
 }

@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Allmende.Bookings.Bookings;
@@ -7,6 +8,7 @@ using Allmende.Eventing.Streams;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Npgsql;
 
 namespace Allmende.Bookings.History;
 
@@ -22,30 +24,43 @@ internal sealed record HistoryEntry(
     long Version, long Sequence, string Event, DateTimeOffset RecordedAt, string? Actor, string? CorrelationId,
     IReadOnlyList<FieldChange> Changes);
 
-internal sealed record BookingHistoryResponse(Guid BookingId, long Version, IReadOnlyList<HistoryEntry> Events);
+internal sealed record BookingHistoryResponse(Guid BookingId, long Version, IReadOnlyList<HistoryEntry> Events, IReadOnlyList<BookingAllocation> Allocations);
 
 /// <summary>
 /// A booking's full history from its stream: every event, never a summary. What changed is the
 /// difference between the booking as the API shows it before and after the event, so the history
-/// speaks the same field names as <c>GET /api/bookings/{id}</c>.
+/// speaks the same field names as <c>GET /api/bookings/{id}</c>. With it, who paid for the booking: Funding's
+/// allocations of its cost (Bookings' copy, <see cref="BookingAllocations"/>), reversed ones included.
 /// </summary>
 internal static class BookingHistory
 {
     public static void Map(RouteGroupBuilder bookings) =>
         bookings.MapGet("/{id:guid}/history", Handle)
-            .RequireAuthorization(Policies.ReadOrganisation)
-            .WithSummary("Every event of one booking: when, who acted, and which fields changed from what to what")
+            .RequireAuthorization(Policies.ReadBookingHistory)
+            .WithSummary("Every event of one booking: when, who acted, and which fields changed from what to what; and its allocations to grants " +
+                         "and own shares. Members read their organisations' bookings, funders those their grants were allocated parts of")
             .Produces<BookingHistoryResponse>()
             .ProducesProblem(StatusCodes.Status404NotFound);
 
-    private static async Task<IResult> Handle(Guid id, HttpContext http, EventStore store, CancellationToken ct)
+    private static async Task<IResult> Handle(Guid id, HttpContext http, EventStore store, NpgsqlDataSource db, CancellationToken ct)
     {
         var events = await store.ReadStreamAsync(Booking.StreamId(id), ct: ct);
-        var state = Booking.Initial.Fold(events.Select(e => e.Data));
-        if (events.Count == 0 || !http.User.CanRead(state.OrganisationId))
+        if (events.Count == 0)
             throw new NotFoundException("booking", id);
-        return Results.Ok(new BookingHistoryResponse(id, events[^1].StreamVersion, Entries(events)));
+        var state = Booking.Initial.Fold(events.Select(e => e.Data));
+        var allocations = await BookingAllocations.OfAsync(db, id, ct);
+        if (!MayRead(http.User, state, allocations))
+            throw new NotFoundException("booking", id);
+        return Results.Ok(new BookingHistoryResponse(id, events[^1].StreamVersion, Entries(events), allocations));
     }
+
+    /// <summary>
+    /// Admins and auditors read every booking, members their organisations', a funder those one of its
+    /// grants was allocated a part of, even if since reversed (it paid, or was to pay, for it). Others: 404.
+    /// </summary>
+    public static bool MayRead(ClaimsPrincipal user, Booking booking, IReadOnlyList<BookingAllocation> allocations) =>
+        user.CanRead(booking.OrganisationId)
+        || (user.IsInRole(Roles.Funder) && allocations.Any(a => a.FunderId is { } funder && user.Funders().Contains(funder)));
 
     /// <summary>Pure: the entries of a stream's events, in stream order.</summary>
     public static IReadOnlyList<HistoryEntry> Entries(IReadOnlyList<StoredEvent> events)

@@ -1,0 +1,86 @@
+using System.Globalization;
+using Allmende.Eventing.Api;
+using Allmende.Eventing.Audit;
+using Allmende.Eventing.Streams;
+using Allmende.Funding.Funders;
+using Allmende.Funding.Grants;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Npgsql;
+
+namespace Allmende.Funding.Audit;
+
+/// <summary>
+/// A funder's audit export (ADR 13): the events relevant to its grants in full, every other event of
+/// the log as a digest, with the chain's hashes and checkpoints, as one file the offline verifier
+/// (src/Verifier) accepts. In full: the funder's stream, its grants' streams, the cost streams of every
+/// source its grants received allocations from (reversed ones too: a reversal is part of the story), and
+/// the streams of those bookings.
+/// </summary>
+internal static class FunderAuditExport
+{
+    /// <summary>
+    /// Bookings' stream id of a booking: "booking-&lt;id&gt;" (Bookings' README documents it). Funding may not
+    /// reference the Bookings module, so the convention is written here; a booking's cost stream
+    /// ("booking-cost-&lt;id&gt;") shares the prefix, which is why the selection names streams, never a prefix.
+    /// </summary>
+    public const string BookingStreamPrefix = "booking-";
+
+    public static string BookingStreamId(Guid bookingId) => $"{BookingStreamPrefix}{bookingId:D}";
+
+    public static void Map(RouteGroupBuilder funding) =>
+        funding.MapGet("/funders/{funderId:guid}/audit-export", Handle)
+            .RequireAuthorization(Policies.ReadFunding)
+            .WithSummary("Streams an audit export for one funder (JSON lines, version 1; from, to: sequence numbers, both included): " +
+                         "the events of its funder, its grants, the costs they paid parts of and those bookings in full, every other event as a digest; " +
+                         "a funder's key reads only its own")
+            .Produces(StatusCodes.Status200OK, contentType: "application/jsonl")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+    private static async Task Handle(Guid funderId, long? from, long? to, HttpContext http, EventStore store, NpgsqlDataSource db,
+        AuditTrail trail, CancellationToken ct)
+    {
+        if (!http.User.CanReadFunder(funderId) || await store.CurrentVersionAsync(Funder.StreamId(funderId), ct) is null)
+            throw new NotFoundException("funder", funderId);
+        var streams = await StreamsOfAsync(db, funderId, ct);
+        http.Response.ContentType = "application/jsonl; charset=utf-8";
+        http.Response.Headers.ContentDisposition =
+            $"attachment; filename=\"allmende-audit-funder-{funderId:D}-{from ?? 1}-{(to is { } t ? t.ToString(CultureInfo.InvariantCulture) : "head")}.jsonl\"";
+        await trail.ExportAsync(http.Response.Body,
+            AuditSelection.Where(streams.Contains, $"funder {funderId:D}: its funder, grant, cost and booking streams ({streams.Count})"),
+            from, to, ct);
+    }
+
+    /// <summary>
+    /// The streams relevant to a funder, from Funding's read models (inline, so as current as the log).
+    /// Taken before the export's snapshot: a grant or allocation added in between shows as digests, never the other way round.
+    /// </summary>
+    public static async Task<IReadOnlySet<string>> StreamsOfAsync(NpgsqlDataSource db, Guid funderId, CancellationToken ct)
+    {
+        var streams = new HashSet<string>(StringComparer.Ordinal) { Funder.StreamId(funderId) };
+        await using var command = db.CreateCommand("""
+            select 'grant', g.grant_id, null from funding.grants g where g.funder_id = $1
+            union
+            select a.source_kind, a.source_id, a.cost_id from funding.allocations a
+            where a.grant_id in (select grant_id from funding.grants where funder_id = $1)
+            """);
+        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = funderId });
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            var kind = reader.GetString(0);
+            var id = reader.GetGuid(1);
+            if (kind == "grant")
+            {
+                streams.Add(Grant.StreamId(id));
+                continue;
+            }
+            streams.Add(reader.GetString(2));
+            if (kind == Allocation.SourceKinds.Booking)
+                streams.Add(BookingStreamId(id));
+        }
+        return streams;
+    }
+}
