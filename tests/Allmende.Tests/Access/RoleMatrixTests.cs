@@ -19,8 +19,11 @@ public sealed class RoleMatrixTests(AllmendeApp app) : IClassFixture<AllmendeApp
 {
     private static readonly string[] Public = ["/health/live", "/health/ready", "/openapi/{documentName}.json"];
 
-    /// <summary>The only endpoints open to every signed-in role: anything else must name a policy.</summary>
-    private static readonly string[] AnyRole = ["/api/access/me", "/api/access/tokens"];
+    /// <summary>
+    /// The only endpoints open to every signed-in role: the caller's own, and a booking's history, which then
+    /// admits a member to their organisations' bookings and a funder to those its grants paid for (BookingHistoryTests).
+    /// </summary>
+    private static readonly string[] AnyRole = ["/api/access/me", "/api/access/tokens", "/api/bookings/{id:guid}/history"];
 
     private static readonly Dictionary<string, string[]> Admits = new()
     {

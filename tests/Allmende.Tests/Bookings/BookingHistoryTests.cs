@@ -90,5 +90,55 @@ public sealed class BookingHistoryTests(AllmendeApp app) : IClassFixture<Allmend
         await auditor.GetAsync($"/api/bookings/{id}/history").ShouldHaveStatus(HttpStatusCode.OK);
     }
 
+    [Fact]
+    public async Task Funders_whose_grants_paid_part_read_the_history_with_every_allocation_and_its_reversal_others_get_404()
+    {
+        var rooms = new Allmende.Tests.Funding.GrantedRooms(app);
+        var (space, site, organisation) = await rooms.RoomWithRateAsync(3_000);
+        using var admin = app.AdminClient();
+        var first = await rooms.FunderAsync("Bezirksamt Programm");
+        var second = await rooms.FunderAsync("Stiftung Nachbarschaft");
+        var stranger = await rooms.FunderAsync("Sponsor ohne Zuschuss hier");
+        // The first grant pays 40 % of room hours at the site, the second (next in priority) the rest.
+        var firstGrant = await GrantAsync(admin, first, site, priority: 1, shareBasisPoints: 4_000);
+        var secondGrant = await GrantAsync(admin, second, site, priority: 2, shareBasisPoints: 10_000);
+        var start = FutureHour(10);
+        var created = await BookAsync(admin, space, organisation, start, start.AddHours(2)).ShouldHaveStatus(HttpStatusCode.Created);
+        var id = (await created.JsonAsync()).GetProperty("id").GetGuid();
+        await Eventually.ReachedAsync(async () => (await AllocationsAsync(admin, id)).Count == 2, "the history shows both allocations");
+
+        using var firstFunder = await app.ClientAsync(Allmende.Eventing.Api.Roles.Funder, funderId: first);
+        var allocations = await AllocationsAsync(firstFunder, id);
+        // Two hours at 30 EUR: 2400 from the first grant, 3600 from the second; co-funding is disclosed to each funder.
+        allocations.Select(a => (a.GetProperty("payer").GetString(), a.GetProperty("grantId").GetGuid(), a.GetProperty("funderId").GetGuid(),
+                a.GetProperty("amountCents").GetInt64(), a.GetProperty("month").GetString(), a.GetProperty("reversedAt").ValueKind))
+            .OrderBy(a => a.Item4).ShouldBe([
+                ("grant", firstGrant, first, 2_400L, "2027-06", JsonValueKind.Null),
+                ("grant", secondGrant, second, 3_600L, "2027-06", JsonValueKind.Null)]);
+        using var strangerFunder = await app.ClientAsync(Allmende.Eventing.Api.Roles.Funder, funderId: stranger);
+        await strangerFunder.GetAsync($"/api/bookings/{id}/history").ShouldHaveStatus(HttpStatusCode.NotFound);
+
+        // Cancelled in good time: both allocations reversed, and the funder still reads what it once paid for.
+        await admin.SendAsync("POST", $"/api/bookings/{id}/cancel", new { reason = "Verein hat abgesagt" }, created.ETag()).ShouldHaveStatus(HttpStatusCode.OK);
+        await Eventually.ReachedAsync(async () => (await AllocationsAsync(firstFunder, id)).All(a => a.GetProperty("reversedAt").ValueKind != JsonValueKind.Null),
+            "the history shows the reversals");
+        (await AllocationsAsync(firstFunder, id)).Select(a => a.GetProperty("reversalReason").GetString()).Distinct().Count().ShouldBe(1);
+        var events = (await (await firstFunder.GetAsync($"/api/bookings/{id}/history")).JsonAsync()).GetProperty("events").EnumerateArray()
+            .Select(e => e.GetProperty("event").GetString()).ToList();
+        events[^1].ShouldBe("bookings.booking.cancelled");
+    }
+
+    private static async Task<List<JsonElement>> AllocationsAsync(HttpClient client, Guid bookingId) =>
+        [.. (await (await client.GetAsync($"/api/bookings/{bookingId}/history").ShouldHaveStatus(HttpStatusCode.OK)).JsonAsync())
+            .GetProperty("allocations").EnumerateArray()];
+
+    private static async Task<Guid> GrantAsync(HttpClient admin, Guid funderId, Guid siteId, int priority, int shareBasisPoints) =>
+        (await (await admin.SendAsync("POST", "/api/funding/grants", new
+        {
+            funderId, name = $"Raumkosten {priority}", reference = $"REF-{Guid.NewGuid():N}"[..12], budgetCents = 1_000_000,
+            startsOn = "2027-01-01", endsOn = "2031-12-31", coverage = new { siteIds = new[] { siteId }, costTypes = new[] { "room-hours" } },
+            shareBasisPoints, priority,
+        }).ShouldHaveStatus(HttpStatusCode.Created)).JsonAsync()).GetProperty("id").GetGuid();
+
     private static string Iso(DateTimeOffset instant) => JsonSerializer.Serialize(instant.ToUniversalTime()).Trim('"');
 }

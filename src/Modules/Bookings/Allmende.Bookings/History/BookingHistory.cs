@@ -57,6 +57,8 @@ internal static class BookingHistory
     /// <summary>
     /// Admins and auditors read every booking, members their organisations', a funder those one of its
     /// grants was allocated a part of, even if since reversed (it paid, or was to pay, for it). Others: 404.
+    /// Such a funder sees every allocation of the booking, other grants' too: co-funding of what it paid
+    /// for is disclosed to it (as in its audit export), so that double funding can be ruled out.
     /// </summary>
     public static bool MayRead(ClaimsPrincipal user, Booking booking, IReadOnlyList<BookingAllocation> allocations) =>
         user.CanRead(booking.OrganisationId)
