@@ -1,10 +1,12 @@
+using System.Globalization;
+using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 
 namespace Allmende.Host.DemoData;
 
-public sealed record DemoSummary(int Sites, int Spaces, int Organisations, int People, string? MemberKey);
+public sealed record DemoSummary(int Sites, int Spaces, int Organisations, int People, int Bookings, string? MemberKey);
 
 /// <summary>
 /// The places and people of the domain brief, created through the real API with an admin client,
@@ -15,7 +17,10 @@ internal static class DemoData
 {
     private static readonly string[] Weekdays = ["monday", "tuesday", "wednesday", "thursday", "friday"];
 
-    public static async Task<DemoSummary?> SeedAsync(HttpClient admin, CancellationToken ct = default)
+    public static Task<DemoSummary?> SeedAsync(HttpClient admin, CancellationToken ct = default) => SeedAsync(admin, TimeProvider.System, ct);
+
+    /// <param name="time">Where "the coming weeks" of the demo bookings begin.</param>
+    public static async Task<DemoSummary?> SeedAsync(HttpClient admin, TimeProvider time, CancellationToken ct = default)
     {
         var existing = await admin.GetFromJsonAsync<JsonElement>("/api/sites?limit=1", ct);
         if (existing.GetProperty("total").GetInt64() > 0)
@@ -26,7 +31,7 @@ internal static class DemoData
         // 3. The neighbourhood association: a house with many rooms, and other addresses.
         var house = await seeder.SiteAsync("Nachbarschaftshaus Lindenstraße", "Lindenstraße 12", ["Erdgeschoss", "1. Obergeschoss", "2. Obergeschoss", "Keller"],
             Hours(Weekdays, "08:00", "21:00").Append(Interval("saturday", "10:00", "16:00")));
-        await seeder.SpaceAsync(house, "1. Obergeschoss", "Seminarraum", "room", 20, rateCents: 2500, accessibility: ["step-free-access", "lift", "hearing-loop"], equipment: ["Beamer", "Flipchart"]);
+        var seminarRoom = await seeder.SpaceAsync(house, "1. Obergeschoss", "Seminarraum", "room", 20, rateCents: 2500, accessibility: ["step-free-access", "lift", "hearing-loop"], equipment: ["Beamer", "Flipchart"]);
         await seeder.SpaceAsync(house, "Erdgeschoss", "Bewegungs- und Begegnungsraum", "room", 25, rateCents: 2000, accessibility: ["step-free-access", "accessible-toilet"]);
         await seeder.SpaceAsync(house, "2. Obergeschoss", "Coaching- und Ruheraum", "room", 4, rateCents: 1000, accessibility: ["lift"]);
         await seeder.SpaceAsync(house, "2. Obergeschoss", "Kreativraum für Künstler:innen", "room", 8, rateCents: 1200, equipment: ["Staffeleien", "Waschbecken"]);
@@ -66,8 +71,9 @@ internal static class DemoData
         const string Floor = "3. Obergeschoss – Engagement-Etage";
         await seeder.SpaceAsync(cooperativeHouse, Floor, "Flexible Arbeitsplätze Engagement-Etage", "flexible-desk-area", 50, places: 50, rateCents: 250, deskFeeCents: 12000,
             accessibility: ["step-free-access", "lift", "accessible-toilet"], kinds: ["initiative", "association", "social-enterprise"]);
+        var groupRooms = new List<Guid>();
         for (var i = 1; i <= 3; i++)
-            await seeder.SpaceAsync(cooperativeHouse, Floor, $"Gruppenraum {i}", "room", 10, rateCents: 1500, accessibility: ["step-free-access", "lift"]);
+            groupRooms.Add(await seeder.SpaceAsync(cooperativeHouse, Floor, $"Gruppenraum {i}", "room", 10, rateCents: 1500, accessibility: ["step-free-access", "lift"]));
         await seeder.SpaceAsync(cooperativeHouse, Floor, "Versammlungsraum", "event-hall", 60, rateCents: 4500, approval: true);
 
         // 4. The rural inter-municipal coworking pilot.
@@ -98,8 +104,29 @@ internal static class DemoData
         await seeder.PersonAsync("Lena Vorlage", "lena.vorlage@example.org", freelancers, "member", "cooperative-member");
 
         var key = await seeder.MemberKeyAsync(mira, "Demo: Mira Beispiel (Initiative Kiezkiosk)");
-        return new DemoSummary(seeder.Sites, seeder.Spaces, seeder.Organisations, seeder.People, key);
+
+        // Weekly bookings for the next four weeks, from the Monday after next (Berlin time), so that calendars,
+        // the grant's allocations and the reports have something to show: three on the funded floor, one in the house.
+        var monday = NextMondayButOne(time);
+        for (var week = 0; week < 4; week++)
+        {
+            var day = monday.AddDays(7 * week);
+            await seeder.BookingAsync(groupRooms[0], kiosk, day, "18:00", "20:00", 9, "Offenes Kieztreffen", "neighbourhood-culture");
+            await seeder.BookingAsync(groupRooms[1], network, day.AddDays(2), "10:00", "13:00", 8, "Fortbildung für Ehrenamtliche", "school-and-education");
+            await seeder.BookingAsync(groupRooms[2], association, day.AddDays(3), "14:00", "16:00", 6, "Mieterberatung", "housing-and-living-environment");
+            await seeder.BookingAsync(seminarRoom, association, day.AddDays(1), "17:00", "19:00", 15, "Vorstandssitzung", "social-activities-and-infrastructure");
+        }
+        return new DemoSummary(seeder.Sites, seeder.Spaces, seeder.Organisations, seeder.People, seeder.Bookings, key);
     }
+
+    private static DateOnly NextMondayButOne(TimeProvider time)
+    {
+        var today = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(time.GetUtcNow(), Berlin).DateTime);
+        var untilMonday = ((int)DayOfWeek.Monday - (int)today.DayOfWeek + 7) % 7;
+        return today.AddDays((untilMonday == 0 ? 7 : untilMonday) + 7);
+    }
+
+    private static readonly TimeZoneInfo Berlin = TimeZoneInfo.FindSystemTimeZoneById("Europe/Berlin");
 
     private static object Interval(string day, string opens, string closes) => new { day, opens, closes };
 
@@ -130,10 +157,12 @@ internal static class DemoData
             return id;
         }
 
-        public async Task SpaceAsync(Guid site, string? floor, string name, string kind, int capacity, int? places = null, long rateCents = 0, long deskFeeCents = 0,
+        public int Bookings { get; private set; }
+
+        public async Task<Guid> SpaceAsync(Guid site, string? floor, string name, string kind, int capacity, int? places = null, long rateCents = 0, long deskFeeCents = 0,
             string[]? accessibility = null, string[]? equipment = null, bool approval = false, int? minMinutes = null, int? maxMinutes = null, string[]? kinds = null)
         {
-            await CreateAsync("/api/spaces", new
+            var space = await CreateAsync("/api/spaces", new
             {
                 siteId = site,
                 floorId = floor is null ? (Guid?)null : _floors[site][floor],
@@ -147,6 +176,33 @@ internal static class DemoData
                 rules = new { minDurationMinutes = minMinutes, maxDurationMinutes = maxMinutes, leadTimeMinutes = 0, approvalRequired = approval, organisationKinds = kinds },
             });
             Spaces++;
+            return space.GetProperty("id").GetGuid();
+        }
+
+        /// <summary>
+        /// Books on a Berlin day from one wall-clock time to another. Bookings learns of new spaces and
+        /// organisations through the outbox, a moment after they were made: until then a request is 404, so ask again.
+        /// </summary>
+        public async Task BookingAsync(Guid spaceId, Guid organisationId, DateOnly day, string from, string until, int attendees, string purpose, string actionField)
+        {
+            var body = new { spaceId, organisationId, start = At(day, from), end = At(day, until), attendees, purpose, actionField };
+            for (var attempt = 1; ; attempt++)
+            {
+                var response = await admin.PostAsJsonAsync("/api/bookings", body, ct);
+                if (response.StatusCode != HttpStatusCode.NotFound || attempt == 40)
+                {
+                    await EnsureAsync(response);
+                    Bookings++;
+                    return;
+                }
+                await Task.Delay(TimeSpan.FromMilliseconds(250), ct);
+            }
+        }
+
+        private static DateTimeOffset At(DateOnly day, string time)
+        {
+            var local = day.ToDateTime(TimeOnly.Parse(time, CultureInfo.InvariantCulture));
+            return new DateTimeOffset(local, Berlin.GetUtcOffset(local));
         }
 
         public async Task<Guid> OrganisationAsync(string name, string kind, bool nonProfit)

@@ -14,6 +14,7 @@ internal sealed class DemoDataOnStart(
     IHostApplicationLifetime lifetime,
     IServer server,
     BootstrapAdminKey adminKey,
+    TimeProvider time,
     ILogger<DemoDataOnStart> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -36,13 +37,13 @@ internal sealed class DemoDataOnStart(
         client.DefaultRequestHeaders.Add("X-Api-Key", adminKey.Value);
         try
         {
-            var summary = await DemoData.SeedAsync(client, stoppingToken);
+            var summary = await DemoData.SeedAsync(client, time, stoppingToken);
             if (summary is null)
             {
                 logger.LogInformation("Demo data: the database has sites already; nothing seeded");
                 return;
             }
-            Console.WriteLine($"Demo data: {summary.Sites} sites, {summary.Spaces} spaces, {summary.Organisations} organisations, {summary.People} people.");
+            Console.WriteLine($"Demo data: {summary.Sites} sites, {summary.Spaces} spaces, {summary.Organisations} organisations, {summary.People} people, {summary.Bookings} bookings.");
             Console.WriteLine($"Member API key (Mira Beispiel, Initiative Kiezkiosk): {summary.MemberKey}");
         }
         catch (Exception e) when (e is HttpRequestException or InvalidOperationException)

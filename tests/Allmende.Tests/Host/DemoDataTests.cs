@@ -14,7 +14,7 @@ public sealed class DemoDataTests(AllmendeApp app) : IClassFixture<AllmendeApp>
         var summary = await DemoData.SeedAsync(admin);
 
         summary.ShouldNotBeNull();
-        summary.ShouldBe(summary with { Sites = 7, Organisations = 6, People = 4 });
+        summary.ShouldBe(summary with { Sites = 7, Organisations = 6, People = 4, Bookings = 16 });
         var sites = await admin.GetFromJsonAsync<JsonElement>("/api/sites?limit=100");
         sites.GetProperty("total").GetInt64().ShouldBe(7);
         var interim = sites.GetProperty("items").EnumerateArray().Single(s => s.GetProperty("name").GetString() == "Zwischennutzung Alte Post");
@@ -31,6 +31,13 @@ public sealed class DemoDataTests(AllmendeApp app) : IClassFixture<AllmendeApp>
             (await member.GetFromJsonAsync<JsonElement>("/api/organisations")).GetProperty("total").GetInt64() == 1, "the member sees their organisation");
         var visible = await member.GetFromJsonAsync<JsonElement>("/api/organisations");
         visible.GetProperty("items")[0].GetProperty("name").GetString().ShouldBe("Initiative Kiezkiosk");
+
+        // The weekly bookings: twelve on the funded floor, which the city's grant pays in full, four in the house, which it does not.
+        var bookings = await admin.GetFromJsonAsync<JsonElement>("/api/bookings?limit=100");
+        bookings.GetProperty("total").GetInt64().ShouldBe(16);
+        var grant = (await admin.GetFromJsonAsync<JsonElement>("/api/funding/grants")).GetProperty("items")[0].GetProperty("id").GetGuid();
+        await Eventually.ReachedAsync(async () => (await admin.GetFromJsonAsync<JsonElement>($"/api/funding/allocations?grantId={grant}&limit=100"))
+            .GetProperty("items").EnumerateArray().Count(a => a.GetProperty("sourceKind").GetString() == "booking") == 12, "the grant pays the floor's bookings");
 
         (await DemoData.SeedAsync(admin)).ShouldBeNull();
         (await admin.GetFromJsonAsync<JsonElement>("/api/sites?limit=1")).GetProperty("total").GetInt64().ShouldBe(7);
