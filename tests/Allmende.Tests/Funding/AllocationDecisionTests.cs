@@ -229,6 +229,24 @@ public sealed class AllocationDecisionTests
     }
 
     [Fact]
+    public void A_cancellation_heard_of_before_the_confirmation_records_and_withdraws_the_line_unallocated_so_reports_count_it()
+    {
+        var line = Line(4_000);
+        var ledger = new Ledger([GrantOf(G(1), 100_000)], [], Ids());
+
+        var events = BookingCosts.Decide(Cost.Initial, BookingChange.Cancelled, Facts(Now.AddHours(1)), null, NonProfitAssociation, ledger, Options, line);
+
+        ShouldBeEvents(events,
+            new CostLineRecorded(Booking, line, Now.AddHours(1)),
+            new CostLineWithdrawn(Booking, "cancelled", Now.AddHours(1)),
+            new CostSettled(Booking, "cancelled", false, Now.AddHours(1)));
+        ledger.GrantEvents.ShouldBeEmpty();
+        // The confirmation, retried later, is stale: nothing is charged.
+        BookingCosts.Decide(events.Aggregate(Cost.Initial, Cost.Evolve), BookingChange.Confirmed, Facts(Now), line, NonProfitAssociation,
+            new Ledger([GrantOf(G(1), 100_000)], [], Ids()), Options).ShouldBeEmpty();
+    }
+
+    [Fact]
     public void A_message_older_than_the_last_applied_or_after_settlement_changes_nothing()
     {
         var settled = new object[] { new CostSettled(Booking, "cancelled", false, Now.AddHours(2)) }.Aggregate(Cost.Initial, Cost.Evolve);

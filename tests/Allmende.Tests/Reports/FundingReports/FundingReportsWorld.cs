@@ -24,12 +24,36 @@ internal sealed class FundingReportsWorld(AllmendeApp app)
             name, kind = "foundation", contact = new { office = "Förderbereich", email = "foerderung@stiftung.example" }, reportingPeriod = "quarterly",
         }).ShouldHaveStatus(HttpStatusCode.Created));
 
-    public static async Task<Guid> GrantAsync(HttpClient admin, Guid funder, string name, long budget, object coverage, int share = 10_000) =>
+    public static async Task<Guid> GrantAsync(HttpClient admin, Guid funder, string name, long budget, object coverage, int share = 10_000,
+        string startsOn = "2027-01-01") =>
         await IdOf(await admin.SendAsync("POST", "/api/funding/grants", new
         {
             funderId = funder, name, reference = $"REF-{Guid.NewGuid():N}"[..12], budgetCents = budget,
-            startsOn = "2027-01-01", endsOn = "2031-12-31", coverage, shareBasisPoints = share, priority = 1,
+            startsOn, endsOn = "2031-12-31", coverage, shareBasisPoints = share, priority = 1,
         }).ShouldHaveStatus(HttpStatusCode.Created));
+
+    /// <summary>Raises the grant's budget through the API (at its current version).</summary>
+    public static async Task IncreaseBudgetAsync(HttpClient admin, Guid grant, long amount) =>
+        await admin.SendAsync("POST", $"/api/funding/grants/{grant}/budget-increases", new { amountCents = amount, reason = "Aufstockung" },
+            SpacesHttp.ETag(await admin.GetAsync($"/api/funding/grants/{grant}").ShouldHaveStatus(HttpStatusCode.OK))).ShouldHaveStatus(HttpStatusCode.OK);
+
+    /// <summary>Cancels the booking through the API (at its current version); returns whether Bookings called it late.</summary>
+    public static async Task<bool> CancelAsync(HttpClient admin, Guid booking) =>
+        (await (await admin.SendAsync("POST", $"/api/bookings/{booking}/cancel", new { reason = "fällt aus" },
+            SpacesHttp.ETag(await admin.GetAsync($"/api/bookings/{booking}").ShouldHaveStatus(HttpStatusCode.OK))).ShouldHaveStatus(HttpStatusCode.OK))
+            .JsonAsync()).GetProperty("lateCancellation").GetBoolean();
+
+    /// <summary>Moves the booking through the API (at its current version).</summary>
+    public static async Task RescheduleAsync(HttpClient admin, Guid booking, string start, string end) =>
+        await admin.SendAsync("PUT", $"/api/bookings/{booking}/time", new { start = At(start), end = At(end) },
+            SpacesHttp.ETag(await admin.GetAsync($"/api/bookings/{booking}").ShouldHaveStatus(HttpStatusCode.OK))).ShouldHaveStatus(HttpStatusCode.OK);
+
+    /// <summary>
+    /// Rebuilds the funding.report projection: inline, so the admin endpoint replays the log into it
+    /// before it answers (ProjectionAdmin.RebuildAsync), and the next report reads the rebuilt tables.
+    /// </summary>
+    public static async Task RebuildReportsAsync(HttpClient admin) =>
+        (await admin.PostAsync("/api/admin/projections/funding.report/rebuild", null)).StatusCode.ShouldBe(HttpStatusCode.Accepted);
 
     /// <summary>A room with an hourly rate at the site, known to Bookings and Funding with the organisation.</summary>
     public async Task<Guid> RoomAsync(Guid site, long hourlyRateCents, Guid organisation)

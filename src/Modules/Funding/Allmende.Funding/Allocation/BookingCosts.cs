@@ -66,9 +66,11 @@ internal static class BookingCosts
     /// <summary>
     /// The cost's events for the change: if the line to charge differs from the one in force, the old
     /// one's allocations are reversed and the new one allocated; an ending change settles the cost.
+    /// <paramref name="booked"/>: the booking's line though it is not to be charged, given when the cost
+    /// has no events yet (see below).
     /// </summary>
     public static IReadOnlyList<object> Decide(Cost cost, BookingChange change, BookingFacts facts, CostLine? line, OrganisationFacts organisation,
-        Ledger ledger, FundingOptions options)
+        Ledger ledger, FundingOptions options, CostLine? booked = null)
     {
         if (IsStale(cost, facts))
             return [];
@@ -81,10 +83,21 @@ internal static class BookingCosts
             if (line is not null)
                 events.AddRange(ledger.Allocate(line, organisation, facts.At));
         }
+        else if (line is null && outcome is not null && IsNew(cost) && booked is not null)
+        {
+            // Ended uncharged before Funding recorded it (its confirmation's delivery was still being retried,
+            // and is stale once this settles): recorded and withdrawn at once, unallocated, so that reports
+            // know the booking and how it ended, as they would had the confirmation come first.
+            events.Add(new CostLineRecorded(facts.BookingId, booked, facts.At));
+            events.Add(new CostLineWithdrawn(facts.BookingId, ReasonOf(change), facts.At));
+        }
         if (outcome is not null)
             events.Add(new CostSettled(facts.BookingId, outcome, line is not null, facts.At));
         return events;
     }
+
+    /// <summary>Whether the cost's stream has no events yet.</summary>
+    public static bool IsNew(Cost cost) => cost.SourceId == Guid.Empty;
 
     private static string ReasonOf(BookingChange change) => change switch
     {
@@ -131,6 +144,7 @@ internal sealed class BookingCostHandlers(IOptions<FundingOptions> options)
             return;
 
         CostLine? line = null;
+        CostLine? booked = null;
         var organisation = new OrganisationFacts(null, false);
         if (BookingCosts.Target(change, policy).Charge)
         {
@@ -138,9 +152,13 @@ internal sealed class BookingCostHandlers(IOptions<FundingOptions> options)
             organisation = await CostWrites.OrganisationAsync(context, facts.OrganisationId, ct)
                 ?? throw new InvalidOperationException($"Funding does not know organisation {facts.OrganisationId} yet; retried once Membership's message arrives.");
         }
+        else if (BookingCosts.IsNew(cost))
+        {
+            booked = BookingCosts.Line(facts, await SpaceCostAsync(context, facts, ct));
+        }
         var grants = await CostWrites.LoadGrantsAsync(context, line, cost, ct);
         var ledger = new Ledger(grants.Values.Select(g => g.State), policy.Thresholds, Guid.CreateVersion7);
-        var events = BookingCosts.Decide(cost, change, facts, line, organisation, ledger, policy);
+        var events = BookingCosts.Decide(cost, change, facts, line, organisation, ledger, policy, booked);
         CostWrites.Stage(context.Work, "booking-cost", streamId, current?.Version, cost, events, ledger, grants);
     }
 

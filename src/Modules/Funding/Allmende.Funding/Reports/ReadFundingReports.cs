@@ -289,8 +289,14 @@ internal static class ReadFundingReports
             ("total", "", "grantsCents", N(r.GrantsCents)),
             ("total", "", "ownShareCents", N(r.OwnShareCents)),
         };
+        // A grant by its id, with its name (what a member recognises); the own share keyed "organisation".
         foreach (var payer in r.PaidBy)
-            rows.Add(("paid-by", payer.GrantId?.ToString() ?? payer.Payer, "amountCents", N(payer.AmountCents)));
+        {
+            var key = payer.GrantId?.ToString() ?? payer.Payer;
+            if (payer.GrantName is { } name)
+                rows.Add(("paid-by", key, "grantName", name));
+            rows.Add(("paid-by", key, "amountCents", N(payer.AmountCents)));
+        }
         return Csv(rows);
     }
 
