@@ -31,22 +31,7 @@ public sealed class FundingApiTests(AllmendeApp app) : IClassFixture<AllmendeApp
         }).ShouldHaveStatus(HttpStatusCode.Created));
 
     /// <summary>A room with an hourly rate at a new site, an organisation, both known to Bookings and Funding.</summary>
-    private async Task<(Guid Space, Guid Site, Guid Organisation)> RoomWithRateAsync(long hourlyRateCents)
-    {
-        var site = await _world.SiteAsync();
-        using var admin = app.AdminClient();
-        var space = await IdOf(await admin.SendAsync("POST", "/api/spaces", new
-        {
-            siteId = site, name = $"Seminarraum {Guid.NewGuid():N}"[..20], kind = "room", capacity = 20,
-            rates = new { hourlyRateCents, monthlyDeskFeeCents = 0 },
-        }).ShouldHaveStatus(HttpStatusCode.Created));
-        var organisation = await _world.OrganisationAsync();
-        await _world.KnownAsync(space, organisation);
-        await Eventually.ReachedAsync(async () => await TestPostgres.ScalarAsync(app.ConnectionString, """
-            select (select count(*) from funding.spaces where space_id = $1) + (select count(*) from funding.organisations where organisation_id = $2)
-            """, space, organisation) == 2, "Funding knows the space and the organisation");
-        return (space, site, organisation);
-    }
+    private Task<(Guid Space, Guid Site, Guid Organisation)> RoomWithRateAsync(long hourlyRateCents) => new GrantedRooms(app).RoomWithRateAsync(hourlyRateCents);
 
     private static async Task<JsonElement[]> AllocationsAsync(HttpClient client, string query) =>
         [.. (await (await client.GetAsync($"/api/funding/allocations?{query}").ShouldHaveStatus(HttpStatusCode.OK)).JsonAsync())

@@ -20,13 +20,8 @@ public sealed class FunderReportTests(AllmendeApp app) : IClassFixture<AllmendeA
     private async Task<(Guid Grant, Guid Funder, Guid Site, Guid RoomA, Guid RoomB, Guid[] Organisations)> QuarterAsync(string grantName)
     {
         using var admin = app.AdminClient();
-        var site = await _world.Bookings.SiteAsync();
-        var first = await _world.Bookings.OrganisationAsync();
-        var second = await _world.Bookings.OrganisationAsync();
-        var roomA = await _world.RoomAsync(site, 2_500, first);
-        var roomB = await _world.RoomAsync(site, 4_000, second);
-        var funder = await FunderAsync(admin);
-        var grant = await GrantAsync(admin, funder, grantName, 100_000, new { siteIds = new[] { site }, costTypes = new[] { "room-hours" } });
+        var (site, first, second, roomA, roomB, funder, coverage) = await _world.TwoRoomsAsync(admin);
+        var grant = await GrantAsync(admin, funder, grantName, 100_000, coverage);
         await _world.BookedAsync(admin, roomA, first, "2027-07-05T10:00:00+02:00", "2027-07-05T11:30:00+02:00", 8, "neighbourhood-culture");
         await _world.BookedAsync(admin, roomB, second, "2027-08-10T14:00:00+02:00", "2027-08-10T16:00:00+02:00", 12, "school-and-education");
         await _world.BookedAsync(admin, roomA, first, "2027-09-30T23:00:00+02:00", "2027-10-01T00:00:00+02:00", 5, "neighbourhood-culture");

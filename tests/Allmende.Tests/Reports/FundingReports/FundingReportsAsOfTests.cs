@@ -78,25 +78,20 @@ public sealed class FundingReportsAsOfTests(AllmendeApp app) : IClassFixture<All
     public async Task Rebuilding_the_report_projection_from_the_log_gives_the_same_current_reports()
     {
         using var admin = app.AdminClient();
-        var site = await _world.Bookings.SiteAsync();
-        var organisation = await _world.Bookings.OrganisationAsync();
-        var other = await _world.Bookings.OrganisationAsync();
-        var roomA = await _world.RoomAsync(site, 2_500, organisation);
-        var roomB = await _world.RoomAsync(site, 4_000, other);
-        var funder = await FunderAsync(admin);
-        var coverage = new { siteIds = new[] { site }, costTypes = new[] { "room-hours" } };
+        var (site, organisation, other, roomA, roomB, funder, coverage) = await _world.TwoRoomsAsync(admin);
         var culture = await GrantAsync(admin, funder, "Stadtteilkultur", 10_000, coverage, share: 6_000);
         var district = await GrantAsync(admin, funder, "Quartiersfonds", 1_000_000, coverage, share: 2_500);
         await _world.BookedAsync(admin, roomA, organisation, "2027-07-05T10:00:00+02:00", "2027-07-05T11:35:00+02:00", 8, "neighbourhood-culture");
         var moved = await _world.BookedAsync(admin, roomB, organisation, "2027-08-10T14:00:00+02:00", "2027-08-10T15:00:00+02:00", 12, "school-and-education");
         var cancelled = await _world.BookedAsync(admin, roomA, organisation, "2027-09-01T10:00:00+02:00", "2027-09-01T12:00:00+02:00", 6, "neighbourhood-culture");
         await _world.BookedAsync(admin, roomB, other, "2027-09-02T10:00:00+02:00", "2027-09-02T18:00:00+02:00", 30, "neighbourhood-culture");
+        // The move: its first line reversed, the 90 minutes allocated anew (95 + 90 + 120 minutes held), before
+        // the cancellation, whose refund would otherwise race the move for what is left of the first grant.
         await RescheduleAsync(admin, moved, "2027-08-11T14:00:00+02:00", "2027-08-11T15:30:00+02:00");
+        await Eventually.ReachedAsync(async () => (await JsonAsync(admin, ActivityUrl(organisation, Days))).GetProperty("minutes").GetInt64() == 305,
+            "the moved booking is allocated anew");
         await CancelAsync(admin, cancelled);
         await AllocatedAsync(admin, cancelled, reversed: true);
-        // The move: its first line reversed, the 90 minutes allocated anew.
-        await Eventually.ReachedAsync(async () => (await JsonAsync(admin, ActivityUrl(organisation, Days))).GetProperty("minutes").GetInt64() == 185,
-            "the moved booking is allocated anew");
         // After Funding's refunds and charges to the grant, or the increase would meet a newer grant version (409).
         await IncreaseBudgetAsync(admin, culture, 5_000);
         string[] urls =

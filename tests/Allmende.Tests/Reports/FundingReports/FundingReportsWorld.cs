@@ -71,6 +71,22 @@ internal sealed class FundingReportsWorld(AllmendeApp app)
         return space;
     }
 
+    /// <summary>
+    /// A new site with two rooms (25 and 40 EUR an hour), an organisation for each, a funder, and the coverage
+    /// of its grants: room hours at this site only (grants of one test class share a database, and must not
+    /// take shares of another test's bookings).
+    /// </summary>
+    public async Task<TwoRooms> TwoRoomsAsync(HttpClient admin)
+    {
+        var site = await Bookings.SiteAsync();
+        var first = await Bookings.OrganisationAsync();
+        var second = await Bookings.OrganisationAsync();
+        var roomA = await RoomAsync(site, 2_500, first);
+        var roomB = await RoomAsync(site, 4_000, second);
+        return new TwoRooms(site, first, second, roomA, roomB, await FunderAsync(admin),
+            new { siteIds = new[] { site }, costTypes = new[] { "room-hours" } });
+    }
+
     /// <summary>Books through the API and waits until Funding has allocated the booking's cost.</summary>
     public async Task<Guid> BookedAsync(HttpClient admin, Guid space, Guid organisation, string start, string end, int attendees, string actionField)
     {
@@ -103,3 +119,6 @@ internal sealed class FundingReportsWorld(AllmendeApp app)
     public static async Task<string> BodyAsync(HttpClient client, string url) =>
         await (await client.GetAsync(url).ShouldHaveStatus(HttpStatusCode.OK)).Content.ReadAsStringAsync();
 }
+
+/// <summary>What <see cref="FundingReportsWorld.TwoRoomsAsync"/> made.</summary>
+internal sealed record TwoRooms(Guid Site, Guid First, Guid Second, Guid RoomA, Guid RoomB, Guid Funder, object Coverage);

@@ -74,13 +74,7 @@ public sealed class OrganisationActivityTests(OrganisationActivityApp app) : ICl
     public async Task A_quarter_counts_held_bookings_and_cancellations_apart_and_who_paid_adds_up_to_the_cent_within_Berlin_days()
     {
         using var admin = app.AdminClient();
-        var site = await _world.Bookings.SiteAsync();
-        var organisation = await _world.Bookings.OrganisationAsync();
-        var other = await _world.Bookings.OrganisationAsync();
-        var roomA = await _world.RoomAsync(site, 2_500, organisation);
-        var roomB = await _world.RoomAsync(site, 4_000, other);
-        var funder = await FunderAsync(admin);
-        var coverage = new { siteIds = new[] { site }, costTypes = new[] { "room-hours" } };
+        var (site, organisation, other, roomA, roomB, funder, coverage) = await _world.TwoRoomsAsync(admin);
         var culture = await GrantAsync(admin, funder, "Stadtteilkultur", 1_000_000, coverage, share: 6_000);
         var district = await GrantAsync(admin, funder, "Quartiersfonds", 1_000_000, coverage, share: 2_500);
 
