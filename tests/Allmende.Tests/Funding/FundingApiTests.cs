@@ -6,6 +6,7 @@ using Allmende.Funding.Recurring;
 using Allmende.Tests.Bookings;
 using Allmende.Tests.Infrastructure;
 using Allmende.Tests.Spaces;
+using Microsoft.Extensions.DependencyInjection;
 using static Allmende.Tests.Bookings.BookingsWorld;
 
 namespace Allmende.Tests.Funding;
@@ -119,13 +120,63 @@ public sealed class FundingApiTests(AllmendeApp app) : IClassFixture<AllmendeApp
     }
 
     [Fact]
+    public async Task The_grants_an_allocation_decides_on_are_read_as_the_fold_of_their_streams_at_the_version_read()
+    {
+        var (space, site, organisation) = await RoomWithRateAsync(2_500);
+        using var admin = app.AdminClient();
+        var funder = await FunderAsync(admin);
+        var coverage = new { siteIds = new[] { site }, costTypes = new[] { "room-hours" } };
+        // A capped grant first, a half-share grant second: charges, caps per month, refunds and thresholds in both streams.
+        var capped = await GrantAsync(admin, funder, 6_000, 1, coverage, cap: 3_000);
+        var half = await GrantAsync(admin, funder, 1_000_000, 2, coverage, share: 5_000);
+        var bookings = new List<Guid>();
+        foreach (var day in new[] { 120, 121, 122, 150 })
+        {
+            var start = FutureHour(day);
+            bookings.Add(await IdOf(await BookAsync(admin, space, organisation, start, start.AddHours(1)).ShouldHaveStatus(HttpStatusCode.Created)));
+            await Eventually.ReachedAsync(async () => (await AllocationsAsync(admin, $"sourceId={bookings[^1]}")).Length > 0, "allocated in turn");
+        }
+        var cancelled = await admin.GetAsync($"/api/bookings/{bookings[1]}");
+        await admin.SendAsync("POST", $"/api/bookings/{bookings[1]}/cancel", new { reason = "abgesagt" }, cancelled.ETag()).ShouldHaveStatus(HttpStatusCode.OK);
+        await WhenAllocatedAsync(admin, $"sourceId={bookings[1]}", 0, "the cancelled booking's allocations are reversed");
+
+        var dataSource = app.Services.GetRequiredService<Npgsql.NpgsqlDataSource>();
+        await using var connection = await dataSource.OpenConnectionAsync();
+        foreach (var booking in bookings.Where(b => b != bookings[1]))
+        {
+            var line = (await app.Store.LoadAsync<Allmende.Funding.Allocation.Cost>(Allmende.Funding.Allocation.Cost.BookingStreamId(booking)))!.State.Line!;
+            var read = await Allmende.Funding.Allocation.CostWrites.GrantsAsync(connection, null, [], line, CancellationToken.None);
+            read.Keys.Order().ShouldBe(new[] { capped, half }.Order());
+            foreach (var (id, grant) in read)
+            {
+                var folded = (await app.Store.LoadAsync<Allmende.Funding.Grants.Grant>(Allmende.Funding.Grants.Grant.StreamId(id)))!;
+                (grant.StreamId, grant.Version).ShouldBe((folded.StreamId, folded.Version));
+                grant.State.UsedBy(organisation, line.Month).ShouldBe(folded.State.UsedBy(organisation, line.Month));
+                // Everything else, whole (records compare lists by reference, so as JSON).
+                Json(grant.State).ShouldBe(Json(folded.State));
+            }
+        }
+        // Not vacuous: 2500 + 500 (capped) in September, 2500 + 500 (budget spent: 80 % and 100 % reached) in October,
+        // then September's 500 refunded: 100 % re-armed, 80 % kept.
+        var cappedFold = (await app.Store.LoadAsync<Allmende.Funding.Grants.Grant>(Allmende.Funding.Grants.Grant.StreamId(capped)))!;
+        cappedFold.State.UsedCents.ShouldBe(5_500);
+        cappedFold.State.ThresholdsReached.ShouldBe([80]);
+
+        static string Json(Allmende.Funding.Grants.Grant grant) => JsonSerializer.Serialize(
+            grant with { UsedByOrganisationMonth = System.Collections.Immutable.ImmutableDictionary<(Guid, DateOnly), long>.Empty },
+            Allmende.Eventing.Storage.EventingJson.Options);
+    }
+
+    [Fact]
     public async Task A_funder_reads_only_its_own_funder_and_grants()
     {
         using var admin = app.AdminClient();
         var mine = await FunderAsync(admin, "Stiftung Nachbarschaft");
         var theirs = await FunderAsync(admin, "Wohnungsbaugesellschaft");
-        var myGrant = await GrantAsync(admin, mine, 100_000, 1, new { costTypes = new[] { "room-hours" } });
-        var theirGrant = await GrantAsync(admin, theirs, 100_000, 1, new { costTypes = new[] { "room-hours" } });
+        // Of a site nobody books at: grants of this class share a database, and must not pay for other tests' bookings.
+        var nowhere = new { siteIds = new[] { Guid.NewGuid() }, costTypes = new[] { "room-hours" } };
+        var myGrant = await GrantAsync(admin, mine, 100_000, 1, nowhere);
+        var theirGrant = await GrantAsync(admin, theirs, 100_000, 1, nowhere);
         using var funder = await app.ClientAsync(Roles.Funder, funderId: mine);
 
         await funder.GetAsync($"/api/funding/funders/{mine}").ShouldHaveStatus(HttpStatusCode.OK);
@@ -145,7 +196,7 @@ public sealed class FundingApiTests(AllmendeApp app) : IClassFixture<AllmendeApp
     {
         using var admin = app.AdminClient();
         var funder = await FunderAsync(admin);
-        var grant = await GrantAsync(admin, funder, 100_000, 1, new { costTypes = new[] { "desk-fees" } });
+        var grant = await GrantAsync(admin, funder, 100_000, 1, new { siteIds = new[] { Guid.NewGuid() }, costTypes = new[] { "desk-fees" } });
         var url = $"/api/funding/grants/{grant}";
 
         (await (await admin.SendAsync("POST", "/api/funding/grants", new { funderId = Guid.NewGuid(), budgetCents = 0, shareBasisPoints = 0,

@@ -1,4 +1,7 @@
+using System.Collections.Immutable;
+using System.Text.Json;
 using Allmende.Eventing.Messaging;
+using Allmende.Eventing.Storage;
 using Allmende.Eventing.Streams;
 using Allmende.Funding.Grants;
 using Npgsql;
@@ -17,27 +20,49 @@ namespace Allmende.Funding.Allocation;
 internal static class CostWrites
 {
     /// <summary>Grants that may pay for a cost of that type on that date, and the grants of allocations in force.</summary>
-    public static async Task<Dictionary<Guid, StreamState<Grant>>> LoadGrantsAsync(MessageContext context, CostLine? line, Cost cost, CancellationToken ct)
+    public static async Task<Dictionary<Guid, StreamState<Grant>>> LoadGrantsAsync(MessageContext context, CostLine? line, Cost cost, CancellationToken ct) =>
+        await GrantsAsync(context.Database.Connection, context.Database.Transaction, [.. cost.Active.Select(a => a.GrantId).OfType<Guid>()], line, ct);
+
+    /// <summary>
+    /// The grants as the allocation decides on them, from the inline read models funding.grants and
+    /// funding.allocations, not by folding each grant's stream: that stream grows by an event per charge
+    /// and refund, and a fold per cost made every delivery slower than the one before (ADR 12). Both
+    /// tables are written in the transactions that append the grant's events, so a row is exactly the
+    /// fold at the version it names, and the grant is appended at that version. Of the use per
+    /// organisation and month (for the cap), only the line's organisation and month is loaded: the only
+    /// one a decision reads (refunds of other months may leave those entries below the truth; no one reads them).
+    /// </summary>
+    public static async Task<Dictionary<Guid, StreamState<Grant>>> GrantsAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction,
+        Guid[] active, CostLine? line, CancellationToken ct)
     {
-        var ids = new HashSet<Guid>(cost.Active.Select(a => a.GrantId).OfType<Guid>());
-        if (line is not null)
-        {
-            await using var command = context.Database.Command("""
-                select grant_id from funding.grants
-                where status = 'open' and starts_on <= $1 and ends_on >= $1 and $2 = any(cost_types)
-                """);
-            command.Parameters.Add(new NpgsqlParameter<DateOnly> { TypedValue = line.Date });
-            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = line.CostType });
-            await using var reader = await command.ExecuteReaderAsync(ct);
-            while (await reader.ReadAsync(ct))
-                ids.Add(reader.GetGuid(0));
-        }
+        await using var command = new NpgsqlCommand("""
+            select g.grant_id, g.version, g.funder_id, g.name, g.reference, g.budget_cents, g.starts_on, g.ends_on, g.coverage::text,
+                   g.share_basis_points, g.priority, g.cap_cents, g.status, g.used_cents, g.thresholds_reached,
+                   (select coalesce(sum(a.amount_cents), 0) from funding.allocations a
+                    where a.organisation_id = $3 and a.month = $4 and a.grant_id = g.grant_id and a.reversed_at is null)::bigint
+            from funding.grants g
+            where g.grant_id = any($1)
+               or (g.status = 'open' and g.starts_on <= $2 and g.ends_on >= $2 and $5 = any(g.cost_types))
+            """, connection, transaction);
+        command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = active });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)line?.Date ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Date });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)line?.OrganisationId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)line?.Month ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Date });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)line?.CostType ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
         var loaded = new Dictionary<Guid, StreamState<Grant>>();
-        foreach (var id in ids.Order())
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
         {
-            var grant = await context.Work.LoadAsync<Grant>(Grant.StreamId(id), ct);
-            if (grant is not null)
-                loaded[id] = grant;
+            var id = reader.GetGuid(0);
+            var used = ImmutableDictionary<(Guid Organisation, DateOnly Month), long>.Empty;
+            if (line is not null)
+                used = used.Add((line.OrganisationId, line.Month), reader.GetInt64(15));
+            var grant = new Grant(id, reader.GetGuid(2), reader.GetString(3), reader.GetString(4), reader.GetInt64(5),
+                reader.GetFieldValue<DateOnly>(6), reader.GetFieldValue<DateOnly>(7),
+                JsonSerializer.Deserialize<Coverage>(reader.GetString(8), EventingJson.Options)!,
+                reader.GetInt32(9), reader.GetInt32(10), reader.IsDBNull(11) ? null : reader.GetInt64(11), reader.GetString(12) == "closed",
+                reader.GetInt64(13), used, [.. reader.GetFieldValue<int[]>(14)]);
+            loaded[id] = new StreamState<Grant>(Grant.StreamId(id), reader.GetInt64(1), grant);
         }
         return loaded;
     }
