@@ -66,6 +66,8 @@ internal sealed class ReportsBenchmark(ReportsBenchmark.Settings settings)
         "neighbourhood-culture", "sport-and-leisure", "health-promotion", "environment-and-transport", "image-and-public-relations",
     ];
 
+    private static readonly string[] AllCostTypes = ["room-hours", "event-hall-hours", "desk-fees"];
+
     private static readonly string[] OrganisationKinds = ["initiative", "association", "social-enterprise", "cooperative", "company", "public-body"];
 
     private sealed record Phase(string What, string Count, TimeSpan Elapsed);
@@ -260,24 +262,12 @@ internal sealed class ReportsBenchmark(ReportsBenchmark.Settings settings)
             grantSpecs.Add(Grant(funders[f], $"Standortförderung {f + 1}", 10 + f, 5_000, null,
                 new { siteIds = new[] { sites[f % 5], sites[(f + 1) % 5] }, costTypes = new[] { "room-hours", "event-hall-hours" } }));
             grantSpecs.Add(Grant(funders[f], $"Engagementprogramm {f + 1}", 20 + f, 7_000, null,
-                new { organisationKinds = new[] { "initiative", "association" }, nonProfitOnly = true }));
+                new { organisationKinds = new[] { "initiative", "association" }, nonProfitOnly = true, costTypes = AllCostTypes }));
             grantSpecs.Add(Grant(funders[f], $"Hausfonds {f + 1}", 30 + f, 10_000, 20_000L,
-                new { siteIds = new[] { sites[(f + 2) % 5] } }));
+                new { siteIds = new[] { sites[(f + 2) % 5] }, costTypes = AllCostTypes }));
         }
         var grants = new Guid[grantSpecs.Count];
         await Parallel.ForAsync(0, grants.Length, parallel, async (g, token) => grants[g] = (await Create("/api/funding/grants", grantSpecs[g], null, token)).Id);
-
-        // Fixed desks: a year's assignment each for some organisations.
-        var desks = spaces.Where(s => s.Kind == "fixed-desk").ToList();
-        await Parallel.ForAsync(0, desks.Count, parallel, async (d, token) =>
-            await Create("/api/bookings/desk-assignments", new
-            {
-                spaceId = desks[d].Id,
-                organisationId = organisations[(d * 7) % organisations.Length],
-                personId = (Guid?)null,
-                from = $"{settings.Year}-01-01",
-                until = $"{settings.Year}-12-31",
-            }, null, token));
 
         // Bookings and Funding keep their own copies, filled by outbox deliveries: wait until they have all of it.
         var waited = Stopwatch.StartNew();
@@ -294,6 +284,18 @@ internal sealed class ReportsBenchmark(ReportsBenchmark.Settings settings)
                 throw new TimeoutException($"Bookings and Funding did not hear of the seeded data within 180 s ({known}).");
             await Task.Delay(250, ct);
         }
+        // Fixed desks: a year's assignment each for some organisations (once Bookings knows them active).
+        var desks = spaces.Where(s => s.Kind == "fixed-desk").ToList();
+        await Parallel.ForAsync(0, desks.Count, parallel, async (d, token) =>
+            await Create("/api/bookings/desk-assignments", new
+            {
+                spaceId = desks[d].Id,
+                organisationId = organisations[(d * 7) % organisations.Length],
+                personId = (Guid?)null,
+                from = $"{settings.Year}-01-01",
+                until = $"{settings.Year}-12-31",
+            }, null, token));
+
         return new World(sites, spaces, organisations, grants, funders.Length, members, desks.Count, requests);
 
         object Grant(Guid funder, string name, int priority, int share, long? cap, object coverage) => new
