@@ -545,7 +545,10 @@ internal sealed class ReportsBenchmark(ReportsBenchmark.Settings settings)
             union all select 'chain', count(*) from eventing.audit_chain
             """);
         var size = await database.ScalarAsync<string>("select pg_size_pretty(pg_database_size(current_database()))", ct);
-        return new Contents(byModule.Sum(r => r.Item2), byModule, byStatus, counts[0].Item2, counts[1].Item2, counts[2].Item2, counts[3].Item2, size);
+        // By name: the order of a union's rows is not guaranteed.
+        long Count(string name) => counts.Single(c => c.Item1 == name).Item2;
+        return new Contents(byModule.Sum(r => r.Item2), byModule, byStatus, Count("allocations"), Count("report_bookings"), Count("report_allocations"),
+            Count("chain"), size);
     }
 
     // ---- the reports, measured ----
