@@ -252,7 +252,7 @@ internal sealed class BookingsBenchmark(BookingsBenchmark.Settings settings)
             settings.Caller == "member" ? keys : [], organisationsOf, clock.Elapsed);
     }
 
-    private static async Task<(Guid Id, string ETag)> CreateAsync(HttpClient admin, string path, object body, string? ifMatch, CancellationToken ct)
+    internal static async Task<(Guid Id, string ETag)> CreateAsync(HttpClient admin, string path, object body, string? ifMatch, CancellationToken ct)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body) };
         if (ifMatch is not null)
@@ -263,7 +263,7 @@ internal sealed class BookingsBenchmark(BookingsBenchmark.Settings settings)
         return (json.GetProperty("id").GetGuid(), response.Headers.ETag!.ToString());
     }
 
-    private static async Task EnsureAsync(HttpResponseMessage response, CancellationToken ct)
+    internal static async Task EnsureAsync(HttpResponseMessage response, CancellationToken ct)
     {
         if (!response.IsSuccessStatusCode)
             throw new InvalidOperationException(

@@ -11,6 +11,7 @@ root.Subcommands.Add(AppendBenchmark.Command(common));
 root.Subcommands.Add(ProjectionsBenchmark.Command(common));
 root.Subcommands.Add(ChainBenchmark.Command(common));
 root.Subcommands.Add(BookingsBenchmark.Command(common));
+root.Subcommands.Add(ReportsBenchmark.Command(common));
 return await root.Parse(args).InvokeAsync();
 
 namespace Allmende.Bench
