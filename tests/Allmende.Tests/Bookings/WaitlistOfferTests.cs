@@ -24,11 +24,7 @@ public sealed class WaitlistOfferTests(WaitlistOfferApp app) : IClassFixture<Wai
     [Fact]
     public async Task A_freed_slot_is_offered_to_the_first_and_accepting_books_it()
     {
-        var (space, holder) = await _world.RoomAsync();
-        var first = await _world.OrganisationAsync();
-        var second = await _world.OrganisationAsync();
-        await _world.KnownAsync(space, first);
-        await _world.KnownAsync(space, second);
+        var (space, holder, first, second) = await WaitlistHttp.RoomAndTwoWaitingAsync(_world);
         using var admin = app.AdminClient();
         var taken = await WaitlistHttp.BookedIdAsync(admin, space, holder, Utc(2, 9), Utc(2, 12));
         var firstEntry = await WaitlistHttp.JoinedAsync(admin, space, first, Utc(2, 9), Utc(2, 12));
@@ -50,11 +46,7 @@ public sealed class WaitlistOfferTests(WaitlistOfferApp app) : IClassFixture<Wai
     [Fact]
     public async Task An_offer_nobody_accepts_expires_and_passes_to_the_next()
     {
-        var (space, holder) = await _world.RoomAsync();
-        var first = await _world.OrganisationAsync();
-        var second = await _world.OrganisationAsync();
-        await _world.KnownAsync(space, first);
-        await _world.KnownAsync(space, second);
+        var (space, holder, first, second) = await WaitlistHttp.RoomAndTwoWaitingAsync(_world);
         using var admin = app.AdminClient();
         var taken = await WaitlistHttp.BookedIdAsync(admin, space, holder, Utc(4, 9), Utc(4, 12));
         var firstEntry = await WaitlistHttp.JoinedAsync(admin, space, first, Utc(4, 9), Utc(4, 11));

@@ -9,6 +9,17 @@ namespace Allmende.Tests.Bookings;
 /// <summary>Helpers shared by the waitlist tests of both modes.</summary>
 internal static class WaitlistHttp
 {
+    /// <summary>A room, the organisation holding it, and two more organisations to wait for it, all known to Bookings.</summary>
+    public static async Task<(Guid Space, Guid Holder, Guid First, Guid Second)> RoomAndTwoWaitingAsync(BookingsWorld world)
+    {
+        var (space, holder) = await world.RoomAsync();
+        var first = await world.OrganisationAsync();
+        var second = await world.OrganisationAsync();
+        await world.KnownAsync(space, first);
+        await world.KnownAsync(space, second);
+        return (space, holder, first, second);
+    }
+
     public static Task<HttpResponseMessage> JoinAsync(HttpClient client, Guid space, Guid organisation, DateTimeOffset start, DateTimeOffset end) =>
         client.SendAsync("POST", "/api/bookings/waitlist", Booking(space, organisation, start, end));
 
@@ -45,11 +56,7 @@ public sealed class WaitlistTests(AllmendeApp app) : IClassFixture<AllmendeApp>
     [Fact]
     public async Task A_cancellation_books_the_first_waiting_entry_and_the_second_keeps_waiting()
     {
-        var (space, holder) = await _world.RoomAsync();
-        var first = await _world.OrganisationAsync();
-        var second = await _world.OrganisationAsync();
-        await _world.KnownAsync(space, first);
-        await _world.KnownAsync(space, second);
+        var (space, holder, first, second) = await WaitlistHttp.RoomAndTwoWaitingAsync(_world);
         using var admin = app.AdminClient();
         var taken = await WaitlistHttp.BookedIdAsync(admin, space, holder, Utc(3, 9), Utc(3, 12));
 
@@ -78,11 +85,7 @@ public sealed class WaitlistTests(AllmendeApp app) : IClassFixture<AllmendeApp>
     [Fact]
     public async Task A_withdrawn_entry_is_skipped_and_the_next_one_is_booked()
     {
-        var (space, holder) = await _world.RoomAsync();
-        var first = await _world.OrganisationAsync();
-        var second = await _world.OrganisationAsync();
-        await _world.KnownAsync(space, first);
-        await _world.KnownAsync(space, second);
+        var (space, holder, first, second) = await WaitlistHttp.RoomAndTwoWaitingAsync(_world);
         using var admin = app.AdminClient();
         var taken = await WaitlistHttp.BookedIdAsync(admin, space, holder, Utc(5, 9), Utc(5, 12));
         var firstEntry = await WaitlistHttp.JoinedAsync(admin, space, first, Utc(5, 9), Utc(5, 10));
