@@ -179,7 +179,7 @@ public sealed class DeliveryWorker(
             command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = status });
             command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = attempt });
             command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = $"The connection broke during the delivery: {error}" });
-            command.Parameters.Add(new NpgsqlParameter { Value = (object?)due ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
+            command.Parameters.Add(SqlParameters.OrNull(due, NpgsqlTypes.NpgsqlDbType.TimestampTz));
             if (await command.ExecuteNonQueryAsync(ct) == 1 && status == "dead")
                 metrics.DeadLettered(claimed.Handler);
         }
@@ -230,8 +230,8 @@ public sealed class DeliveryWorker(
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = id });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = status });
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = attempts });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)error ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)due ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
+        command.Parameters.Add(SqlParameters.OrNull(error, NpgsqlTypes.NpgsqlDbType.Text));
+        command.Parameters.Add(SqlParameters.OrNull(due, NpgsqlTypes.NpgsqlDbType.TimestampTz));
         await command.ExecuteNonQueryAsync(ct);
     }
 

@@ -73,5 +73,5 @@ internal static class OutboxWriter
         }
     }
 
-    private static NpgsqlParameter Text(string? value) => new() { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text };
+    private static NpgsqlParameter Text(string? value) => SqlParameters.OrNull(value, NpgsqlDbType.Text);
 }

@@ -78,8 +78,8 @@ public sealed class EventStore(
             order by stream_version
             """, connection, transaction);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = streamId });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)version ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)asOf ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
+        command.Parameters.Add(SqlParameters.OrNull(version, NpgsqlTypes.NpgsqlDbType.Bigint));
+        command.Parameters.Add(SqlParameters.OrNull(asOf, NpgsqlTypes.NpgsqlDbType.TimestampTz));
         var events = new List<StoredEvent>();
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))

@@ -1,5 +1,6 @@
 using Allmende.Eventing.Messaging;
 using Allmende.Eventing.Projections;
+using Allmende.Eventing.Storage;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -246,7 +247,7 @@ public sealed class UnitOfWork
         if (write.Kind == WriteKind.Expected)
             p.Add(new NpgsqlParameter<long> { TypedValue = write.ExpectedVersion });
         else
-            p.Add(new NpgsqlParameter { Value = (object?)write.StreamType ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+            p.Add(SqlParameters.OrNull(write.StreamType, NpgsqlDbType.Text));
         p.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = now });
         p.Add(Text(Metadata.CorrelationId));
         p.Add(Text(Metadata.CausationId));
@@ -258,7 +259,7 @@ public sealed class UnitOfWork
         return command;
     }
 
-    private static NpgsqlParameter Text(string? value) => new() { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text };
+    private static NpgsqlParameter Text(string? value) => SqlParameters.OrNull(value, NpgsqlDbType.Text);
 
     private enum WriteKind { Start, Expected, Any }
 

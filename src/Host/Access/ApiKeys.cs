@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Allmende.Eventing.Api;
+using Allmende.Eventing.Storage;
 using Npgsql;
 
 namespace Allmende.Host.Access;
@@ -99,7 +100,7 @@ internal sealed class ApiKeyStore(NpgsqlDataSource dataSource)
         batch.BatchCommands.Add(new($"select {Columns} from access.api_keys {Filter} order by issued_at, key_id offset $3 limit $4"));
         foreach (var command in batch.BatchCommands)
         {
-            command.Parameters.Add(new NpgsqlParameter { Value = (object?)role ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+            command.Parameters.Add(SqlParameters.OrNull(role, NpgsqlTypes.NpgsqlDbType.Text));
             command.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = includeRevoked });
         }
         batch.BatchCommands[1].Parameters.Add(new NpgsqlParameter<int> { TypedValue = page.Offset });

@@ -3,6 +3,7 @@ using Allmende.Bookings.Bookings;
 using Allmende.Bookings.Calendars;
 using Allmende.Bookings.House;
 using Allmende.Eventing.Api;
+using Allmende.Eventing.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
@@ -95,9 +96,9 @@ internal static class ReadAvailability
             where ($1::uuid is not null and space_id = $1) or ($1::uuid is null and site_id = $2 and ($3::text is null or kind = $3))
             order by name, space_id
             """, connection);
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)spaceId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)siteId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)kind ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(SqlParameters.OrNull(spaceId, NpgsqlDbType.Uuid));
+        command.Parameters.Add(SqlParameters.OrNull(siteId, NpgsqlDbType.Uuid));
+        command.Parameters.Add(SqlParameters.OrNull(kind, NpgsqlDbType.Text));
         Guid? site = null;
         var bookable = new List<SpaceSnapshot>();
         await using var reader = await command.ExecuteReaderAsync(ct);

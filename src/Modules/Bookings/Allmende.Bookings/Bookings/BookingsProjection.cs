@@ -1,7 +1,9 @@
 using Allmende.Eventing.Projections;
+using Allmende.Eventing.Storage;
 using Allmende.Eventing.Streams;
 using Npgsql;
 using NpgsqlTypes;
+using static Allmende.Eventing.Projections.RowCommands;
 
 namespace Allmende.Bookings.Bookings;
 
@@ -26,9 +28,9 @@ internal sealed class BookingsProjection : IProjection
                     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'pending-approval', $13)
                     on conflict (booking_id) do nothing
                     """, id, e, r.SpaceId, r.SiteId, r.OrganisationId,
-                    new NpgsqlParameter { Value = (object?)r.PersonId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid },
+                    SqlParameters.OrNull(r.PersonId, NpgsqlDbType.Uuid),
                     r.Start, r.End, r.Attendees, r.Purpose, r.ActionField,
-                    new NpgsqlParameter { Value = (object?)r.SeriesId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid }),
+                    SqlParameters.OrNull(r.SeriesId, NpgsqlDbType.Uuid)),
                 BookingRescheduled r => Update("starts_at = $4, ends_at = $5, free_minutes = 0", id, e, r.Start, r.End),
                 Quotas.BookingQuotaApplied q => Update("free_minutes = $4", id, e, q.FreeMinutes),
                 Quotas.BookingQuotaReturned => Update(null, id, e),
@@ -64,15 +66,4 @@ internal sealed class BookingsProjection : IProjection
             update bookings.bookings set {(assignments is null ? "" : assignments + ", ")}version = $2, last_seq = $3
             where booking_id = $1 and last_seq < $3
             """, id, e, values);
-
-    private static NpgsqlBatchCommand Command(string sql, Guid id, StoredEvent e, params object[] values)
-    {
-        var command = new NpgsqlBatchCommand(sql);
-        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = id });
-        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = e.StreamVersion });
-        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = e.Sequence });
-        foreach (var value in values)
-            command.Parameters.Add(value as NpgsqlParameter ?? new NpgsqlParameter { Value = value });
-        return command;
-    }
 }

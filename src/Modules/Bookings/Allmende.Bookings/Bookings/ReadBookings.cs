@@ -1,4 +1,5 @@
 using Allmende.Eventing.Api;
+using Allmende.Eventing.Storage;
 using Allmende.Eventing.Streams;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -70,14 +71,14 @@ internal static class ReadBookings
             """;
         NpgsqlParameter[] Filter() =>
         [
-            new() { Value = (object?)organisationId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid },
-            new() { Value = (object?)spaceId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid },
-            new() { Value = (object?)siteId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid },
-            new() { Value = (object?)status ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text },
-            new() { Value = (object?)fromInstant ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz },
-            new() { Value = (object?)toInstant ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz },
-            new() { Value = (object?)visible ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid },
-            new() { Value = (object?)flaggedOnly ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Boolean },
+            SqlParameters.OrNull(organisationId, NpgsqlDbType.Uuid),
+            SqlParameters.OrNull(spaceId, NpgsqlDbType.Uuid),
+            SqlParameters.OrNull(siteId, NpgsqlDbType.Uuid),
+            SqlParameters.OrNull(status, NpgsqlDbType.Text),
+            SqlParameters.OrNull(fromInstant, NpgsqlDbType.TimestampTz),
+            SqlParameters.OrNull(toInstant, NpgsqlDbType.TimestampTz),
+            SqlParameters.OrNull(visible, NpgsqlDbType.Array | NpgsqlDbType.Uuid),
+            SqlParameters.OrNull(flaggedOnly, NpgsqlDbType.Boolean),
         ];
 
         await using var command = db.CreateCommand($"""

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json.Serialization;
 using Allmende.Bookings.Bookings;
 using Allmende.Eventing.Api;
+using Allmende.Eventing.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
@@ -163,12 +164,12 @@ internal static class ReadCalendars
               and ($6::timestamptz is null or b.starts_at < $6)
             order by b.starts_at, b.booking_id
             """);
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)spaceId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)siteId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)organisationId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
+        command.Parameters.Add(SqlParameters.OrNull(spaceId, NpgsqlDbType.Uuid));
+        command.Parameters.Add(SqlParameters.OrNull(siteId, NpgsqlDbType.Uuid));
+        command.Parameters.Add(SqlParameters.OrNull(organisationId, NpgsqlDbType.Uuid));
         command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = Holding, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
         command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = from, NpgsqlDbType = NpgsqlDbType.TimestampTz });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)to ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        command.Parameters.Add(SqlParameters.OrNull(to, NpgsqlDbType.TimestampTz));
         var rows = new List<Row>();
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))

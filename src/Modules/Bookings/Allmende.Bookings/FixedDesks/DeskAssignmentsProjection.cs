@@ -1,7 +1,9 @@
 using Allmende.Eventing.Projections;
+using Allmende.Eventing.Storage;
 using Allmende.Eventing.Streams;
 using Npgsql;
 using NpgsqlTypes;
+using static Allmende.Eventing.Projections.RowCommands;
 
 namespace Allmende.Bookings.FixedDesks;
 
@@ -28,7 +30,7 @@ internal sealed class DeskAssignmentsProjection : IProjection
                     values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
                     on conflict (assignment_id) do nothing
                     """, a.AssignmentId, e, a.SpaceId, a.SiteId, a.OrganisationId,
-                    new NpgsqlParameter { Value = (object?)a.PersonId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid }, a.From, a.Until),
+                    SqlParameters.OrNull(a.PersonId, NpgsqlDbType.Uuid), a.From, a.Until),
                 DeskAssignmentEnded x => Command("""
                     update bookings.desk_assignments set until_date = $4, end_reason = $5, version = $2, last_seq = $3
                     where assignment_id = $1 and last_seq < $3
@@ -46,16 +48,5 @@ internal sealed class DeskAssignmentsProjection : IProjection
     {
         await using var command = context.Command("truncate bookings.desk_assignments");
         await command.ExecuteNonQueryAsync(ct);
-    }
-
-    private static NpgsqlBatchCommand Command(string sql, Guid id, StoredEvent e, params object[] values)
-    {
-        var command = new NpgsqlBatchCommand(sql);
-        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = id });
-        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = e.StreamVersion });
-        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = e.Sequence });
-        foreach (var value in values)
-            command.Parameters.Add(value as NpgsqlParameter ?? new NpgsqlParameter { Value = value });
-        return command;
     }
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Allmende.Bookings.Bookings;
 using Allmende.Eventing.Api;
+using Allmende.Eventing.Storage;
 using Allmende.Eventing.Streams;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -89,10 +90,10 @@ internal static class ReadDeskAssignments
             order by from_date, assignment_id
             offset $5 limit $6
             """);
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)spaceId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)organisationId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)day ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Date });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)visible ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid });
+        command.Parameters.Add(SqlParameters.OrNull(spaceId, NpgsqlDbType.Uuid));
+        command.Parameters.Add(SqlParameters.OrNull(organisationId, NpgsqlDbType.Uuid));
+        command.Parameters.Add(SqlParameters.OrNull(day, NpgsqlDbType.Date));
+        command.Parameters.Add(SqlParameters.OrNull(visible, NpgsqlDbType.Array | NpgsqlDbType.Uuid));
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = page.Offset });
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = page.Limit });
 

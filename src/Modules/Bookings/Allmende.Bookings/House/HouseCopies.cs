@@ -5,6 +5,7 @@ using Allmende.Membership.Contracts;
 using Allmende.Spaces.Contracts;
 using Npgsql;
 using NpgsqlTypes;
+using static Allmende.Eventing.Storage.SqlParameters;
 
 namespace Allmende.Bookings.House;
 
@@ -124,12 +125,6 @@ internal sealed class HouseCopies
 
     private static NpgsqlParameter Hours(IReadOnlyList<OpeningInterval> hours) =>
         new() { Value = JsonSerializer.Serialize(hours, EventingJson.Options), NpgsqlDbType = NpgsqlDbType.Jsonb };
-
-    private static NpgsqlParameter Instant(DateTimeOffset? value) =>
-        new() { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz };
-
-    private static NpgsqlParameter Int(int? value) =>
-        new() { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Integer };
 
     private static async Task ExecuteAsync(MessageContext context, string sql, object?[] values, CancellationToken ct)
     {

@@ -1,3 +1,4 @@
+using Allmende.Eventing.Storage;
 using Allmende.Eventing.Messaging;
 using Allmende.Membership.Contracts;
 using NpgsqlTypes;
@@ -27,7 +28,7 @@ internal sealed class PlanCopies
                                    when excluded.valid_until is null then t.valid_until
                                    else least(t.valid_until, excluded.valid_until) end
             """, message.PersonId, organisationId, message.ValidFrom, message.Plan, null);
-        command.Parameters[4] = new Npgsql.NpgsqlParameter { Value = (object?)message.ValidUntil ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Date };
+        command.Parameters[4] = SqlParameters.OrNull(message.ValidUntil, NpgsqlDbType.Date);
         await command.ExecuteNonQueryAsync(ct);
     }
 }

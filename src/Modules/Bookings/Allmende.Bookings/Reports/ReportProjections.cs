@@ -5,6 +5,7 @@ using Allmende.Eventing.Storage;
 using Allmende.Eventing.Streams;
 using Npgsql;
 using NpgsqlTypes;
+using static Allmende.Eventing.Storage.SqlParameters;
 
 namespace Allmende.Bookings.Reports;
 
@@ -205,12 +206,6 @@ internal sealed class HouseHistoryProjection : IProjection
             """, ct, siteId, seq, new NpgsqlParameter { Value = site.OpeningHours, NpgsqlDbType = NpgsqlDbType.Jsonb },
             site.HoursMessage, Instant(site.LeaseStartsAt), Instant(site.LeaseEndsAt), site.LeaseMessage);
     }
-
-    private static NpgsqlParameter Instant(DateTimeOffset? value) =>
-        new() { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz };
-
-    private static NpgsqlParameter Int(int? value) =>
-        new() { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Integer };
 
     private static async Task ExecuteAsync(ProjectionContext context, string sql, CancellationToken ct, params object[] values)
     {

@@ -2,6 +2,7 @@ using Allmende.Bookings.Bookings;
 using Allmende.Bookings.House;
 using Allmende.Bookings.Quotas;
 using Allmende.Eventing.Api;
+using Allmende.Eventing.Storage;
 using Allmende.Eventing.Streams;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -170,10 +171,10 @@ internal static class WaitlistApi
             order by joined_seq
             offset $5 limit $6
             """);
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)spaceId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)organisationId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)status ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)visible ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid });
+        command.Parameters.Add(SqlParameters.OrNull(spaceId, NpgsqlDbType.Uuid));
+        command.Parameters.Add(SqlParameters.OrNull(organisationId, NpgsqlDbType.Uuid));
+        command.Parameters.Add(SqlParameters.OrNull(status, NpgsqlDbType.Text));
+        command.Parameters.Add(SqlParameters.OrNull(visible, NpgsqlDbType.Array | NpgsqlDbType.Uuid));
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = page.Offset });
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = page.Limit });
         var items = new List<WaitlistEntryResponse>();

@@ -1,7 +1,9 @@
 using Allmende.Eventing.Projections;
+using Allmende.Eventing.Storage;
 using Allmende.Eventing.Streams;
 using Npgsql;
 using NpgsqlTypes;
+using static Allmende.Eventing.Projections.RowCommands;
 
 namespace Allmende.Bookings.Waitlist;
 
@@ -26,7 +28,7 @@ internal sealed class WaitlistProjection : IProjection
                     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'waiting', $13, $3)
                     on conflict (entry_id) do nothing
                     """, id, e, j.SpaceId, j.SiteId, j.OrganisationId,
-                    new NpgsqlParameter { Value = (object?)j.PersonId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid },
+                    SqlParameters.OrNull(j.PersonId, NpgsqlDbType.Uuid),
                     j.Start, j.End, j.Attendees, j.Purpose, j.ActionField, j.At),
                 WaitlistOffered o => Update("status = 'offered', offered_until = $4", id, e, o.OfferedUntil),
                 WaitlistOfferExpired => Update("status = 'offer-expired'", id, e),
@@ -51,15 +53,4 @@ internal sealed class WaitlistProjection : IProjection
             update bookings.waitlist set {assignments}, version = $2, last_seq = $3
             where entry_id = $1 and last_seq < $3
             """, id, e, values);
-
-    private static NpgsqlBatchCommand Command(string sql, Guid id, StoredEvent e, params object[] values)
-    {
-        var command = new NpgsqlBatchCommand(sql);
-        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = id });
-        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = e.StreamVersion });
-        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = e.Sequence });
-        foreach (var value in values)
-            command.Parameters.Add(value as NpgsqlParameter ?? new NpgsqlParameter { Value = value });
-        return command;
-    }
 }

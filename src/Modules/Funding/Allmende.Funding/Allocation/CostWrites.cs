@@ -45,10 +45,10 @@ internal static class CostWrites
                or (g.status = 'open' and g.starts_on <= $2 and g.ends_on >= $2 and $5 = any(g.cost_types))
             """, connection, transaction);
         command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = active });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)line?.Date ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Date });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)line?.OrganisationId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)line?.Month ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Date });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)line?.CostType ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(SqlParameters.OrNull(line?.Date, NpgsqlDbType.Date));
+        command.Parameters.Add(SqlParameters.OrNull(line?.OrganisationId, NpgsqlDbType.Uuid));
+        command.Parameters.Add(SqlParameters.OrNull(line?.Month, NpgsqlDbType.Date));
+        command.Parameters.Add(SqlParameters.OrNull(line?.CostType, NpgsqlDbType.Text));
         var loaded = new Dictionary<Guid, StreamState<Grant>>();
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))

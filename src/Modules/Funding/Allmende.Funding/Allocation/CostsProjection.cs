@@ -1,7 +1,9 @@
 using Allmende.Eventing.Projections;
+using Allmende.Eventing.Storage;
 using Allmende.Eventing.Streams;
 using Npgsql;
 using NpgsqlTypes;
+using static Allmende.Eventing.Storage.SqlParameters;
 
 namespace Allmende.Funding.Allocation;
 
@@ -76,12 +78,6 @@ internal sealed class CostsProjection : IProjection
         await using var command = context.Command("truncate funding.costs, funding.allocations");
         await command.ExecuteNonQueryAsync(ct);
     }
-
-    private static NpgsqlParameter Uuid(Guid? value) => new() { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid };
-
-    private static NpgsqlParameter Text(string? value) => new() { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text };
-
-    private static NpgsqlParameter Instant(DateTimeOffset? value) => new() { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz };
 
     private static NpgsqlBatchCommand Command(string sql, StoredEvent e, params object[] values)
     {

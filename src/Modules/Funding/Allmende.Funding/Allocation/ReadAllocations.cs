@@ -1,4 +1,5 @@
 using Allmende.Eventing.Api;
+using Allmende.Eventing.Storage;
 using Allmende.Eventing.Streams;
 using Allmende.Funding.Common;
 using Allmende.Funding.Grants;
@@ -85,8 +86,6 @@ internal static class ReadAllocations
 
     private static Guid? NullableGuid(NpgsqlDataReader r, int i) => r.IsDBNull(i) ? null : r.GetGuid(i);
 
-    private static NpgsqlParameter P(object? value, NpgsqlDbType type) => new() { Value = value ?? DBNull.Value, NpgsqlDbType = type };
-
     private static async Task<IResult> List(HttpContext http, NpgsqlDataSource db, CancellationToken ct,
         [FromQuery(Name = "grantId")] string? grantIdText = null,
         [FromQuery(Name = "funderId")] string? funderIdText = null,
@@ -107,8 +106,8 @@ internal static class ReadAllocations
             ($1::uuid is null or grant_id = $1) and ($2::uuid is null or funder_id = $2) and ($3::uuid is null or source_id = $3)
             and ($4::uuid is null or organisation_id = $4) and ($5::date is null or month = $5) and ($6 or reversed_at is null)
             and ($7::uuid[] is null or funder_id = any($7))
-            """, [P(grantId, NpgsqlDbType.Uuid), P(funderId, NpgsqlDbType.Uuid), P(sourceId, NpgsqlDbType.Uuid), P(organisationId, NpgsqlDbType.Uuid),
-            P(inMonth, NpgsqlDbType.Date), P(withReversed, NpgsqlDbType.Boolean), P(visible, NpgsqlDbType.Array | NpgsqlDbType.Uuid)], page, ct));
+            """, [SqlParameters.OrNull(grantId, NpgsqlDbType.Uuid), SqlParameters.OrNull(funderId, NpgsqlDbType.Uuid), SqlParameters.OrNull(sourceId, NpgsqlDbType.Uuid), SqlParameters.OrNull(organisationId, NpgsqlDbType.Uuid),
+            SqlParameters.OrNull(inMonth, NpgsqlDbType.Date), SqlParameters.OrNull(withReversed, NpgsqlDbType.Boolean), SqlParameters.OrNull(visible, NpgsqlDbType.Array | NpgsqlDbType.Uuid)], page, ct));
     }
 
     private static async Task<IResult> FallenThrough(NpgsqlDataSource db, CancellationToken ct,
@@ -119,7 +118,7 @@ internal static class ReadAllocations
         var inMonth = Query.Month(month, "month");
         return Results.Ok(await PageAsync(db, """
             rule = 'budget-exhausted' and reversed_at is null and ($1::uuid is null or organisation_id = $1) and ($2::date is null or month = $2)
-            """, [P(organisationId, NpgsqlDbType.Uuid), P(inMonth, NpgsqlDbType.Date)], page, ct));
+            """, [SqlParameters.OrNull(organisationId, NpgsqlDbType.Uuid), SqlParameters.OrNull(inMonth, NpgsqlDbType.Date)], page, ct));
     }
 
     private static async Task<Page<AllocationResponse>> PageAsync(NpgsqlDataSource db, string filter, NpgsqlParameter[] values, PageRequest page,

@@ -1,5 +1,6 @@
 using Allmende.Eventing.Api;
 using Allmende.Eventing.Projections;
+using Allmende.Eventing.Storage;
 using Allmende.Eventing.Streams;
 using Allmende.Funding.Common;
 using FluentValidation;
@@ -104,7 +105,7 @@ internal static class FunderApi
             from funding.funders where ($1::uuid[] is null or funder_id = any($1))
             order by name, funder_id offset $2 limit $3
             """);
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)visible ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid });
+        command.Parameters.Add(SqlParameters.OrNull(visible, NpgsqlDbType.Array | NpgsqlDbType.Uuid));
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = page.Offset });
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = page.Limit });
         var items = new List<FunderResponse>();

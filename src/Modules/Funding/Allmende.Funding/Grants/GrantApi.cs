@@ -214,9 +214,9 @@ internal static class GrantApi
             where ($1::uuid is null or funder_id = $1) and ($2::text is null or status = $2) and ($3::uuid[] is null or funder_id = any($3))
             order by priority, starts_on, grant_id offset $4 limit $5
             """);
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)funderId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)status ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)visible ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid });
+        command.Parameters.Add(SqlParameters.OrNull(funderId, NpgsqlDbType.Uuid));
+        command.Parameters.Add(SqlParameters.OrNull(status, NpgsqlDbType.Text));
+        command.Parameters.Add(SqlParameters.OrNull(visible, NpgsqlDbType.Array | NpgsqlDbType.Uuid));
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = page.Offset });
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = page.Limit });
         var items = new List<GrantResponse>();

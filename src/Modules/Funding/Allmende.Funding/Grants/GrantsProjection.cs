@@ -4,6 +4,7 @@ using Allmende.Eventing.Storage;
 using Allmende.Eventing.Streams;
 using Npgsql;
 using NpgsqlTypes;
+using static Allmende.Eventing.Projections.RowCommands;
 
 namespace Allmende.Funding.Grants;
 
@@ -30,7 +31,7 @@ internal sealed class GrantsProjection : IProjection
                         """, a.GrantId, e, a.FunderId, a.Name, a.Reference, a.BudgetCents, a.StartsOn, a.EndsOn,
                         new NpgsqlParameter { Value = JsonSerializer.Serialize(a.Coverage, EventingJson.Options), NpgsqlDbType = NpgsqlDbType.Jsonb },
                         a.Coverage.CostTypes.ToArray(), a.ShareBasisPoints, a.Priority,
-                        new NpgsqlParameter { Value = (object?)a.CapPerOrganisationMonthCents ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint }));
+                        SqlParameters.OrNull(a.CapPerOrganisationMonthCents, NpgsqlDbType.Bigint)));
                     break;
                 case GrantBudgetIncreased b:
                     // Thresholds use no longer meets are dropped, as the fold does (Grant.Rearm).
@@ -77,15 +78,4 @@ internal sealed class GrantsProjection : IProjection
             update funding.grants set {assignments}, version = $2, last_seq = $3
             where grant_id = $1 and last_seq < $3
             """, id, e, values);
-
-    private static NpgsqlBatchCommand Command(string sql, Guid id, StoredEvent e, params object[] values)
-    {
-        var command = new NpgsqlBatchCommand(sql);
-        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = id });
-        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = e.StreamVersion });
-        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = e.Sequence });
-        foreach (var value in values)
-            command.Parameters.Add(value as NpgsqlParameter ?? new NpgsqlParameter { Value = value });
-        return command;
-    }
 }

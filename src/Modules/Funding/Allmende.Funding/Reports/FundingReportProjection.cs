@@ -1,9 +1,11 @@
 using Allmende.Eventing.Projections;
+using Allmende.Eventing.Storage;
 using Allmende.Eventing.Streams;
 using Allmende.Funding.Allocation;
 using Allmende.Funding.Grants;
 using Npgsql;
 using NpgsqlTypes;
+using static Allmende.Eventing.Storage.SqlParameters;
 
 namespace Allmende.Funding.Reports;
 
@@ -112,10 +114,4 @@ internal sealed class FundingReportProjection : IProjection
         await using var command = context.Command("truncate funding.report_costs, funding.report_allocations, funding.report_grants");
         await command.ExecuteNonQueryAsync(ct);
     }
-
-    private static NpgsqlParameter Uuid(Guid? value) => new() { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid };
-
-    private static NpgsqlParameter Text(string? value) => new() { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text };
-
-    private static NpgsqlParameter Instant(DateTimeOffset? value) => new() { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz };
 }

@@ -1,4 +1,5 @@
 using Allmende.Eventing.Api;
+using Allmende.Eventing.Storage;
 using Allmende.Spaces.Common;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -63,8 +64,8 @@ internal static class ListSites
 
     private static void AddFilter(NpgsqlCommand command, string? name, DateOnly? activeOn)
     {
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)name ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)activeOn ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Date });
+        command.Parameters.Add(SqlParameters.OrNull(name, NpgsqlDbType.Text));
+        command.Parameters.Add(SqlParameters.OrNull(activeOn, NpgsqlDbType.Date));
     }
 
     private static async Task<long> CountAsync(NpgsqlDataSource db, string? name, DateOnly? activeOn, CancellationToken ct)

@@ -1,7 +1,9 @@
 using Allmende.Eventing.Projections;
+using Allmende.Eventing.Storage;
 using Allmende.Eventing.Streams;
 using Npgsql;
 using NpgsqlTypes;
+using static Allmende.Eventing.Projections.RowCommands;
 
 namespace Allmende.Spaces.Sites;
 
@@ -44,22 +46,11 @@ internal sealed class SitesProjection : IProjection
         await command.ExecuteNonQueryAsync(ct);
     }
 
-    private static NpgsqlParameter Date(DateOnly? date) => new() { Value = (object?)date ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Date };
+    private static NpgsqlParameter Date(DateOnly? date) => SqlParameters.OrNull(date, NpgsqlDbType.Date);
 
     private static NpgsqlBatchCommand Update(string? assignments, Guid siteId, StoredEvent e, params object[] values) =>
         Command($"""
             update spaces.sites set {(assignments is null ? "" : assignments + ", ")}version = $2, last_seq = $3
             where site_id = $1 and last_seq < $3
             """, siteId, e, values);
-
-    private static NpgsqlBatchCommand Command(string sql, Guid siteId, StoredEvent e, params object[] values)
-    {
-        var command = new NpgsqlBatchCommand(sql);
-        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = siteId });
-        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = e.StreamVersion });
-        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = e.Sequence });
-        foreach (var value in values)
-            command.Parameters.Add(value as NpgsqlParameter ?? new NpgsqlParameter { Value = value });
-        return command;
-    }
 }

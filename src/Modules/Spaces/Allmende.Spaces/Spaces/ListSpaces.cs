@@ -1,3 +1,4 @@
+using Allmende.Eventing.Storage;
 using Allmende.Eventing.Api;
 using Allmende.Spaces.Common;
 using Microsoft.AspNetCore.Builder;
@@ -60,7 +61,7 @@ internal static class ListSpaces
             offset $8 limit $9
             """);
         for (var i = 0; i < parameters.Length; i++)
-            command.Parameters.Add(new NpgsqlParameter { Value = parameters[i] ?? DBNull.Value, NpgsqlDbType = types[i] });
+            command.Parameters.Add(SqlParameters.OrNull(parameters[i], types[i]));
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = page.Offset });
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = page.Limit });
 
@@ -93,7 +94,7 @@ internal static class ListSpaces
             // An empty page (or one past the end) still tells the total.
             await using var count = db.CreateCommand($"select count(*) from spaces.spaces {filter}");
             for (var i = 0; i < parameters.Length; i++)
-                count.Parameters.Add(new NpgsqlParameter { Value = parameters[i] ?? DBNull.Value, NpgsqlDbType = types[i] });
+                count.Parameters.Add(SqlParameters.OrNull(parameters[i], types[i]));
             total = Convert.ToInt64(await count.ExecuteScalarAsync(ct));
         }
         return Results.Ok(new Page<SpaceSummary>(items, total.Value, page.Offset, page.Limit));

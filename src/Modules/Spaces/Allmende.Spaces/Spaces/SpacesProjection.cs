@@ -1,8 +1,10 @@
 using Allmende.Eventing.Projections;
+using Allmende.Eventing.Storage;
 using Allmende.Eventing.Streams;
 using Allmende.Spaces.Common;
 using Npgsql;
 using NpgsqlTypes;
+using static Allmende.Eventing.Projections.RowCommands;
 
 namespace Allmende.Spaces.Spaces;
 
@@ -46,11 +48,11 @@ internal sealed class SpacesProjection : IProjection
 
     private static object[] DetailValues(SpaceDetails d) =>
     [
-        new NpgsqlParameter { Value = (object?)d.FloorId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid },
+        SqlParameters.OrNull(d.FloorId, NpgsqlDbType.Uuid),
         d.Name,
         Codes.Of(d.Kind),
         d.Capacity,
-        new NpgsqlParameter { Value = (object?)d.Places ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Integer },
+        SqlParameters.OrNull(d.Places, NpgsqlDbType.Integer),
         new NpgsqlParameter<string[]> { TypedValue = [.. d.Accessibility.Select(Codes.Of)] },
     ];
 
@@ -59,15 +61,4 @@ internal sealed class SpacesProjection : IProjection
             update spaces.spaces set {(assignments is null ? "" : assignments + ", ")}version = $2, last_seq = $3
             where space_id = $1 and last_seq < $3
             """, spaceId, e, values);
-
-    private static NpgsqlBatchCommand Command(string sql, Guid spaceId, StoredEvent e, object[] values)
-    {
-        var command = new NpgsqlBatchCommand(sql);
-        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = spaceId });
-        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = e.StreamVersion });
-        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = e.Sequence });
-        foreach (var value in values)
-            command.Parameters.Add(value as NpgsqlParameter ?? new NpgsqlParameter { Value = value });
-        return command;
-    }
 }

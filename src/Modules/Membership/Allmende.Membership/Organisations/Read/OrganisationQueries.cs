@@ -58,10 +58,10 @@ internal static class OrganisationQueries
         batch.BatchCommands.Add(new NpgsqlBatchCommand($"select {Columns} from membership.organisations {where} order by lower(name), id offset $6 limit $7"));
         foreach (var command in batch.BatchCommands)
         {
-            command.Parameters.Add(new NpgsqlParameter { Value = (object?)filter.Kind ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
-            command.Parameters.Add(new NpgsqlParameter { Value = (object?)filter.Status ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
-            command.Parameters.Add(new NpgsqlParameter { Value = (object?)filter.NonProfit ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Boolean });
-            command.Parameters.Add(new NpgsqlParameter { Value = (object?)EscapeLike(filter.Name) ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+            command.Parameters.Add(SqlParameters.OrNull(filter.Kind, NpgsqlTypes.NpgsqlDbType.Text));
+            command.Parameters.Add(SqlParameters.OrNull(filter.Status, NpgsqlTypes.NpgsqlDbType.Text));
+            command.Parameters.Add(SqlParameters.OrNull(filter.NonProfit, NpgsqlTypes.NpgsqlDbType.Boolean));
+            command.Parameters.Add(SqlParameters.OrNull(EscapeLike(filter.Name), NpgsqlTypes.NpgsqlDbType.Text));
             command.Parameters.Add(new NpgsqlParameter
             {
                 Value = (object?)visibleTo?.ToArray() ?? DBNull.Value,

@@ -104,9 +104,9 @@ internal static class PeopleQueries
 
     private static void AddFilter(NpgsqlParameterCollection parameters, PeopleVisibility? visibility, Guid? organisationId)
     {
-        parameters.Add(new NpgsqlParameter { Value = (object?)visibility?.Self ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
-        parameters.Add(new NpgsqlParameter { Value = (object?)visibility?.Organisations ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid });
-        parameters.Add(new NpgsqlParameter { Value = (object?)organisationId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
+        parameters.Add(SqlParameters.OrNull(visibility?.Self, NpgsqlDbType.Uuid));
+        parameters.Add(SqlParameters.OrNull(visibility?.Organisations, NpgsqlDbType.Array | NpgsqlDbType.Uuid));
+        parameters.Add(SqlParameters.OrNull(organisationId, NpgsqlDbType.Uuid));
     }
 
     private static PersonResponse Read(NpgsqlDataReader r)
