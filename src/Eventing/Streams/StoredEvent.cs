@@ -29,3 +29,10 @@ public interface IEventSourced<TSelf> where TSelf : IEventSourced<TSelf>
 
     static abstract TSelf Evolve(TSelf state, object @event);
 }
+
+public static class EventSourced
+{
+    /// <summary>The state after the events, in order: what a decision's events make of the state it was taken on.</summary>
+    public static TState Fold<TState>(this TState state, IEnumerable<object> events) where TState : IEventSourced<TState> =>
+        events.Aggregate(state, (s, e) => TState.Evolve(s, e));
+}

@@ -2,6 +2,7 @@ using Allmende.Bookings;
 using Allmende.Bookings.Bookings;
 using Allmende.Bookings.House;
 using Allmende.Eventing.Api;
+using Allmende.Eventing.Streams;
 using Allmende.Spaces.Contracts;
 
 namespace Allmende.Tests.Bookings;

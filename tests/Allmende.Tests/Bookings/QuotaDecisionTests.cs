@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using Allmende.Bookings.Bookings;
 using Allmende.Bookings.Quotas;
+using Allmende.Eventing.Streams;
 
 namespace Allmende.Tests.Bookings;
 

@@ -1,6 +1,7 @@
 using Allmende.Bookings;
 using Allmende.Bookings.Bookings;
 using Allmende.Bookings.Reactions;
+using Allmende.Eventing.Streams;
 using Allmende.Spaces.Contracts;
 
 namespace Allmende.Tests.Bookings;

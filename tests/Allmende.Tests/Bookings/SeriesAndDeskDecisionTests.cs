@@ -5,6 +5,7 @@ using Allmende.Bookings.FixedDesks;
 using Allmende.Bookings.House;
 using Allmende.Bookings.Series;
 using Allmende.Eventing.Api;
+using Allmende.Eventing.Streams;
 using Allmende.Spaces.Contracts;
 using Allmende.Tests.Spaces;
 

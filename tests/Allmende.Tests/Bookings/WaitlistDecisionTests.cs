@@ -3,6 +3,7 @@ using Allmende.Bookings.Bookings;
 using Allmende.Bookings.House;
 using Allmende.Bookings.Waitlist;
 using Allmende.Eventing.Api;
+using Allmende.Eventing.Streams;
 using Allmende.Spaces.Contracts;
 
 namespace Allmende.Tests.Bookings;

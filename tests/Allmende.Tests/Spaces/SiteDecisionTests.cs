@@ -1,4 +1,5 @@
 using Allmende.Eventing.Api;
+using Allmende.Eventing.Streams;
 using Allmende.Spaces.Common;
 using Allmende.Spaces.Sites;
 

@@ -90,6 +90,4 @@ internal sealed record Booking(
         BookingFlagged e => state with { Flags = [.. state.Flags, e.Reason] },
         _ => state,
     };
-
-    public Booking Fold(IEnumerable<object> events) => events.Aggregate(this, Evolve);
 }

@@ -51,8 +51,6 @@ internal sealed record DeskAssignment(
         DeskAssignmentEnded e => state with { Until = e.Until, EndReason = e.Reason },
         _ => state,
     };
-
-    public DeskAssignment Fold(IEnumerable<object> events) => events.Aggregate(this, Evolve);
 }
 
 /// <summary>Berlin local days as the UTC instants an assignment blocks: [start of From, start of the day after Until), DST-correct.</summary>

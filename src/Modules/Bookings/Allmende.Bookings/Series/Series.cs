@@ -90,6 +90,4 @@ internal sealed record BookingSeries(
         SeriesCancelledFrom e => state with { Cancellations = [.. state.Cancellations, e] },
         _ => state,
     };
-
-    public BookingSeries Fold(IEnumerable<object> events) => events.Aggregate(this, Evolve);
 }

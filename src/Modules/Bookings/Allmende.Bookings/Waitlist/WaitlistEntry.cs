@@ -99,8 +99,6 @@ internal sealed record WaitlistEntry(
         _ => state,
     };
 
-    public WaitlistEntry Fold(IEnumerable<object> events) => events.Aggregate(this, Evolve);
-
     /// <summary>The booking the entry asks for, as a command of <see cref="RequestBooking"/>.</summary>
     public RequestBooking.Command BookingCommand(Guid bookingId) =>
         new(bookingId, SpaceId, OrganisationId, PersonId, Start, End, Attendees, Purpose, ActionField);

@@ -1,18 +1,15 @@
-using Allmende.Eventing.Api;
 using Allmende.Eventing.Streams;
 using Microsoft.AspNetCore.Http;
 
-namespace Allmende.Spaces.Common;
+namespace Allmende.Eventing.Api;
 
-/// <summary>The steps every update endpoint of the module takes, in the same order.</summary>
-internal static class Writes
+/// <summary>The steps an update endpoint takes around its pure decision: load what the client read, append after it.</summary>
+public static class Updates
 {
-    public static TState Fold<TState>(this TState state, IEnumerable<object> events) where TState : IEventSourced<TState> =>
-        events.Aggregate(state, (s, e) => TState.Evolve(s, e));
-
     /// <summary>
     /// The stream as the client last read it: 428 without If-Match, 404 if there is no such stream,
-    /// 409 if it changed since (even if the command would change nothing or be refused).
+    /// 409 if it changed since (even if the command would change nothing or be refused). Decisions
+    /// then run on exactly the state the client saw.
     /// </summary>
     public static async Task<StreamState<TState>> LoadForUpdateAsync<TState>(this EventStore store, HttpRequest request,
         string what, Guid id, string streamId, CancellationToken ct)
@@ -20,15 +17,19 @@ internal static class Writes
     {
         var expected = request.ExpectedVersion();
         var current = await store.LoadAsync<TState>(streamId, ct: ct) ?? throw new NotFoundException(what, id);
-        if (current.Version != expected)
-            throw new ConcurrencyException(streamId, expected, current.Version);
-        return current;
+        return current.Version == expected ? current : throw new ConcurrencyException(streamId, expected, current.Version);
     }
 
+    /// <summary>Appends a decision's events after the version the client read; sets the ETag. Nothing to write keeps the version.</summary>
+    public static Task<long> AppendAsync<TState>(this EventStore store, HttpContext http, StreamState<TState> current,
+        IReadOnlyList<object> events, CancellationToken ct)
+        where TState : IEventSourced<TState> =>
+        store.AppendAsync(http, current, events, [], ct);
+
     /// <summary>
-    /// Appends a decision's events after the version the client read and publishes the contracts in
-    /// the same transaction; sets the ETag of the new version. A decision that changes nothing
-    /// writes nothing and keeps the version.
+    /// Appends a decision's events after the version the client read and publishes the contracts in the
+    /// same transaction; sets the ETag of the new version. A decision that changes nothing writes
+    /// nothing (publishes nothing either) and keeps the version.
     /// </summary>
     public static async Task<long> AppendAsync<TState>(this EventStore store, HttpContext http, StreamState<TState> current,
         IReadOnlyList<object> events, IEnumerable<object> publish, CancellationToken ct)
@@ -41,8 +42,7 @@ internal static class Writes
             uow.Append(current.StreamId, current.Version, events);
             foreach (var message in publish)
                 uow.Publish(message);
-            var stored = await uow.CommitAsync(ct);
-            version = stored[^1].StreamVersion;
+            version = (await uow.CommitAsync(ct))[^1].StreamVersion;
         }
         http.Response.SetETag(version);
         return version;
