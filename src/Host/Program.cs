@@ -11,7 +11,17 @@ using Allmende.Spaces;
 
 var builder = WebApplication.CreateBuilder(args);
 
-var connectionString = await Database.ResolveConnectionStringAsync(builder);
+string connectionString;
+try
+{
+    connectionString = await Database.ResolveConnectionStringAsync(builder);
+}
+catch (PostgresUnavailableException e)
+{
+    // What to do, in a few lines, instead of a stack trace.
+    await Console.Error.WriteLineAsync(e.Message);
+    return 1;
+}
 builder.Services.AddEventing(connectionString, o => builder.Configuration.GetSection("Eventing").Bind(o));
 builder.Services
     .AddSpaces()
@@ -36,7 +46,7 @@ var app = builder.Build();
 if (Cli.IsVerb(args))
 {
     // A private Development cluster started for the verb stops when the verb is done.
-    await using var local = app.Services.GetService<LocalPostgres>();
+    await using var local = app.Services.GetService<PrivatePostgres>();
     return await Cli.RunAsync(app.Services, args);
 }
 app.Services.GetRequiredService<BootstrapAdminKey>(); // made (and in Development printed) before the first request
