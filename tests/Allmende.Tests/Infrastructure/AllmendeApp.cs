@@ -3,6 +3,7 @@ using Allmende.Eventing.Streams;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using System.Net.Http.Json;
 using Npgsql;
 
@@ -29,6 +30,9 @@ public class AllmendeApp : WebApplicationFactory<Program>, IAsyncLifetime
     }
 
     public const string AdminKey = "test-admin-key";
+
+    /// <summary>What this host logged during the current test, printed only if it fails.</summary>
+    public HostLog Log { get; } = new();
 
     public string ConnectionString => _connectionString ?? throw new InvalidOperationException("The database is created in InitializeAsync.");
 
@@ -113,6 +117,8 @@ public class AllmendeApp : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("Eventing:LongTransactionThreshold", "00:00:01");
         foreach (var (key, value) in _settings)
             builder.UseSetting(key, value);
+        // Not the console: a green run prints test names only (HostLogsOnFailure).
+        builder.ConfigureLogging(logging => logging.ClearProviders().AddProvider(Log));
         builder.ConfigureServices(services =>
         {
             services.Configure<EventingOptions>(_ => { });
