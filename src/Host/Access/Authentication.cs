@@ -70,8 +70,11 @@ internal static class Principals
 }
 
 /// <summary>The admin key configuration gives on first start; compared in constant time.</summary>
-internal sealed class BootstrapAdminKey(string? key)
+internal sealed class BootstrapAdminKey(string? key, bool madeUp = false)
 {
+    /// <summary>Made up for this run (Development without a configured key): the host prints it once it is ready.</summary>
+    public bool MadeUp { get; } = madeUp;
+
     /// <summary>The key itself, for the host's own demo-data seeding; never logged.</summary>
     public string? Value { get; } = string.IsNullOrWhiteSpace(key) ? null : key;
 
@@ -83,15 +86,12 @@ internal sealed class BootstrapAdminKey(string? key)
     public bool Matches(string presented) =>
         _hash is not null && CryptographicOperations.FixedTimeEquals(_hash, SHA256.HashData(Encoding.UTF8.GetBytes(presented)));
 
-    /// <summary>From configuration; in Development a fresh one is made up and printed, so the API is usable at once.</summary>
+    /// <summary>From configuration; in Development a fresh one is made up (and printed by DemoDataOnStart), so the API is usable at once.</summary>
     public static BootstrapAdminKey From(IConfiguration configuration, IHostEnvironment environment)
     {
         var key = configuration["Allmende:BootstrapAdminKey"];
         if (string.IsNullOrWhiteSpace(key) && environment.IsDevelopment())
-        {
-            key = "dev-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
-            Console.WriteLine($"Admin API key for this run: {key}   (set Allmende__BootstrapAdminKey to choose your own)");
-        }
+            return new BootstrapAdminKey("dev-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)), madeUp: true);
         return new BootstrapAdminKey(key);
     }
 }
