@@ -18,6 +18,11 @@ internal static class TestPostgres
     private static readonly Lazy<Task<string>> Server = new(StartServerAsync);
     private static PrivatePostgres? _local;
 
+    // xunit runs the test classes' async work side by side, each host with its own pool; on a loaded
+    // 2-core machine classes overlap for longer, and 300 ran out ("too many clients") in a CI run.
+    // An idle backend costs a few MB and only the connections used are opened.
+    private const int MaxConnections = 1000;
+
     /// <summary>Connection string of the server's maintenance database.</summary>
     public static Task<string> ServerAsync() => Server.Value;
 
@@ -74,7 +79,7 @@ internal static class TestPostgres
             // A container where a Docker engine answers, else the binaries (ADR 4); a machine with no
             // engine in sight does not ask Testcontainers at all, so this costs it nothing.
             _local = await PrivatePostgres.StartAsync(
-                new LocalPostgresOptions(dir) { DeleteOnDispose = true, Durable = false, MaxConnections = 300 }, PostgresSource.Docker);
+                new LocalPostgresOptions(dir) { DeleteOnDispose = true, Durable = false, MaxConnections = MaxConnections }, PostgresSource.Docker);
             AppDomain.CurrentDomain.ProcessExit += (_, _) => _local.DisposeAsync().AsTask().GetAwaiter().GetResult();
             server = _local.ConnectionString;
             Console.WriteLine($"Tests use PostgreSQL from {_local.Description}.");
