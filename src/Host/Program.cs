@@ -31,11 +31,14 @@ builder.Services
 builder.Services.AddAccess(builder.Configuration, builder.Environment);
 builder.Services.AddAllmendeHealthChecks();
 builder.Services.AddProblemDetails();
+builder.Services.AddSingleton<IProblemDetailsWriter, AnyAcceptProblemWriter>();
 builder.Services.AddExceptionHandler<ProblemMapping>();
 builder.Services.ConfigureHttpJsonOptions(o =>
 {
     o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.CamelCase));
     o.SerializerOptions.Converters.Add(new ExplicitOffsetConverter());
+    // {"name":"a","name":"b"} means nothing clear: refused with 400 rather than the last one winning.
+    o.SerializerOptions.AllowDuplicateProperties = false;
 });
 // Unreadable bodies and parameters reach ProblemMapping (in every environment), which names the field.
 builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
@@ -53,6 +56,12 @@ app.Services.GetRequiredService<BootstrapAdminKey>(); // made (and in Developmen
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+// Control characters in a query value or the path answer 400 before anything reads them.
+app.Use((context, next) =>
+{
+    Allmende.Eventing.Api.InputRules.CheckQueryAndPath(context.Request);
+    return next(context);
+});
 // The browsable API page is static: served before authentication, the API it calls is not.
 app.UseSwaggerUI(o =>
 {
@@ -62,14 +71,17 @@ app.UseSwaggerUI(o =>
 app.UseAuthentication();
 app.UseAuthorization();
 app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
-app.MapAccess();
-app.MapAdmin();
-app.MapAudit();
 app.MapAllmendeHealthChecks();
-app.MapSpaces();
-app.MapMembership();
-app.MapBookings();
-app.MapFunding();
+// Every body of every module meets the same text and date rules before its endpoint runs.
+var api = app.MapGroup("");
+api.AddEndpointFilterFactory(Allmende.Eventing.Api.InputRules.BodyFilter);
+api.MapAccess();
+api.MapAdmin();
+api.MapAudit();
+api.MapSpaces();
+api.MapMembership();
+api.MapBookings();
+api.MapFunding();
 
 await app.RunAsync();
 return 0;

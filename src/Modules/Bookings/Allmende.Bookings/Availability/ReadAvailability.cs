@@ -1,4 +1,3 @@
-using System.Globalization;
 using Allmende.Bookings.Bookings;
 using Allmende.Bookings.Calendars;
 using Allmende.Bookings.House;
@@ -82,9 +81,7 @@ internal static class ReadAvailability
     }
 
     private static DateOnly Date(string? value, string name) =>
-        value is not null && DateOnly.TryParseExact(value, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date)
-            ? date
-            : throw new BadInputException(name, $"{name} must be a date like 2027-03-01.");
+        Query.RequiredDate(value, name, "2027-03-01");
 
     /// <summary>The asked space (any state; its site) or the site's spaces, and of those the bookable, non-retired ones by name.</summary>
     private static async Task<(Guid? Site, List<SpaceSnapshot> Bookable)> SpacesAsync(NpgsqlConnection connection, Guid? spaceId, Guid? siteId,

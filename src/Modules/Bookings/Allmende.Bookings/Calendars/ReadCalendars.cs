@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 using System.Text.Json.Serialization;
 using Allmende.Bookings.Bookings;
@@ -75,8 +74,7 @@ internal static class ReadCalendars
         var siteId = Query.Guid(siteIdText, "siteId");
         if (spaceId is null == siteId is null)
             throw new BadInputException(spaceId is null ? "spaceId" : "siteId", "Give either spaceId or siteId.");
-        if (date is null || !DateOnly.TryParseExact(date, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day))
-            throw new BadInputException("date", "date must be a date like 2027-03-01.");
+        var day = Query.RequiredDate(date, "date", "2027-03-01");
         view ??= CalendarRange.Day;
         if (view is not (CalendarRange.Day or CalendarRange.Week))
             throw new BadInputException("view", "view must be day or week.");
