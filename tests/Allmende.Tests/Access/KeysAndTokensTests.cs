@@ -149,7 +149,10 @@ public sealed class KeysAndTokensTests(AllmendeApp app) : IClassFixture<Allmende
 
         var backDated = new { monthlyFeeCents = 8000, effectiveFrom = thisMonth.ToString("yyyy-MM-dd") };
         (await ProblemAsync(await admin.SendAsync("PUT", Url, backDated), (HttpStatusCode)428)).GetProperty("title").GetString().ShouldBe("If-Match required");
-        (await admin.SendAsync("PUT", Url, backDated, "\"1\"")).StatusCode.ShouldBe(HttpStatusCode.Conflict);
+        // A stale ETag: the 409 tells the versions, never the store's stream.
+        var stale = await ProblemAsync(await admin.SendAsync("PUT", Url, backDated, "\"1\""), HttpStatusCode.Conflict);
+        (stale.GetProperty("title").GetString(), stale.GetProperty("detail").GetString()).ShouldBe(("Changed by someone else meanwhile: reload and retry",
+            "You sent If-Match \"1\", but it is now at \"2\": GET it again, check the change, and retry with its ETag."));
         var done = await admin.SendAsync("PUT", Url, backDated, etag).ShouldHaveStatus(HttpStatusCode.OK);
 
         (await done.JsonAsync()).EnumerateArray().Select(p => (p.GetProperty("monthlyFeeCents").GetInt64(), p.GetProperty("effectiveFrom").GetString()))
