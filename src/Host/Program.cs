@@ -29,7 +29,7 @@ builder.Services.ConfigureHttpJsonOptions(o =>
 });
 // Unreadable bodies and parameters reach ProblemMapping (in every environment), which names the field.
 builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
-builder.Services.AddOpenApi();
+builder.Services.AddAllmendeOpenApi();
 builder.Services.AddHostedService<Allmende.Host.DemoData.DemoDataOnStart>();
 
 var app = builder.Build();
@@ -43,11 +43,13 @@ app.Services.GetRequiredService<BootstrapAdminKey>(); // made (and in Developmen
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
-// The browsable API page is static: served before authentication, the API it calls is not.
+// The browsable API page is static: served before authentication, the API it calls is not. The
+// document's security schemes give it an Authorize button (API key or bearer), kept across reloads.
 app.UseSwaggerUI(o =>
 {
     o.SwaggerEndpoint("/openapi/v1.json", "Allmende API v1");
     o.RoutePrefix = "api-docs";
+    o.EnablePersistAuthorization();
 });
 app.UseAuthentication();
 app.UseAuthorization();

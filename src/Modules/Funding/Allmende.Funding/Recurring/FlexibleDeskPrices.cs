@@ -42,7 +42,8 @@ internal static class FlexibleDeskPrices
                          "a month already begun needs If-Match with the price list's ETag, since fees of that month may have been charged")
             .Produces<IReadOnlyList<FlexibleDeskPrice>>()
             .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status428PreconditionRequired);
+            .ProducesProblem(StatusCodes.Status428PreconditionRequired)
+            .IfMatchOnly("for a month already begun (Europe/Berlin), once a price is set; any If-Match sent is checked");
         funding.MapGet("/prices/flexible-desk", List)
             .RequireAuthorization(Policies.ReadAll)
             .WithSummary("The monthly fees of flexible-desk plans, by the month they apply from; ETag once a price is set")
