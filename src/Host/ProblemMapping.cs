@@ -25,8 +25,11 @@ internal sealed partial class ProblemMapping(IProblemDetailsService problems) : 
             BadHttpRequestException e => Unreadable(e),
             NotFoundException e => new ProblemDetails { Status = 404, Title = $"Unknown {e.What}", Detail = e.Message },
             PreconditionRequiredException e => new ProblemDetails { Status = 428, Title = "If-Match required", Detail = e.Message },
-            ConcurrencyException e => new ProblemDetails { Status = 409, Title = "Changed by someone else meanwhile: reload and retry", Detail = e.Message },
-            StreamAlreadyExistsException e => new ProblemDetails { Status = 409, Title = "Already exists", Detail = e.Message },
+            ConcurrencyException e => Conflict(httpContext.Request, e),
+            StreamAlreadyExistsException => new ProblemDetails
+            {
+                Status = 409, Title = "Already exists", Detail = "What this request creates exists already: made by an earlier or a concurrent request.",
+            },
             DomainException e => new ProblemDetails { Status = 409, Title = "Not allowed in the current state", Detail = e.Message, Extensions = { ["rule"] = e.Rule } },
             _ when DatabaseUnreachable(exception) => new ProblemDetails
             {
@@ -66,6 +69,29 @@ internal sealed partial class ProblemMapping(IProblemDetailsService problems) : 
             }
         }
         return false;
+    }
+
+    /// <summary>
+    /// A lost optimistic race, told without the store's stream names (they are ours, not the client's):
+    /// the client's own If-Match is stale, so it reloads; or a concurrent request changed what this one
+    /// depends on (a race the server could not retry away), so it sends the same request again.
+    /// </summary>
+    private static ProblemDetails Conflict(HttpRequest request, ConcurrencyException e)
+    {
+        var sent = request.Headers.IfMatch.ToString().Trim();
+        if (sent == Versions.ETag(e.ExpectedVersion))
+            return new ProblemDetails
+            {
+                Status = 409, Title = "Changed by someone else meanwhile: reload and retry",
+                Detail = e.ActualVersion is { } now
+                    ? $"You sent If-Match {sent}, but it is now at {Versions.ETag(now)}: GET it again, check the change, and retry with its ETag."
+                    : $"You sent If-Match {sent}, but it does not exist at any version yet: GET it first.",
+            };
+        return new ProblemDetails
+        {
+            Status = 409, Title = "Changed by a concurrent request: send it again",
+            Detail = "Another request changed what this one depends on at the same moment. Nothing was written; the same request may succeed now.",
+        };
     }
 
     private static HttpValidationProblemDetails Invalid(string field, string message) =>

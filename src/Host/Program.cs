@@ -42,7 +42,7 @@ builder.Services.ConfigureHttpJsonOptions(o =>
 });
 // Unreadable bodies and parameters reach ProblemMapping (in every environment), which names the field.
 builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
-builder.Services.AddOpenApi();
+builder.Services.AddAllmendeOpenApi();
 builder.Services.AddHostedService<Allmende.Host.DemoData.DemoDataOnStart>();
 
 var app = builder.Build();
@@ -62,11 +62,13 @@ app.Use((context, next) =>
     Allmende.Eventing.Api.InputRules.CheckQueryAndPath(context.Request);
     return next(context);
 });
-// The browsable API page is static: served before authentication, the API it calls is not.
+// The browsable API page is static: served before authentication, the API it calls is not. The
+// document's security schemes give it an Authorize button (API key or bearer), kept across reloads.
 app.UseSwaggerUI(o =>
 {
     o.SwaggerEndpoint("/openapi/v1.json", "Allmende API v1");
     o.RoutePrefix = "api-docs";
+    o.EnablePersistAuthorization();
 });
 app.UseAuthentication();
 app.UseAuthorization();

@@ -50,23 +50,48 @@ public class AllmendeApp : WebApplicationFactory<Program>, IAsyncLifetime
 
     /// <summary>
     /// A client with a real API key of <paramref name="role"/>, issued through the API (member keys are
-    /// bound to a person, funder keys to a funder; made up when not given).
+    /// bound to a person, funder keys to a funder; registered through the API when not given, since keys
+    /// are issued only for principals that exist).
     /// </summary>
     public async Task<HttpClient> ClientAsync(string role, Guid? personId = null, Guid? funderId = null)
+    {
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Add("X-Api-Key", await KeyAsync(role, personId, funderId));
+        return client;
+    }
+
+    /// <summary>A real API key of <paramref name="role"/> (see <see cref="ClientAsync"/>).</summary>
+    public async Task<string> KeyAsync(string role, Guid? personId = null, Guid? funderId = null)
     {
         using var admin = AdminClient();
         var response = await admin.PostAsJsonAsync("/api/access/keys", new
         {
             name = $"test {role}",
             role,
-            personId = role == Allmende.Eventing.Api.Roles.Member ? personId ?? Guid.NewGuid() : personId,
-            funderId = role == Allmende.Eventing.Api.Roles.Funder ? funderId ?? Guid.NewGuid() : (Guid?)null,
+            personId = role == Allmende.Eventing.Api.Roles.Member ? personId ?? await PersonAsync() : personId,
+            funderId = role == Allmende.Eventing.Api.Roles.Funder ? funderId ?? await FunderAsync() : (Guid?)null,
         });
         response.EnsureSuccessStatusCode();
         var issued = await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
-        var client = CreateClient();
-        client.DefaultRequestHeaders.Add("X-Api-Key", issued.GetProperty("key").GetString());
-        return client;
+        return issued.GetProperty("key").GetString()!;
+    }
+
+    /// <summary>A person registered through the API (acting for no organisation yet).</summary>
+    public async Task<Guid> PersonAsync(string name = "Jonas Ehrenamt")
+    {
+        using var admin = AdminClient();
+        var response = await admin.PostAsJsonAsync("/api/people", new { name, email = $"person.{Guid.NewGuid():N}@example.org" });
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("id").GetGuid();
+    }
+
+    /// <summary>A funder registered through the API.</summary>
+    public async Task<Guid> FunderAsync(string name = "Stiftung Nachbarschaft")
+    {
+        using var admin = AdminClient();
+        var response = await admin.PostAsJsonAsync("/api/funding/funders", new { name, kind = "foundation", contact = new { office = "Programm" } });
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("id").GetGuid();
     }
 
     /// <summary>Sets a configuration value before the host starts.</summary>
