@@ -94,6 +94,14 @@ public sealed class UsageAgreementTests(AllmendeApp app) : IClassFixture<Allmend
             item.GetProperty("paidBy").EnumerateArray().Select(p => (p.GetProperty("grantId").GetGuid(), p.GetProperty("amountCents").GetInt64())).Single())
             .ShouldBe((agreement, "usage-fees", site, string.Join(" ", new[] { roomA, roomB }.Order()), 425_806L, (floor, 425_806L)));
 
+        // The grant's report for March counts the fee, at the floor's site and for the city.
+        var report = await (await admin.GetAsync($"/api/funding/reports/grants/{floor}?period=month&from=2027-03-01").ShouldHaveStatus(HttpStatusCode.OK)).JsonAsync();
+        (report.GetProperty("usageFees").GetProperty("fees").GetInt32(), report.GetProperty("usageFees").GetProperty("amountCents").GetInt64(),
+            report.GetProperty("amountCents").GetInt64(), report.GetProperty("bySite")[0].GetProperty("siteId").GetGuid(),
+            report.GetProperty("bySite")[0].GetProperty("amountCents").GetInt64(), report.GetProperty("byOrganisation")[0].GetProperty("organisationId").GetGuid(),
+            report.GetProperty("byOrganisation")[0].GetProperty("amountCents").GetInt64())
+            .ShouldBe((1, 425_806L, 425_806L, site, 425_806L, city, 425_806L));
+
         var end = await admin.SendAsync("POST", $"{url}/end", new { until = "2027-02-01", reason = "zu früh" }, amended.ETag());
         (await end.RuleAsync()).ShouldBe("before-start");
         var endedNow = await admin.SendAsync("POST", $"{url}/end", new { until = "2027-06-15", reason = "Umzug" }, amended.ETag()).ShouldHaveStatus(HttpStatusCode.OK);
