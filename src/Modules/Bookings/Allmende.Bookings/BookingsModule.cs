@@ -45,6 +45,7 @@ public static class BookingsModule
             o.Types.Register<Contracts.BookingCancelled>("bookings.booking-cancelled");
             o.Types.Register<Contracts.BookingCompleted>("bookings.booking-completed");
             o.Types.Register<Contracts.BookingNoShow>("bookings.booking-no-show");
+            o.Types.Register<Contracts.BookingNoShowUndone>("bookings.booking-no-show-undone");
             foreach (var (type, name) in SeriesEventNames.All)
                 o.Types.Register(type, name);
             foreach (var (type, name) in DeskAssignmentEventNames.All)

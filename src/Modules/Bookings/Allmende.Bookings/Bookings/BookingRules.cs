@@ -28,6 +28,7 @@ internal static class BookingRules
     public const string NotConfirmed = "not-confirmed";
     public const string CheckInNotOpen = "check-in-not-open";
     public const string NotCheckedIn = "not-checked-in";
+    public const string NotANoShow = "not-a-no-show";
     public const string NotCancellable = "not-cancellable";
     public const string NotReschedulable = "not-reschedulable";
 

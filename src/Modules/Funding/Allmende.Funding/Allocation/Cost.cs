@@ -97,13 +97,16 @@ internal sealed record Cost(Guid SourceId, CostLine? Line, ImmutableList<ActiveA
 
     public static Cost Initial { get; } = new(Guid.Empty, null, [], false, DateTimeOffset.MinValue);
 
+    /// <summary>How it was last settled (completed, cancelled, late-cancellation, no-show); null while open.</summary>
+    public string? Outcome { get; init; }
+
     public static Cost Evolve(Cost state, object @event) => @event switch
     {
         CostLineRecorded e => state with { SourceId = e.SourceId, Line = e.Line, LastChangeAt = Later(state, e.At) },
         CostAllocated e => state with { SourceId = e.SourceId, Active = state.Active.Add(new ActiveAllocation(e.AllocationId, e.Payer, e.GrantId, e.FunderId, e.Rule, e.AmountCents)) },
         AllocationReversed e => state with { Active = state.Active.RemoveAll(a => a.AllocationId == e.AllocationId) },
         CostLineWithdrawn e => state with { SourceId = e.SourceId, Line = null, LastChangeAt = Later(state, e.At) },
-        CostSettled e => state with { SourceId = e.SourceId, Settled = true, LastChangeAt = Later(state, e.At) },
+        CostSettled e => state with { SourceId = e.SourceId, Settled = true, Outcome = e.Outcome, LastChangeAt = Later(state, e.At) },
         _ => state,
     };
 
