@@ -50,6 +50,8 @@ public static class BookingsModule
                 o.Types.Register(type, name);
             foreach (var (type, name) in DeskAssignmentEventNames.All)
                 o.Types.Register(type, name);
+            foreach (var (type, name) in CalendarFeeds.EventNames)
+                o.Types.Register(type, name);
             o.Types.Register<Contracts.DeskAssigned>("bookings.desk-assigned");
             o.Types.Register<Contracts.DeskAssignmentEnded>("bookings.desk-assignment-ended");
 
@@ -78,6 +80,7 @@ public static class BookingsModule
         RequestBooking.Map(bookings);
         ReadBookings.Map(bookings);
         ReadCalendars.Map(bookings);
+        CalendarFeeds.Map(bookings);
         ReadAvailability.Map(bookings);
         Approval.Map(bookings);
         Attendance.Map(bookings);
