@@ -134,6 +134,50 @@ public sealed class FeedTests(AllmendeApp app) : IClassFixture<AllmendeApp>
     }
 
     [Fact]
+    public async Task A_series_is_one_event_with_an_rrule_in_berlin_time_and_exdates_for_what_it_does_not_stand_for()
+    {
+        var (space, organisation) = await _world.RoomAsync();
+        var other = await _world.OrganisationAsync();
+        await _world.KnownAsync(space, other);
+        using var admin = app.AdminClient();
+        using var member = await _world.MemberOfAsync(other);
+        // Tuesdays 18:00–20:00 in Berlin from 19 October 2027: 16:00 UTC, and 17:00 UTC after 31 October.
+        var first = At("2027-10-19T16:00:00Z");
+        await BookAsync(admin, space, organisation, At("2027-11-02T17:00:00Z"), At("2027-11-02T18:00:00Z")).ShouldHaveStatus(HttpStatusCode.Created);
+        var series = await (await admin.SendAsync("POST", "/api/bookings/series", new
+        {
+            spaceId = space, organisationId = organisation, start = first, end = first.AddHours(2), attendees = 6, purpose = "Deutschkurs",
+            actionField = "school-and-education", repeat = new { frequency = "weekly", count = 5 }, conflicts = "book-free",
+        }).ShouldHaveStatus(HttpStatusCode.Created)).JsonAsync();
+        var seriesId = series.GetProperty("id").GetGuid();
+        var bookings = series.GetProperty("occurrences").EnumerateArray()
+            .Select(o => o.TryGetProperty("bookingId", out var id) && id.ValueKind == System.Text.Json.JsonValueKind.String ? id.GetGuid() : (Guid?)null).ToList();
+        bookings[2].ShouldBeNull(); // 2 November: slot-taken
+        await admin.SendAsync("POST", $"/api/bookings/{bookings[1]}/cancel", new { reason = "Ferien" }, "\"2\"").ShouldHaveStatus(HttpStatusCode.OK);
+        await admin.SendAsync("PUT", $"/api/bookings/{bookings[3]}/time", new { start = At("2027-11-09T18:00:00Z"), end = At("2027-11-09T20:00:00Z") }, "\"2\"")
+            .ShouldHaveStatus(HttpStatusCode.OK);
+
+        var (text, calendar) = await ReadAsync((await FeedAsync(admin, "space", space)).Url);
+
+        var master = calendar.Events.Single(e => e.Uid == $"{seriesId}@allmende");
+        (master.DtStart!.TzId, master.DtStart.Value, master.DtEnd!.Value).ShouldBe(("Europe/Berlin", new DateTime(2027, 10, 19, 18, 0, 0), new DateTime(2027, 10, 19, 20, 0, 0)));
+        text.Split("\r\n").ShouldContain("RRULE:FREQ=WEEKLY;UNTIL=20271116T170000Z");
+        calendar.TimeZones.Select(z => z.TzId).ShouldBe(["Europe/Berlin"]);
+        master.ExceptionDates.GetAllDates().Select(d => d.Value).Order().ShouldBe(
+            [new DateTime(2027, 10, 26, 18, 0, 0), new DateTime(2027, 11, 2, 18, 0, 0), new DateTime(2027, 11, 9, 18, 0, 0)]);
+        // The cancelled and the moved occurrence are events of their own; the rule stands for the other three.
+        calendar.Events.Single(e => e.Uid == $"{bookings[1]}@allmende").Status.ShouldBe("CANCELLED");
+        calendar.Events.Single(e => e.Uid == $"{bookings[3]}@allmende").DtStart!.AsUtc.ShouldBe(At("2027-11-09T18:00:00Z").UtcDateTime);
+        foreach (var covered in new[] { bookings[0], bookings[4] })
+            calendar.Events.ShouldNotContain(e => e.Uid == $"{covered}@allmende");
+
+        // Another organisation's member sees the series as one busy event under an opaque UID.
+        var (memberText, memberCalendar) = await ReadAsync((await FeedAsync(member, "space", space)).Url);
+        memberText.ShouldNotContain(seriesId.ToString());
+        memberCalendar.Events.Single(e => e.RecurrenceRule is not null).Summary.ShouldBe("busy");
+    }
+
+    [Fact]
     public async Task Feeds_are_made_only_for_what_the_caller_may_read_and_a_wrong_secret_is_a_404()
     {
         var (space, organisation) = await _world.RoomAsync();

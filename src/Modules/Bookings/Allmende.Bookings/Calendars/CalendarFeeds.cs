@@ -154,7 +154,7 @@ internal static class CalendarFeeds
         return Results.Ok(await FindAsync(db, id, ct));
     }
 
-    private static async Task<IResult> HandleFeed(string token, NpgsqlDataSource db, TimeProvider time, CancellationToken ct)
+    private static async Task<IResult> HandleFeed(string token, NpgsqlDataSource db, EventStore store, TimeProvider time, CancellationToken ct)
     {
         // Every refusal is the same 404: a wrong secret tells nothing about which feeds exist.
         var text = token.EndsWith(IcsSuffix, StringComparison.OrdinalIgnoreCase) ? token[..^IcsSuffix.Length] : token;
@@ -184,7 +184,8 @@ internal static class CalendarFeeds
         var now = time.GetUtcNow();
         var name = await NameAsync(db, scope, target, ct) ?? "Allmende";
         var items = await FeedCalendar.ItemsAsync(db, scope, target, now, ct);
-        return Results.Text(FeedCalendar.Write(name, items, viewer, now), FeedCalendar.ContentType, Encoding.UTF8);
+        var series = await FeedCalendar.SeriesAsync(db, store, items, now, ct);
+        return Results.Text(FeedCalendar.Write(name, items, series, viewer, now), FeedCalendar.ContentType, Encoding.UTF8);
     }
 
     /// <summary>The calendar's name, as Bookings knows the scope; null when it does not know it.</summary>

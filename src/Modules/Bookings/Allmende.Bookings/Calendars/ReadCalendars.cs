@@ -8,6 +8,8 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
+using Allmende.Eventing.Streams;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -111,12 +113,14 @@ internal static class ReadCalendars
     /// </summary>
     private static async Task<IResult> KeyFeedAsync(string scope, Guid target, HttpContext http, NpgsqlDataSource db, TimeProvider clock, CancellationToken ct)
     {
+        var store = http.RequestServices.GetRequiredService<EventStore>();
         var name = await CalendarFeeds.NameAsync(db, scope, target, ct) ?? throw new NotFoundException(scope, target);
         var user = http.User;
         var viewer = new FeedViewer(user.IsAdmin() || user.IsAuditor(), user.Organisations().ToHashSet(), FeedCalendar.KeyFor(user.Actor()));
         var now = clock.GetUtcNow();
         var items = await FeedCalendar.ItemsAsync(db, scope, target, now, ct);
-        return Results.Text(FeedCalendar.Write(name, items, viewer, now), FeedCalendar.ContentType, Encoding.UTF8);
+        var series = await FeedCalendar.SeriesAsync(db, store, items, now, ct);
+        return Results.Text(FeedCalendar.Write(name, items, series, viewer, now), FeedCalendar.ContentType, Encoding.UTF8);
     }
 
     /// <summary>"&lt;id&gt;.ics" or the bare id; anything else is no such feed (404).</summary>
