@@ -66,8 +66,9 @@ public sealed class ErasureTests(MembershipApp app) : IClassFixture<MembershipAp
         (await (await client.GetAsync($"/api/people/{person}")).ReadAsync<PersonResponse>()).Name.ShouldBe(Name);
         foreach (var needle in Needles)
             (await DatabaseScan.HitsAsync(app.DataSource, needle)).ShouldBeEmpty($"'{needle}' is stored in plain text");
-        // The scan does find what is stored in plain text: the organisation's name, in the log, the outbox and the read model.
-        (await DatabaseScan.HitsAsync(app.DataSource, "Quorbelheim")).ShouldBe(
+        // The scan does find what is stored in plain text: the organisation's name, in the log, the outbox and the read model
+        // (and, once delivered, in Bookings' copy for calendar feeds, which may or may not have arrived yet).
+        (await DatabaseScan.HitsAsync(app.DataSource, "Quorbelheim")).Except(["bookings.organisation_names.name"]).ShouldBe(
             ["eventing.events.data", "eventing.outbox.body", "membership.organisations.name"], ignoreOrder: true);
         // The log holds the personal data sealed: present, but unreadable without the key.
         var registered = JsonNode.Parse(await TextAsync(
