@@ -20,7 +20,8 @@ namespace Allmende.Tests.Access;
 /// </summary>
 public sealed class RoleMatrixTests(AllmendeApp app) : IClassFixture<AllmendeApp>
 {
-    private static readonly string[] Public = ["/health/live", "/health/ready", "/openapi/{documentName}.json"];
+    // Calendar feeds are public by intent: calendar apps send no header, the feed's secret in the URL is its key (FeedTests).
+    private static readonly string[] Public = ["/health/live", "/health/ready", "/openapi/{documentName}.json", "/api/bookings/ical/{token}"];
 
     /// <summary>
     /// The only endpoints open to every signed-in role: the caller's own, and a booking's history, which then
