@@ -122,9 +122,6 @@ internal sealed record Cost(Guid SourceId, CostLine? Line, ImmutableList<ActiveA
 
     public static Cost Initial { get; } = new(Guid.Empty, null, [], false, DateTimeOffset.MinValue);
 
-    /// <summary>How it was last settled (completed, cancelled, late-cancellation, no-show); null while open.</summary>
-    public string? Outcome { get; init; }
-
     public static Cost Evolve(Cost state, object @event) => @event switch
     {
         CostLineRecorded e => state with { SourceId = e.SourceId, Line = e.Line, LastChangeAt = Later(state, e.At) },
