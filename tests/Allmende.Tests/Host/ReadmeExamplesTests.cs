@@ -21,7 +21,9 @@ public sealed class ReadmeExamplesTests(AllmendeApp app) : IClassFixture<Allmend
         using var admin = app.AdminClient();
         var demo = await DemoData.SeedAsync(admin);
         demo.ShouldNotBeNull();
-        var values = await PlaceholdersAsync(admin, demo.MemberKey!);
+        using var member = app.CreateClient();
+        member.DefaultRequestHeaders.Add("X-Api-Key", demo.MemberKey);
+        var values = await PlaceholdersAsync(admin, member, demo.MemberKey!);
 
         var examples = Readmes().SelectMany(file => Examples(file)).ToList();
         examples.Count(e => e.File == "README.md").ShouldBeGreaterThanOrEqualTo(8, "the main README's API tour is found");
@@ -42,14 +44,20 @@ public sealed class ReadmeExamplesTests(AllmendeApp app) : IClassFixture<Allmend
             if (example.Body is not null)
                 request.Content = new StringContent(Fill(example.Body, values), Encoding.UTF8, contentType ?? "application/x-www-form-urlencoded");
             using var response = await client.SendAsync(request);
+            var answer = await response.Content.ReadAsStringAsync();
             if (!response.IsSuccessStatusCode)
-                failures.Add($"{example.File}: {example.Line}\n  -> {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+                failures.Add($"{example.File}: {example.Line}\n  -> {(int)response.StatusCode} {answer}");
+            // $FEED is what the reader copies from the answer that made the feed.
+            else if (response.Content.Headers.ContentType?.MediaType == "application/json"
+                     && JsonSerializer.Deserialize<JsonElement>(answer) is { ValueKind: JsonValueKind.Object } json
+                     && json.TryGetProperty("url", out var url) && url.ValueKind == JsonValueKind.String)
+                values["$FEED"] = url.GetString()!;
         }
         failures.ShouldBeEmpty(string.Join("\n", failures));
     }
 
     /// <summary>What a reader puts in for $KEY, $MEMBER, $SITE and {grantId}, {organisationId}, {id} after starting the demo.</summary>
-    private static async Task<Dictionary<string, string>> PlaceholdersAsync(HttpClient admin, string memberKey)
+    private static async Task<Dictionary<string, string>> PlaceholdersAsync(HttpClient admin, HttpClient member, string memberKey)
     {
         async Task<string> FirstIdAsync(string list) =>
             (await admin.GetFromJsonAsync<JsonElement>(list)).GetProperty("items")[0].GetProperty("id").GetString()!;
@@ -62,9 +70,18 @@ public sealed class ReadmeExamplesTests(AllmendeApp app) : IClassFixture<Allmend
             using var settled = await admin.GetAsync($"/api/reports/occupancy?siteId={site}&from=2026-11-01&to=2026-11-30&asOf={asOf}");
             return settled.StatusCode != System.Net.HttpStatusCode.Conflict;
         }, "the projections pass the instant");
+        // $ORG is the member's own organisation, which the member sees once Membership's event has reached Access.
+        string? organisation = null;
+        await Eventually.ReachedAsync(async () =>
+        {
+            var page = await member.GetFromJsonAsync<JsonElement>("/api/organisations");
+            organisation = page.GetProperty("items").GetArrayLength() == 1 ? page.GetProperty("items")[0].GetProperty("id").GetString() : null;
+            return organisation is not null;
+        }, "the member sees their organisation");
         return new Dictionary<string, string>
         {
             ["$ASOF"] = asOf,
+            ["$ORG"] = organisation!,
             ["$KEY"] = AllmendeApp.AdminKey,
             ["$MEMBER"] = memberKey,
             ["$SITE"] = site,
