@@ -16,7 +16,7 @@ namespace Allmende.Funding.Audit;
 /// the log as a digest, with the chain's hashes and checkpoints, as one file the offline verifier
 /// (src/Verifier) accepts. In full: the funder's stream, its grants' streams, the cost streams of every
 /// source its grants received allocations from (reversed ones too: a reversal is part of the story), and
-/// the streams of those bookings.
+/// the streams of those bookings and usage agreements.
 /// </summary>
 internal static class FunderAuditExport
 {
@@ -80,6 +80,8 @@ internal static class FunderAuditExport
             streams.Add(reader.GetString(2));
             if (kind == Allocation.SourceKinds.Booking)
                 streams.Add(BookingStreamId(id));
+            else if (kind == Allocation.SourceKinds.UsageAgreement)
+                streams.Add(UsageAgreements.UsageAgreement.StreamId(id)); // the terms its fees were charged by
         }
         return streams;
     }
