@@ -70,8 +70,9 @@ public sealed class ErasureTests(MembershipApp app) : IClassFixture<MembershipAp
         foreach (var needle in Needles)
             (await DatabaseScan.HitsAsync(app.DataSource, needle)).ShouldBeEmpty($"'{needle}' is stored in plain text");
         // The scan does find what is stored in plain text: the organisation's name (not personal data), in the log, the outbox,
-        // the read model and Funding's copy.
-        (await DatabaseScan.HitsAsync(app.DataSource, "Quorbelheim")).ShouldBe(
+        // the read model and Funding's copy (and, once delivered, in Bookings' copy for calendar feeds, which may or may not
+        // have arrived yet).
+        (await DatabaseScan.HitsAsync(app.DataSource, "Quorbelheim")).Except(["bookings.organisation_names.name"]).ShouldBe(
             ["eventing.events.data", "eventing.outbox.body", "funding.organisations.name", "membership.organisations.name"], ignoreOrder: true);
         // The log holds the personal data sealed: present, but unreadable without the key.
         var registered = JsonNode.Parse(await TextAsync(

@@ -81,8 +81,11 @@ internal sealed record ReportPeriod(string Kind, DateOnly From, DateOnly To)
 
     public static ReportPeriod Parse(string? period, string? from, string? to)
     {
-        if (period is null || !Kinds.Contains(period))
+        if (period is null)
             throw new BadInputException("period", $"period is required, one of {string.Join(", ", Kinds)}.");
+        // A week is no funder's reporting period: say what is offered rather than that nothing was asked.
+        if (!Kinds.Contains(period))
+            throw new BadInputException("period", $"period must be one of {string.Join(", ", Kinds)} (for any other range, period=custom with from and to).");
         var date = Query.Date(from, "from") ?? throw new BadInputException("from", "from is required, a date like 2027-07-01.");
         var until = Query.Date(to, "to");
         if (period != Custom)
