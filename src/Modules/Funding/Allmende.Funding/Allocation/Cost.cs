@@ -115,15 +115,12 @@ internal static class Payers
 internal sealed record ActiveAllocation(Guid AllocationId, string Payer, Guid? GrantId, Guid? FunderId, string Rule, long AmountCents);
 
 /// <summary>A cost as its decisions see it: the line in force and what it is allocated to.</summary>
-internal sealed record Cost(Guid SourceId, CostLine? Line, ImmutableList<ActiveAllocation> Active, bool Settled, DateTimeOffset LastChangeAt)
-    : IEventSourced<Cost>
+internal sealed record Cost(Guid SourceId, CostLine? Line, ImmutableList<ActiveAllocation> Active, bool Settled, DateTimeOffset LastChangeAt,
+    string? Outcome = null) : IEventSourced<Cost>
 {
     public static string BookingStreamId(Guid bookingId) => $"booking-cost-{bookingId:D}";
 
     public static Cost Initial { get; } = new(Guid.Empty, null, [], false, DateTimeOffset.MinValue);
-
-    /// <summary>How it was last settled (completed, cancelled, late-cancellation, no-show); null while open.</summary>
-    public string? Outcome { get; init; }
 
     public static Cost Evolve(Cost state, object @event) => @event switch
     {
