@@ -17,7 +17,7 @@ namespace Allmende.Funding.Audit;
 /// the log as a digest, with the chain's hashes and checkpoints, as one file the offline verifier
 /// (src/Verifier) accepts. In full: the funder's stream, its grants' streams, the cost streams of every
 /// source its grants received allocations from (reversed ones too: a reversal is part of the story), and
-/// the streams of those bookings.
+/// the streams of those bookings and usage agreements.
 /// </summary>
 internal static class FunderAuditExport
 {
@@ -50,7 +50,7 @@ internal static class FunderAuditExport
         http.Response.Headers.ContentDisposition =
             $"attachment; filename=\"allmende-audit-funder-{funderId:D}-{from ?? 1}-{(to is { } t ? t.ToString(CultureInfo.InvariantCulture) : "head")}.jsonl\"";
         await trail.ExportAsync(http.Response.Body,
-            AuditSelection.Where(streams.Contains, (_, type, data) => Shows(shown, type, data),
+            AuditSelection.Where(streams.Contains, (_, type, data) => Shows(shown, streams, type, data),
                 $"funder {funderId:D}: its funder, grant, cost and booking streams ({streams.Count}); other grants' allocations as digests"),
             from, to, ct);
     }
@@ -61,9 +61,19 @@ internal static class FunderAuditExport
     /// part and the organisation's own share in full, the other funder's only as a digest (which still
     /// chains, so the verifier accepts the file and a changed part still shows).
     /// </summary>
-    private static bool Shows(IReadOnlySet<Guid> shownAllocations, string eventType, JsonElement data) =>
-        !AllocationEvents.Contains(eventType)
-        || (data.TryGetProperty("allocationId", out var id) && id.TryGetGuid(out var allocation) && shownAllocations.Contains(allocation));
+    /// A re-allocation by staff that put another funder's grant first is that funder's business too: a digest.
+    private static bool Shows(IReadOnlySet<Guid> shownAllocations, IReadOnlySet<string> streams, string eventType, JsonElement data)
+    {
+        if (eventType == ReallocatedEvent)
+        {
+            return !data.TryGetProperty("preferredGrantId", out var preferred) || preferred.ValueKind == JsonValueKind.Null
+                || (preferred.TryGetGuid(out var grant) && streams.Contains(Grant.StreamId(grant)));
+        }
+        return !AllocationEvents.Contains(eventType)
+            || (data.TryGetProperty("allocationId", out var id) && id.TryGetGuid(out var allocation) && shownAllocations.Contains(allocation));
+    }
+
+    private static readonly string ReallocatedEvent = Allocation.CostEventNames.All.Single(n => n.Type == typeof(Allocation.CostReallocated)).Name;
 
     /// <summary>The stored type names of a cost stream's allocation events (both carry the allocation's id).</summary>
     private static readonly HashSet<string> AllocationEvents = Allocation.CostEventNames.All
@@ -107,6 +117,8 @@ internal static class FunderAuditExport
             streams.Add(reader.GetString(2));
             if (kind == Allocation.SourceKinds.Booking)
                 streams.Add(BookingStreamId(id));
+            else if (kind == Allocation.SourceKinds.UsageAgreement)
+                streams.Add(UsageAgreements.UsageAgreement.StreamId(id)); // the terms its fees were charged by
         }
         await reader.NextResultAsync(ct);
         while (await reader.ReadAsync(ct))
