@@ -6,8 +6,8 @@ namespace Allmende.Host;
 /// <summary>
 /// Where the database comes from: the configured connection string (ConnectionStrings:Postgres, or
 /// the environment variable ConnectionStrings__Postgres), or else, in Development only, a private
-/// cluster started from the machine's own PostgreSQL binaries, with its data in the git-ignored
-/// .pgdata folder of the repository, stopped again when the host stops.
+/// server started from the machine's own PostgreSQL binaries (data in the git-ignored .pgdata folder
+/// of the repository) or, without them, in a Docker container; stopped again when the host stops.
 /// </summary>
 internal static class Database
 {
@@ -22,11 +22,12 @@ internal static class Database
                 "No database is configured (ConnectionStrings:Postgres). Outside Development the host does not start its own PostgreSQL.");
 
         var dataDirectory = Path.Combine(RepositoryRoot(builder.Environment.ContentRootPath), ".pgdata", "dev");
-        var postgres = await LocalPostgres.StartAsync(new LocalPostgresOptions(dataDirectory));
+        // The binaries first: their data in .pgdata/dev outlives the host; a container's does not.
+        var postgres = await PrivatePostgres.StartAsync(new LocalPostgresOptions(dataDirectory), PostgresSource.Binaries);
         builder.Services.AddHostedService(_ => new StopOnShutdown(postgres));
-        // A command-line verb runs no hosted services: it finds the cluster here and stops it itself.
+        // A command-line verb runs no hosted services: it finds the server here and stops it itself.
         builder.Services.AddSingleton(postgres);
-        Console.WriteLine($"PostgreSQL for Development on 127.0.0.1:{postgres.Port} (data in {postgres.DataDirectory}).");
+        Console.WriteLine($"PostgreSQL for Development: {postgres.Description}.");
         return await EnsureDatabaseAsync(postgres.ConnectionString, "allmende");
     }
 
@@ -57,7 +58,7 @@ internal static class Database
     }
 
     /// <summary>Registered first, so stopped last: the cluster outlives every worker that uses it.</summary>
-    private sealed class StopOnShutdown(LocalPostgres postgres) : IHostedService
+    private sealed class StopOnShutdown(PrivatePostgres postgres) : IHostedService
     {
         public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 

@@ -11,7 +11,17 @@ using Allmende.Spaces;
 
 var builder = WebApplication.CreateBuilder(args);
 
-var connectionString = await Database.ResolveConnectionStringAsync(builder);
+string connectionString;
+try
+{
+    connectionString = await Database.ResolveConnectionStringAsync(builder);
+}
+catch (PostgresUnavailableException e)
+{
+    // What to do, in a few lines, instead of a stack trace.
+    await Console.Error.WriteLineAsync(e.Message);
+    return 1;
+}
 builder.Services.AddEventing(connectionString, o => builder.Configuration.GetSection("Eventing").Bind(o));
 builder.Services
     .AddSpaces()
@@ -21,45 +31,59 @@ builder.Services
 builder.Services.AddAccess(builder.Configuration, builder.Environment);
 builder.Services.AddAllmendeHealthChecks();
 builder.Services.AddProblemDetails();
+builder.Services.AddSingleton<IProblemDetailsWriter, AnyAcceptProblemWriter>();
 builder.Services.AddExceptionHandler<ProblemMapping>();
 builder.Services.ConfigureHttpJsonOptions(o =>
 {
     o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.CamelCase));
     o.SerializerOptions.Converters.Add(new ExplicitOffsetConverter());
+    // {"name":"a","name":"b"} means nothing clear: refused with 400 rather than the last one winning.
+    o.SerializerOptions.AllowDuplicateProperties = false;
 });
 // Unreadable bodies and parameters reach ProblemMapping (in every environment), which names the field.
 builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
-builder.Services.AddOpenApi();
+builder.Services.AddAllmendeOpenApi();
 builder.Services.AddHostedService<Allmende.Host.DemoData.DemoDataOnStart>();
 
 var app = builder.Build();
 if (Cli.IsVerb(args))
 {
     // A private Development cluster started for the verb stops when the verb is done.
-    await using var local = app.Services.GetService<LocalPostgres>();
+    await using var local = app.Services.GetService<PrivatePostgres>();
     return await Cli.RunAsync(app.Services, args);
 }
 app.Services.GetRequiredService<BootstrapAdminKey>(); // made (and in Development printed) before the first request
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
-// The browsable API page is static: served before authentication, the API it calls is not.
+// Control characters in a query value or the path answer 400 before anything reads them.
+app.Use((context, next) =>
+{
+    Allmende.Eventing.Api.InputRules.CheckQueryAndPath(context.Request);
+    return next(context);
+});
+// The browsable API page is static: served before authentication, the API it calls is not. The
+// document's security schemes give it an Authorize button (API key or bearer), kept across reloads.
 app.UseSwaggerUI(o =>
 {
     o.SwaggerEndpoint("/openapi/v1.json", "Allmende API v1");
     o.RoutePrefix = "api-docs";
+    o.EnablePersistAuthorization();
 });
 app.UseAuthentication();
 app.UseAuthorization();
 app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
-app.MapAccess();
-app.MapAdmin();
-app.MapAudit();
 app.MapAllmendeHealthChecks();
-app.MapSpaces();
-app.MapMembership();
-app.MapBookings();
-app.MapFunding();
+// Every body of every module meets the same text and date rules before its endpoint runs.
+var api = app.MapGroup("");
+api.AddEndpointFilterFactory(Allmende.Eventing.Api.InputRules.BodyFilter);
+api.MapAccess();
+api.MapAdmin();
+api.MapAudit();
+api.MapSpaces();
+api.MapMembership();
+api.MapBookings();
+api.MapFunding();
 
 await app.RunAsync();
 return 0;

@@ -32,10 +32,12 @@ public sealed record AuditVerification(
 public sealed class AuditSelection
 {
     private readonly Func<string, bool> _includes;
+    private readonly Func<string, string, JsonElement, bool>? _includesEvent;
 
-    private AuditSelection(Func<string, bool> includes, string description)
+    private AuditSelection(Func<string, bool> includes, string description, Func<string, string, JsonElement, bool>? includesEvent = null)
     {
         _includes = includes;
+        _includesEvent = includesEvent;
         Description = description;
     }
 
@@ -43,6 +45,17 @@ public sealed class AuditSelection
     public string Description { get; }
 
     public bool Includes(string streamId) => _includes(streamId);
+
+    /// <summary>Whether this event goes in full: its stream is selected and, where the selection looks closer, the event itself.</summary>
+    public bool Includes(string streamId, string eventType, string dataJson)
+    {
+        if (!_includes(streamId))
+            return false;
+        if (_includesEvent is null)
+            return true;
+        using var data = JsonDocument.Parse(dataJson);
+        return _includesEvent(streamId, eventType, data.RootElement);
+    }
 
     public static AuditSelection All { get; } = new(_ => true, "all events");
 
@@ -56,6 +69,14 @@ public sealed class AuditSelection
     }
 
     public static AuditSelection Where(Func<string, bool> predicate, string description) => new(predicate, description);
+
+    /// <summary>
+    /// Streams by <paramref name="predicate"/>, and of those only the events <paramref name="includesEvent"/>
+    /// (stream id, stored type name, data) admits: a stream shared by several readers, such as a cost that
+    /// two funders' grants paid parts of, shows each reader its own events in full and the others' as digests.
+    /// </summary>
+    public static AuditSelection Where(Func<string, bool> predicate, Func<string, string, JsonElement, bool> includesEvent, string description) =>
+        new(predicate, description, includesEvent);
 }
 
 /// <summary>
@@ -201,7 +222,7 @@ public sealed class AuditTrail(NpgsqlDataSource dataSource, TimeProvider time)
                     json.WriteString(AuditExportFormat.Hash, AuditChain.Hex(hash));
                     (lastSeq, lastHash) = (row.Seq, hash);
                 }
-                if (row.DataJson is not null && selection.Includes(row.StreamId!))
+                if (row.DataJson is not null && selection.Includes(row.StreamId!, row.EventType!, row.DataJson))
                 {
                     events++;
                     using var data = JsonDocument.Parse(row.DataJson);

@@ -142,6 +142,14 @@ public sealed class DeliveryWorker(
                 logger.LogError(error, "Delivery {Delivery} of {MessageType} to {Handler} failed {Attempts} times: dead letter",
                     claimed.Id, claimed.MessageType, claimed.Handler, attempt);
             }
+            else if (error is ConcurrencyException conflict)
+            {
+                // Expected where deliveries write the same stream at once (seeding, bursts): the retry
+                // reads afresh and succeeds. Worth a line, not a stack trace; the row keeps the error.
+                metrics.Retried(claimed.Handler);
+                logger.LogInformation("Delivery {Delivery} of {MessageType} to {Handler} met a concurrent write to {Stream} (attempt {Attempt}); retry at {Due}",
+                    claimed.Id, claimed.MessageType, claimed.Handler, conflict.StreamId, attempt, due);
+            }
             else
             {
                 metrics.Retried(claimed.Handler);

@@ -19,10 +19,11 @@ public sealed record LocalPostgresOptions(string DataDirectory)
     public int MaxConnections { get; init; } = 200;
 }
 
+/// <summary>No PostgreSQL to be had; the message names the one command that fixes it on this machine.</summary>
 public sealed class PostgresUnavailableException(string reason) : Exception(
     $"PostgreSQL is not available: {reason}{Environment.NewLine}" +
-    "Ways out: install PostgreSQL >= 15 (e.g. `apt-get install -y postgresql`), " +
-    "point ConnectionStrings__Postgres at a server you have, or run `docker compose up`.");
+    $"Fix: {PostgresFix.ForThisMachine()}{Environment.NewLine}" +
+    "(or set ConnectionStrings__Postgres to a server you have)");
 
 /// <summary>
 /// A private PostgreSQL cluster run from the machine's own binaries, so that `dotnet run` and
@@ -30,7 +31,7 @@ public sealed class PostgresUnavailableException(string reason) : Exception(
 /// </summary>
 public sealed class LocalPostgres : IAsyncDisposable, IDisposable
 {
-    private const int MinimumMajorVersion = 15;
+    public const int MinimumMajorVersion = 15;
     // The binaries refuse to run as root; as root we run them as the user Debian's package creates.
     private const string ServerUser = "postgres";
     private static readonly TimeSpan ShortCommand = TimeSpan.FromSeconds(30);
@@ -98,16 +99,24 @@ public sealed class LocalPostgres : IAsyncDisposable, IDisposable
     {
         var candidates = new List<string>();
         // Symlinks (/usr/local/bin/pg_ctl -> /usr/lib/postgresql/15/bin/pg_ctl) lead to the directory with initdb and postgres.
-        if (FindOnPath("pg_ctl") is { } onPath && Path.GetDirectoryName(File.ResolveLinkTarget(onPath, true)?.FullName ?? onPath) is { } dir)
+        if (FindOnPath(Executable("pg_ctl")) is { } onPath && Path.GetDirectoryName(File.ResolveLinkTarget(onPath, true)?.FullName ?? onPath) is { } dir)
             candidates.Add(dir);
-        if (Directory.Exists("/usr/lib/postgresql"))
-            candidates.AddRange(Directory.GetDirectories("/usr/lib/postgresql")
-                .OrderByDescending(d => int.TryParse(Path.GetFileName(d), out var major) ? major : 0)
-                .Select(d => Path.Combine(d, "bin")));
+        // Where the packages of the commands PostgresFix names put them without touching PATH:
+        // Debian's postgresql, Homebrew's keg-only postgresql@N, the EDB installer winget runs.
+        (string Parent, string Pattern)[] installs = OperatingSystem.IsWindows()
+            ? [(Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.ProgramFiles), "PostgreSQL"), "*")]
+            : [("/usr/lib/postgresql", "*"), ("/opt/homebrew/opt", "postgresql@*"), ("/usr/local/opt", "postgresql@*")];
+        candidates.AddRange(installs
+            .Where(i => Directory.Exists(i.Parent))
+            .SelectMany(i => Directory.GetDirectories(i.Parent, i.Pattern))
+            .OrderByDescending(d => int.TryParse(new string(Path.GetFileName(d).SkipWhile(ch => !char.IsAsciiDigit(ch)).TakeWhile(char.IsAsciiDigit).ToArray()), out var major) ? major : 0)
+            .Select(d => Path.Combine(d, "bin")));
         return candidates.FirstOrDefault(d =>
-            new[] { "pg_ctl", "initdb", "postgres" }.All(b => File.Exists(Path.Combine(d, b)))
-            && MajorVersion(Path.Combine(d, "pg_ctl")) >= MinimumMajorVersion);
+            new[] { "pg_ctl", "initdb", "postgres" }.All(b => File.Exists(Path.Combine(d, Executable(b))))
+            && MajorVersion(Path.Combine(d, Executable("pg_ctl"))) >= MinimumMajorVersion);
     }
+
+    private static string Executable(string name) => OperatingSystem.IsWindows() ? name + ".exe" : name;
 
     public async ValueTask DisposeAsync()
     {

@@ -42,7 +42,7 @@ public static class AsOfQuery
             return null;
         return value.Contains('T', StringComparison.Ordinal)
                && DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.None, out var instant)
-            ? instant.ToUniversalTime()
+            ? Query.Bounded(instant.ToUniversalTime(), field)
             : throw new BadInputException(field, $"{field} must be an instant with offset like 2026-11-20T18:00:00Z (encode + as %2B).");
     }
 }

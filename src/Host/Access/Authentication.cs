@@ -70,8 +70,11 @@ internal static class Principals
 }
 
 /// <summary>The admin key configuration gives on first start; compared in constant time.</summary>
-internal sealed class BootstrapAdminKey(string? key)
+internal sealed class BootstrapAdminKey(string? key, bool madeUp = false)
 {
+    /// <summary>Made up for this run (Development without a configured key): the host prints it once it is ready.</summary>
+    public bool MadeUp { get; } = madeUp;
+
     /// <summary>The key itself, for the host's own demo-data seeding; never logged.</summary>
     public string? Value { get; } = string.IsNullOrWhiteSpace(key) ? null : key;
 
@@ -83,23 +86,21 @@ internal sealed class BootstrapAdminKey(string? key)
     public bool Matches(string presented) =>
         _hash is not null && CryptographicOperations.FixedTimeEquals(_hash, SHA256.HashData(Encoding.UTF8.GetBytes(presented)));
 
-    /// <summary>From configuration; in Development a fresh one is made up and printed, so the API is usable at once.</summary>
+    /// <summary>From configuration; in Development a fresh one is made up (and printed by DemoDataOnStart), so the API is usable at once.</summary>
     public static BootstrapAdminKey From(IConfiguration configuration, IHostEnvironment environment)
     {
         var key = configuration["Allmende:BootstrapAdminKey"];
         if (string.IsNullOrWhiteSpace(key) && environment.IsDevelopment())
-        {
-            key = "dev-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
-            Console.WriteLine($"Admin API key for this run: {key}   (set Allmende__BootstrapAdminKey to choose your own)");
-        }
+            return new BootstrapAdminKey("dev-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)), madeUp: true);
         return new BootstrapAdminKey(key);
     }
 }
 
 /// <summary>
 /// Short-lived bearer tokens (JWT, HS256) made from an API key at POST /api/access/tokens, for
-/// clients that should not hold the long-lived key. Each request re-checks the key behind a token,
-/// so revoking the key ends its tokens at once.
+/// clients that should not hold the long-lived key. A token carries only its key's id: each request
+/// loads the key behind it and takes role, person and funder from there, so revoking the key ends its
+/// tokens at once and a token never speaks for more than its key.
 /// </summary>
 internal sealed class TokenIssuer(IConfiguration configuration, IHostEnvironment environment, ILogger<TokenIssuer> logger, TimeProvider time, BootstrapAdminKey bootstrap)
 {
@@ -114,7 +115,9 @@ internal sealed class TokenIssuer(IConfiguration configuration, IHostEnvironment
     {
         var now = time.GetUtcNow();
         var expires = now + Lifetime;
-        var claims = user.Claims.Where(c => c.Type is ClaimTypes.NameIdentifier or ClaimTypes.Role or AllmendeClaims.Person or AllmendeClaims.Funder).ToList();
+        // The token names only its key: role, person and funder are read from the key on every request
+        // (see AuthenticationSetup), so a token can never claim more than its key has now.
+        var claims = user.Claims.Where(c => c.Type is ClaimTypes.NameIdentifier).ToList();
         if (user.FindFirstValue(ClaimTypes.NameIdentifier) == "bootstrap" && bootstrap.Fingerprint is { } fingerprint)
             claims.Add(new Claim(BootstrapFingerprint, fingerprint));
         var token = new JwtSecurityToken(Issuer, Issuer, claims, now.UtcDateTime, expires.UtcDateTime,
@@ -213,12 +216,15 @@ internal static class AuthenticationSetup
             {
                 OnTokenValidated = async context =>
                 {
+                    // Whatever else a token's claims say, the principal is its key's as stored now.
                     var subject = context.Principal?.FindFirstValue(ClaimTypes.NameIdentifier);
                     if (subject == "bootstrap")
                     {
                         // Valid while the same bootstrap key is configured: rotating it ends its tokens.
                         if (bootstrap.Fingerprint is null || context.Principal!.FindFirstValue(TokenIssuer.BootstrapFingerprint) != bootstrap.Fingerprint)
                             context.Fail("The bootstrap key behind this token is no longer configured.");
+                        else
+                            context.Principal = Principals.For("bootstrap", Roles.Admin, null, null, JwtBearerDefaults.AuthenticationScheme);
                         return;
                     }
                     if (subject is null || !subject.StartsWith("key-", StringComparison.Ordinal))
@@ -229,6 +235,8 @@ internal static class AuthenticationSetup
                     var key = Guid.TryParseExact(subject["key-".Length..], "N", out var id) ? await keys.FindAsync(id, context.HttpContext.RequestAborted) : null;
                     if (key is null || !key.IsValidAt(time.GetUtcNow()))
                         context.Fail("The API key behind this token was revoked or has expired.");
+                    else
+                        context.Principal = Principals.For(Principals.KeySubject(key.KeyId), key.Role, key.PersonId, key.FunderId, JwtBearerDefaults.AuthenticationScheme);
                 },
             };
         });

@@ -69,12 +69,16 @@ internal static class DemoData
         var cooperativeHouse = await seeder.SiteAsync("Genossenschaftshaus Kreativquartier", "Hafenstraße 40", ["3. Obergeschoss – Engagement-Etage"],
             Hours(["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"], "07:00", "23:00"));
         const string Floor = "3. Obergeschoss – Engagement-Etage";
-        await seeder.SpaceAsync(cooperativeHouse, Floor, "Flexible Arbeitsplätze Engagement-Etage", "flexible-desk-area", 50, places: 50, rateCents: 250, deskFeeCents: 12000,
-            accessibility: ["step-free-access", "lift", "accessible-toilet"], kinds: ["initiative", "association", "social-enterprise"]);
+        var floorSpaces = new List<Guid>
+        {
+            await seeder.SpaceAsync(cooperativeHouse, Floor, "Flexible Arbeitsplätze Engagement-Etage", "flexible-desk-area", 50, places: 50, rateCents: 250,
+                deskFeeCents: 12000, accessibility: ["step-free-access", "lift", "accessible-toilet"], kinds: ["initiative", "association", "social-enterprise"]),
+        };
         var groupRooms = new List<Guid>();
         for (var i = 1; i <= 3; i++)
             groupRooms.Add(await seeder.SpaceAsync(cooperativeHouse, Floor, $"Gruppenraum {i}", "room", 10, rateCents: 1500, accessibility: ["step-free-access", "lift"]));
-        await seeder.SpaceAsync(cooperativeHouse, Floor, "Versammlungsraum", "event-hall", 60, rateCents: 4500, approval: true);
+        floorSpaces.AddRange(groupRooms);
+        floorSpaces.Add(await seeder.SpaceAsync(cooperativeHouse, Floor, "Versammlungsraum", "event-hall", 60, rateCents: 4500, approval: true));
 
         // 4. The rural inter-municipal coworking pilot.
         var rural = await seeder.SiteAsync("Coworking Landmitte", "Bahnhofstraße 2, Landmitte", [], Hours(Weekdays, "07:00", "19:00"));
@@ -91,8 +95,9 @@ internal static class DemoData
         var network = await seeder.OrganisationAsync("Landesnetzwerk Bürgerschaftliches Engagement e.V.", "association", nonProfit: true);
         var sponsor = await seeder.OrganisationAsync("Wohnbau Lindenviertel GmbH", "company", nonProfit: false);
         _ = sponsor;
-        // The city's social authority funds the engagement floor for five years (before the share payment, which it pays too).
-        await seeder.FundingAsync(cooperativeHouse);
+        // The city's social authority funds the engagement floor for five years: its monthly usage fee (a usage agreement
+        // the city pays), the rooms and desks on it; and, from a budget line of its own, the city's cooperative shares.
+        await seeder.FundingAsync(cooperativeHouse, city, floorSpaces);
         // The city authority joins the cooperative house and pays its shares.
         await seeder.PostAsync($"/api/organisations/{city}/shares/subscription", new { shares = 20, centsPerShare = 50_000 }, $"/api/organisations/{city}");
         await seeder.PostAsync($"/api/organisations/{city}/shares/payments", new { date = "2026-01-15", amountCents = 1_000_000 }, $"/api/organisations/{city}");
@@ -231,8 +236,13 @@ internal static class DemoData
             return id;
         }
 
-        /// <summary>The city's social authority as a funder, and its five-year grant for the engagement floor (rooms, desks, shares).</summary>
-        public async Task FundingAsync(Guid engagementSite)
+        /// <summary>
+        /// The city's social authority as a funder; its five-year grant for the engagement floor (the floor's monthly
+        /// usage fee, rooms, desks), limited to the house; a second grant for the city's own cooperative shares, which
+        /// have no place and so are never paid by a grant limited to a house (ADR 12); and the usage agreement by which
+        /// the city pays the floor's monthly fee (6.000 € for about 300 m², charged in arrears from January 2026).
+        /// </summary>
+        public async Task FundingAsync(Guid engagementSite, Guid city, IReadOnlyList<Guid> floorSpaces)
         {
             var funder = await CreateAsync("/api/funding/funders", new
             {
@@ -246,9 +256,27 @@ internal static class DemoData
                 coverage = new
                 {
                     siteIds = new[] { engagementSite }, nonProfitOnly = true,
-                    costTypes = new[] { "room-hours", "event-hall-hours", "desk-fees", "cooperative-shares" },
+                    costTypes = new[] { "room-hours", "event-hall-hours", "desk-fees", "usage-fees" },
                 },
             });
+            await CreateAsync("/api/funding/grants", new
+            {
+                funderId = funder.GetProperty("id").GetGuid(), name = "Genossenschaftsanteile Kreativquartier", reference = "SOZ-ENG-2026-02",
+                budgetCents = 1_000_000, startsOn = "2026-01-01", endsOn = "2030-12-31", priority = 2,
+                coverage = new { organisationIds = new[] { city }, costTypes = new[] { "cooperative-shares" } },
+            });
+            // Funding learns of the floor's spaces and the city through the outbox, a moment after they were made: until then a 400, so ask again.
+            var agreement = new { organisationId = city, name = "Engagement-Etage (3. OG)", spaceIds = floorSpaces, from = "2026-01-01", monthlyFeeCents = 600_000 };
+            for (var attempt = 1; ; attempt++)
+            {
+                using var response = await admin.PostAsJsonAsync("/api/funding/usage-agreements", agreement, ct);
+                if (response.StatusCode != HttpStatusCode.BadRequest || attempt == 40)
+                {
+                    await EnsureAsync(response);
+                    return;
+                }
+                await Task.Delay(TimeSpan.FromMilliseconds(250), ct);
+            }
         }
 
         public async Task<string> MemberKeyAsync(Guid person, string name)

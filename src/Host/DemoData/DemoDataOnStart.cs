@@ -1,12 +1,14 @@
 using Allmende.Host.Access;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Npgsql;
 
 namespace Allmende.Host.DemoData;
 
 /// <summary>
 /// Seeds the demo data once the server listens: on first start in Development, or anywhere with
-/// Allmende:DemoData=true (Allmende:DemoData=false turns it off in Development).
+/// Allmende:DemoData=true (Allmende:DemoData=false turns it off in Development). Then prints the
+/// keys a person needs, last and framed, so they do not scroll away above the start-up log.
 /// </summary>
 internal sealed class DemoDataOnStart(
     IConfiguration configuration,
@@ -14,13 +16,14 @@ internal sealed class DemoDataOnStart(
     IHostApplicationLifetime lifetime,
     IServer server,
     BootstrapAdminKey adminKey,
+    NpgsqlDataSource database,
     TimeProvider time,
     ILogger<DemoDataOnStart> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var wanted = configuration.GetValue<bool?>("Allmende:DemoData") ?? environment.IsDevelopment();
-        if (!wanted || adminKey.Value is null)
+        if (adminKey.Value is null || (!wanted && !adminKey.MadeUp))
             return;
         var started = new TaskCompletionSource();
         using (lifetime.ApplicationStarted.Register(started.SetResult))
@@ -33,22 +36,54 @@ internal sealed class DemoDataOnStart(
             .Replace("://*", "://localhost", StringComparison.Ordinal)
             .Replace("://[::]", "://localhost", StringComparison.Ordinal)
             .Replace("://0.0.0.0", "://localhost", StringComparison.Ordinal)).Uri;
-        using var client = new HttpClient { BaseAddress = local };
-        client.DefaultRequestHeaders.Add("X-Api-Key", adminKey.Value);
-        try
+
+        List<string> lines = [$"Allmende is ready: {local}   (API page: {new Uri(local, "api-docs")})"];
+        if (adminKey.MadeUp)
+            lines.Add($"Admin API key:  {adminKey.Value}   (set Allmende__BootstrapAdminKey to choose your own)");
+        if (wanted)
         {
-            var summary = await DemoData.SeedAsync(client, time, stoppingToken);
-            if (summary is null)
+            using var client = new HttpClient { BaseAddress = local };
+            client.DefaultRequestHeaders.Add("X-Api-Key", adminKey.Value);
+            try
             {
-                logger.LogInformation("Demo data: the database has sites already; nothing seeded");
-                return;
+                var summary = await DemoData.SeedAsync(client, time, stoppingToken);
+                if (summary is null)
+                {
+                    lines.Add("Demo data: there already (the member key was printed on the first start; delete .pgdata/dev for a fresh one).");
+                }
+                else
+                {
+                    lines.Add($"Member API key: {summary.MemberKey}   (Mira Beispiel, Initiative Kiezkiosk)");
+                    lines.Add($"Demo data: {summary.Sites} sites, {summary.Spaces} spaces, {summary.Organisations} organisations, {summary.People} people, {summary.Bookings} bookings.");
+                }
+                await DeliveriesSettledAsync(stoppingToken);
             }
-            Console.WriteLine($"Demo data: {summary.Sites} sites, {summary.Spaces} spaces, {summary.Organisations} organisations, {summary.People} people, {summary.Bookings} bookings.");
-            Console.WriteLine($"Member API key (Mira Beispiel, Initiative Kiezkiosk): {summary.MemberKey}");
+            catch (Exception e) when (e is HttpRequestException or InvalidOperationException)
+            {
+                logger.LogError(e, "Seeding the demo data failed");
+                lines.Add("Demo data: seeding failed, see the log above.");
+            }
         }
-        catch (Exception e) when (e is HttpRequestException or InvalidOperationException)
+
+        var rule = new string('=', Math.Min(100, lines.Max(l => l.Length)));
+        Console.WriteLine(string.Join(Environment.NewLine, ["", rule, .. lines, rule, ""]));
+    }
+
+    /// <summary>
+    /// The seeding's messages reach the other modules within moments, with a few expected retries:
+    /// waiting for them (a bounded while) keeps their log lines above the keys instead of below.
+    /// </summary>
+    private async Task DeliveriesSettledAsync(CancellationToken ct)
+    {
+        var deadline = time.GetUtcNow().AddSeconds(15);
+        while (time.GetUtcNow() < deadline)
         {
-            logger.LogError(e, "Seeding the demo data failed");
+            // Retries come back within seconds; what is due later (reminders, expiries) is no part of seeding.
+            await using var command = database.CreateCommand(
+                "select exists (select 1 from eventing.deliveries where status = 'pending' and due_at <= now() + interval '30 seconds')");
+            if (await command.ExecuteScalarAsync(ct) is false)
+                return;
+            await Task.Delay(100, ct);
         }
     }
 }

@@ -29,7 +29,7 @@ public sealed class AccessTests(AllmendeApp app) : IClassFixture<AllmendeApp>
     [Fact]
     public async Task An_issued_key_is_shown_once_stored_only_as_a_hash_and_works_for_its_role()
     {
-        var person = Guid.NewGuid();
+        var person = await app.PersonAsync();
         var issued = await IssueAsync(new { name = "Raumverwaltung Laptop", role = "member", personId = person });
         var key = issued.GetProperty("key").GetString()!;
         var keyId = issued.GetProperty("details").GetProperty("keyId").GetGuid();
@@ -109,7 +109,7 @@ public sealed class AccessTests(AllmendeApp app) : IClassFixture<AllmendeApp>
     [Fact]
     public async Task A_member_acts_for_the_organisations_membership_says_and_loses_them_when_forgotten()
     {
-        var person = Guid.NewGuid();
+        var person = await app.PersonAsync();
         var organisation = Guid.NewGuid();
         using var member = await app.ClientAsync(Roles.Member, person);
         var uow = app.Store.Begin(new EventMetadata("test"));
@@ -143,7 +143,7 @@ public sealed class AccessTests(AllmendeApp app) : IClassFixture<AllmendeApp>
     [Fact]
     public async Task Membership_facts_arriving_out_of_order_never_restore_an_older_state()
     {
-        var person = Guid.NewGuid();
+        var person = await app.PersonAsync();
         var organisation = Guid.NewGuid();
         using var member = await app.ClientAsync(Roles.Member, person);
         // The newer "stopped" (version 3) is delivered before the older "acts for" (version 2).

@@ -1,7 +1,10 @@
 using System.Net;
 using System.Text;
+using System.Text.Json;
 using Allmende.Eventing.Api;
+using Allmende.Tests.Funding;
 using Allmende.Tests.Infrastructure;
+using Allmende.Tests.Spaces;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
@@ -17,7 +20,8 @@ namespace Allmende.Tests.Access;
 /// </summary>
 public sealed class RoleMatrixTests(AllmendeApp app) : IClassFixture<AllmendeApp>
 {
-    private static readonly string[] Public = ["/health/live", "/health/ready", "/openapi/{documentName}.json"];
+    // Calendar feeds are public by intent: calendar apps send no header, the feed's secret in the URL is its key (FeedTests).
+    private static readonly string[] Public = ["/health/live", "/health/ready", "/openapi/{documentName}.json", "/api/bookings/ical/{token}"];
 
     /// <summary>
     /// The only endpoints open to every signed-in role: the caller's own, and a booking's history, which then
@@ -132,5 +136,59 @@ public sealed class RoleMatrixTests(AllmendeApp app) : IClassFixture<AllmendeApp
                 failures.Add($"{call}: {role} should get 403, got {(int)status}");
         }
         failures.ShouldBeEmpty();
+    }
+
+    /// <summary>
+    /// Co-funding: one booking, paid 40 % by one funder's grant and 60 % by another's. Each funder reads
+    /// the booking, its allocations and its own grant's report, and finds only its own part anywhere: the
+    /// other grant's id, funder and amount appear nowhere it can read (its grant is a 404, as before).
+    /// </summary>
+    [Fact]
+    public async Task Each_of_two_funders_of_one_booking_sees_only_its_own_part()
+    {
+        var rooms = new GrantedRooms(app);
+        var (space, site, organisation) = await rooms.RoomWithRateAsync(3_000);
+        var first = await rooms.FunderAsync("Bezirksamt Programm");
+        var second = await rooms.FunderAsync("Stiftung Nachbarschaft");
+        var firstGrant = await rooms.GrantAsync(first, site, shareBasisPoints: 4_000, priority: 1);
+        var secondGrant = await rooms.GrantAsync(second, site, shareBasisPoints: 10_000, priority: 2);
+        using var admin = app.AdminClient();
+        var start = Allmende.Tests.Bookings.BookingsWorld.FutureHour(12);
+        var booking = await GrantedRooms.IdOf(await Allmende.Tests.Bookings.BookingsWorld.BookAsync(admin, space, organisation, start, start.AddHours(2))
+            .ShouldHaveStatus(HttpStatusCode.Created));
+        await Eventually.ReachedAsync(async () => await TestPostgres.ScalarAsync(app.ConnectionString,
+            "select count(*) from bookings.allocations where booking_id = $1", booking) == 2, "Bookings' history knows both parts");
+
+        foreach (var (funderId, mine, theirs, theirFunder, cents) in new[] { (first, firstGrant, secondGrant, second, 2_400L), (second, secondGrant, firstGrant, first, 3_600L) })
+        {
+            using var funder = await app.ClientAsync(Roles.Funder, funderId: funderId);
+            var read = new List<string>();
+            async Task<JsonElement> ReadAsync(string url)
+            {
+                var body = await (await funder.SendAsync("GET", url).ShouldHaveStatus(HttpStatusCode.OK)).Content.ReadAsStringAsync();
+                read.Add(body);
+                return JsonDocument.Parse(body).RootElement.Clone();
+            }
+
+            var history = await ReadAsync($"/api/bookings/{booking}/history");
+            history.GetProperty("allocations").EnumerateArray()
+                .Select(a => (a.GetProperty("grantId").GetGuid(), a.GetProperty("funderId").GetGuid(), a.GetProperty("amountCents").GetInt64()))
+                .ShouldBe([(mine, funderId, cents)]);
+            var allocations = await ReadAsync($"/api/funding/allocations?sourceId={booking}");
+            allocations.GetProperty("items").EnumerateArray()
+                .Select(a => (a.GetProperty("grantId").GetGuid(), a.GetProperty("amountCents").GetInt64()))
+                .ShouldBe([(mine, cents)]);
+            await ReadAsync($"/api/funding/reports/grants/{mine}?period=month&from=2027-06-01");
+            await ReadAsync("/api/funding/grants");
+
+            foreach (var body in read)
+            {
+                body.ShouldNotContain(theirs.ToString());
+                body.ShouldNotContain(theirFunder.ToString());
+            }
+            await funder.SendAsync("GET", $"/api/funding/grants/{theirs}").ShouldHaveStatus(HttpStatusCode.NotFound);
+            await funder.SendAsync("GET", $"/api/funding/reports/grants/{theirs}?period=month&from=2027-06-01").ShouldHaveStatus(HttpStatusCode.NotFound);
+            await funder.SendAsync("GET", $"/api/funding/allocations?grantId={theirs}").ShouldHaveStatus(HttpStatusCode.OK);
+        }
     }
 }

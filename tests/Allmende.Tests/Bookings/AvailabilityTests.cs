@@ -69,6 +69,69 @@ public sealed class AvailabilityTests(AllmendeApp app) : IClassFixture<AllmendeA
     }
 
     [Fact]
+    public async Task People_asks_for_that_many_places_or_a_space_holding_them_on_the_25_hour_autumn_day()
+    {
+        var site = await _world.SiteAsync();
+        var floor = await _world.SpaceAsync(site, "flexible-desk-area", capacity: 10, places: 10);
+        var small = await _world.SpaceAsync(site, capacity: 6);
+        var hall = await _world.SpaceAsync(site, "event-hall", capacity: 30);
+        var organisation = await _world.OrganisationAsync();
+        foreach (var space in new[] { floor, small, hall })
+            await _world.KnownAsync(space, organisation);
+        using var admin = app.AdminClient();
+        var day = new DateTimeOffset(2027, 10, 31, 0, 0, 0, TimeSpan.Zero);
+        await BookAsync(admin, floor, organisation, day.AddHours(8), day.AddHours(12), attendees: 4).ShouldHaveStatus(HttpStatusCode.Created);
+        await BookAsync(admin, floor, organisation, day.AddHours(10), day.AddHours(14), attendees: 3).ShouldHaveStatus(HttpStatusCode.Created);
+        await BookAsync(admin, hall, organisation, day.AddHours(9), day.AddHours(11), attendees: 20).ShouldHaveStatus(HttpStatusCode.Created);
+
+        // Berlin's 31 October 2027 lasts 25 hours: 22:00 UTC the day before to 23:00 UTC.
+        var body = await (await admin.GetAsync($"/api/bookings/availability?siteId={site}&from=2027-10-31&to=2027-10-31&durationMinutes=60&people=8")
+            .ShouldHaveStatus(HttpStatusCode.OK)).JsonAsync();
+        body.GetProperty("people").GetInt32().ShouldBe(8);
+        (body.GetProperty("rangeFrom").GetDateTimeOffset(), body.GetProperty("rangeTo").GetDateTimeOffset())
+            .ShouldBe((day.AddHours(-2), day.AddHours(23)));
+        // 4 places taken 08–10, 7 at 10–12, 3 at 12–14: eight of ten are free only before 08:00 and from 14:00.
+        Free(body, floor).ShouldBe([(day.AddHours(-2), day.AddHours(8)), (day.AddHours(14), day.AddHours(23))]);
+        Free(body, hall).ShouldBe([(day.AddHours(-2), day.AddHours(9)), (day.AddHours(11), day.AddHours(23))]);
+        var tooSmall = body.GetProperty("spaces").EnumerateArray().Single(s => s.GetProperty("spaceId").GetGuid() == small);
+        tooSmall.GetProperty("unavailableBecause").GetString().ShouldBe("over-capacity");
+        Free(body, small).ShouldBeEmpty();
+
+        // Three places are free all day (at most seven are taken); the small room takes three people.
+        var three = await (await admin.GetAsync($"/api/bookings/availability?siteId={site}&from=2027-10-31&to=2027-10-31&durationMinutes=60&people=3")
+            .ShouldHaveStatus(HttpStatusCode.OK)).JsonAsync();
+        Free(three, floor).ShouldBe([(day.AddHours(-2), day.AddHours(23))]);
+        Free(three, small).ShouldBe([(day.AddHours(-2), day.AddHours(23))]);
+        // A single place (the default) is what it always was: one place is left even at the fullest moment.
+        var one = await (await admin.GetAsync($"/api/bookings/availability?spaceId={floor}&from=2027-10-31&to=2027-10-31&durationMinutes=60")
+            .ShouldHaveStatus(HttpStatusCode.OK)).JsonAsync();
+        one.GetProperty("people").GetInt32().ShouldBe(1);
+        Free(one, floor).ShouldBe([(day.AddHours(-2), day.AddHours(23))]);
+    }
+
+    [Fact]
+    public async Task People_on_the_23_hour_spring_day_and_bad_people_are_a_400()
+    {
+        var (floor, organisation) = await _world.RoomAsync(kind: "flexible-desk-area", capacity: 10, places: 10);
+        using var admin = app.AdminClient();
+        var day = new DateTimeOffset(2027, 3, 28, 0, 0, 0, TimeSpan.Zero);
+        // Across the spring gap (01:00 UTC): nine places 00:30–01:30 UTC, 01:30–02:30 and 03:30–04:30 local.
+        await BookAsync(admin, floor, organisation, day.AddMinutes(30), day.AddMinutes(90), attendees: 9).ShouldHaveStatus(HttpStatusCode.Created);
+
+        var body = await (await admin.GetAsync($"/api/bookings/availability?spaceId={floor}&from=2027-03-28&to=2027-03-28&durationMinutes=30&people=2")
+            .ShouldHaveStatus(HttpStatusCode.OK)).JsonAsync();
+        // Berlin's 28 March 2027 lasts 23 hours: 23:00 UTC the day before to 22:00 UTC.
+        Free(body, floor).ShouldBe([(day.AddHours(-1), day.AddMinutes(30)), (day.AddMinutes(90), day.AddHours(22))]);
+        var single = await (await admin.GetAsync($"/api/bookings/availability?spaceId={floor}&from=2027-03-28&to=2027-03-28&durationMinutes=30&people=1")
+            .ShouldHaveStatus(HttpStatusCode.OK)).JsonAsync();
+        Free(single, floor).ShouldBe([(day.AddHours(-1), day.AddHours(22))]);
+
+        foreach (var people in new[] { "0", "-3", "many" })
+            (await (await admin.GetAsync($"/api/bookings/availability?spaceId={floor}&from=2027-03-28&to=2027-03-28&durationMinutes=30&people={people}"))
+                .InvalidFieldsAsync()).ShouldBe(["people"]);
+    }
+
+    [Fact]
     public async Task Bad_parameters_are_400_naming_the_field_and_unknown_spaces_and_sites_404()
     {
         using var admin = app.AdminClient();

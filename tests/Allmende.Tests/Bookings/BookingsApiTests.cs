@@ -53,6 +53,40 @@ public sealed class BookingsApiTests(AllmendeApp app) : IClassFixture<AllmendeAp
     }
 
     [Fact]
+    public async Task A_member_checks_in_their_own_organisations_booking_from_thirty_minutes_before_its_start()
+    {
+        var (space, organisation) = await _world.RoomAsync();
+        var other = await _world.OrganisationAsync();
+        await _world.KnownAsync(space, other);
+        using var admin = app.AdminClient();
+        using var member = await _world.MemberOfAsync(organisation);
+        using var stranger = await _world.MemberOfAsync(other);
+        var soon = SoonStart();
+        var later = FutureHour(3);
+        var now = (await BodyAsync(await BookAsync(member, space, organisation, soon, soon.AddHours(2)).ShouldHaveStatus(HttpStatusCode.Created)))
+            .GetProperty("id").GetGuid();
+        var tooEarly = (await BodyAsync(await BookAsync(member, space, organisation, later, later.AddHours(2)).ShouldHaveStatus(HttpStatusCode.Created)))
+            .GetProperty("id").GetGuid();
+
+        // Before check-in opens: a 409 that says when it opens.
+        var early = await (await member.SendAsync("POST", $"/api/bookings/{tooEarly}/check-in", null, "\"2\"")
+            .ShouldHaveStatus(HttpStatusCode.Conflict)).JsonAsync();
+        early.GetProperty("rule").GetString().ShouldBe("check-in-not-open");
+        early.GetProperty("detail").GetString().ShouldBe($"Check-in opens 30 minutes before the start, at {later.AddMinutes(-30).UtcDateTime:yyyy-MM-dd'T'HH:mm'Z'}; it is too early.");
+        // Another organisation's member does not see the booking at all.
+        await stranger.SendAsync("POST", $"/api/bookings/{now}/check-in", null, "\"2\"").ShouldHaveStatus(HttpStatusCode.NotFound);
+
+        var checkedIn = await member.SendAsync("POST", $"/api/bookings/{now}/check-in", null, "\"2\"").ShouldHaveStatus(HttpStatusCode.OK);
+        checkedIn.ETag().ShouldBe("\"3\"");
+        var booking = await checkedIn.JsonAsync();
+        booking.GetProperty("status").GetString().ShouldBe("checked-in");
+        booking.GetProperty("checkedInAt").GetDateTimeOffset().ShouldBeInRange(soon.AddMinutes(-3), soon);
+        // Completing stays with staff.
+        await member.SendAsync("POST", $"/api/bookings/{now}/complete", null, "\"3\"").ShouldHaveStatus(HttpStatusCode.Forbidden);
+        await admin.SendAsync("POST", $"/api/bookings/{now}/complete", null, "\"3\"").ShouldHaveStatus(HttpStatusCode.OK);
+    }
+
+    [Fact]
     public async Task A_request_needing_approval_holds_its_slot_until_staff_decide()
     {
         var (space, organisation) = await _world.RoomAsync(rules: new { approvalRequired = true });

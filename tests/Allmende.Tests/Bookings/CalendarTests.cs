@@ -87,6 +87,9 @@ public sealed class CalendarTests(AllmendeApp app) : IClassFixture<AllmendeApp>
 
         var feed = await (await member.GetAsync($"/api/bookings/ical/space/{space}.ics").ShouldHaveStatus(HttpStatusCode.OK)).Content.ReadAsStringAsync();
         feed.Split("\r\n").ShouldContain("SUMMARY:busy");
+        // Not even the UID names the other organisation's booking (issue 16).
+        feed.ShouldNotContain(theirs.ToString());
+        feed.ShouldNotContain(organisation.ToString());
         await member.GetAsync($"/api/bookings/ical/organisation/{organisation}.ics").ShouldHaveStatus(HttpStatusCode.NotFound);
         var own = await (await member.GetAsync($"/api/bookings/ical/organisation/{other}.ics").ShouldHaveStatus(HttpStatusCode.OK)).Content.ReadAsStringAsync();
         own.ShouldContain($"UID:{mine}@allmende");

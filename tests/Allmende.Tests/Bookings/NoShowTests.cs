@@ -81,6 +81,58 @@ public sealed class NoShowTests : IAsyncLifetime
         await BookAsync(client, space, organisation, start.AddMinutes(30), start.AddHours(1)).ShouldHaveStatus(HttpStatusCode.Created);
     }
 
+    [Fact]
+    public async Task Staff_undo_a_no_show_with_a_reason_and_funding_settles_it_as_used()
+    {
+        var clock = new MovedClock();
+        await using var host = new BookingsHost(_database, clock);
+        await host.StartAsync();
+        var world = new BookingsWorld(host);
+        var (space, organisation) = await world.RoomAsync();
+        using var member = await world.MemberOfAsync(organisation);
+
+        var real = DateTimeOffset.UtcNow;
+        var start = new DateTimeOffset(real.Ticks - real.Ticks % TimeSpan.TicksPerMinute, TimeSpan.Zero).AddMinutes(1);
+        clock.Offset = start.AddSeconds(-2) - real;
+        using var admin = host.AdminClient();
+        var booked = await (await BookAsync(admin, space, organisation, start, start.AddHours(2)).ShouldHaveStatus(HttpStatusCode.Created)).JsonAsync();
+        var id = booked.GetProperty("id").GetGuid();
+        await Eventually.ReachedAsync(async () => await NoShowsAsync(id) == 1, "the no-show release fires", timeoutSeconds: 20);
+        await Eventually.ReachedAsync(async () => await OutcomeAsync(id) == "spent/no-show", "Funding settles the no-show, charged (ChargeNoShows)");
+
+        // Members may not undo it; a missing reason is a 400 naming it.
+        await member.SendAsync("POST", $"/api/bookings/{id}/undo-no-show", new { reason = "Wir waren da" }, "\"3\"")
+            .ShouldHaveStatus(HttpStatusCode.Forbidden);
+        (await (await admin.SendAsync("POST", $"/api/bookings/{id}/undo-no-show", new { reason = " " }, "\"3\"")).InvalidFieldsAsync())
+            .ShouldBe(["reason"]);
+
+        var undone = await admin.SendAsync("POST", $"/api/bookings/{id}/undo-no-show", new { reason = "Abendtreffen fand statt, niemand vom Team vor Ort" },
+            "\"3\"").ShouldHaveStatus(HttpStatusCode.OK);
+        undone.ETag().ShouldBe("\"4\"");
+        var booking = await undone.JsonAsync();
+        (booking.GetProperty("status").GetString(), booking.GetProperty("reason").GetString()).ShouldBe(("completed", "Abendtreffen fand statt, niemand vom Team vor Ort"));
+        var published = await host.PublishedAsync<BookingNoShowUndone>("bookings.booking-no-show-undone", "bookingId", id);
+        published.ShouldBe(new BookingNoShowUndone(id, space, booked.GetProperty("siteId").GetGuid(), organisation, start, start.AddHours(2), 8,
+            "neighbourhood-culture", 120, "Abendtreffen fand statt, niemand vom Team vor Ort", published.At));
+        // Funding (ChargeUndoneNoShows, default true) now counts it as used, its charge unchanged; the list shows it completed.
+        await Eventually.ReachedAsync(async () => await OutcomeAsync(id) == "spent/completed", "Funding settles the undone no-show as completed");
+        var listed = await (await admin.GetAsync($"/api/bookings?spaceId={space}").ShouldHaveStatus(HttpStatusCode.OK)).JsonAsync();
+        listed.GetProperty("items")[0].GetProperty("status").GetString().ShouldBe("completed");
+
+        (await (await admin.SendAsync("POST", $"/api/bookings/{id}/undo-no-show", new { reason = "nochmal" }, "\"4\"")).RuleAsync())
+            .ShouldBe("not-a-no-show");
+    }
+
+    /// <summary>Funding's cost row of the booking as "status/outcome".</summary>
+    private async Task<string?> OutcomeAsync(Guid id)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(_database);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand("select status || '/' || outcome from funding.costs where source_id = $1", connection);
+        command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = id });
+        return await command.ExecuteScalarAsync() as string;
+    }
+
     private Task<long> NoShowsAsync(Guid id) => TestPostgres.ScalarAsync(_database,
         "select count(*) from eventing.events where stream_id = $1 and event_type = 'bookings.booking.marked-no-show'", $"booking-{id:D}");
 }

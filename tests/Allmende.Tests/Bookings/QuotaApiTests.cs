@@ -215,6 +215,30 @@ public sealed class QuotaApiTests(AllmendeApp app) : IClassFixture<AllmendeApp>
         quota.GetProperty("bookings").EnumerateArray().Sum(b => b.GetProperty("freeMinutes").GetInt32()).ShouldBe(600);
     }
 
+    /// <summary>
+    /// Issue 16: bookings of one organisation in different slots do not conflict, so none of them may
+    /// fail on the month's quota stream, however many arrive at once; the server retries its own races.
+    /// </summary>
+    [Fact]
+    public async Task Thirty_parallel_bookings_of_one_organisation_in_different_slots_all_succeed()
+    {
+        using var admin = app.AdminClient();
+        await StandardHoursAsync(admin);
+        var (space, organisation) = await _world.RoomAsync();
+        await PlanAsync(admin, organisation, "civil-society", new DateOnly(2028, 1, 1));
+
+        // Thirty hours on thirty days of September at once: 1800 minutes against an allowance of 600.
+        var responses = await Task.WhenAll(Enumerable.Range(1, 30).Select(day =>
+            BookAsync(admin, space, organisation, Utc(9, day, 8), Utc(9, day, 9))));
+        var bodies = await Task.WhenAll(responses.Select(r => r.Content.ReadAsStringAsync()));
+        responses.Select((r, i) => $"{(int)r.StatusCode} {(r.StatusCode == HttpStatusCode.Created ? "" : bodies[i])}")
+            .ShouldAllBe(answer => answer == "201 ");
+        var splits = bodies.Select(b => Split(JsonDocument.Parse(b).RootElement)).ToList();
+        (splits.Sum(s => s.Free), splits.Sum(s => s.Chargeable)).ShouldBe((600, 1200));
+        splits.Count(s => s == (60, 0)).ShouldBe(10);
+        Figures(await QuotaAsync(admin, organisation, "2028-09")).ShouldBe((600, 600, 0));
+    }
+
     [Fact]
     public async Task Members_read_the_quota_of_their_own_organisations_only_and_bad_parameters_are_named()
     {

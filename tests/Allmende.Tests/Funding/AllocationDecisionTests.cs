@@ -204,6 +204,34 @@ public sealed class AllocationDecisionTests
     }
 
     [Fact]
+    public void An_undone_no_show_is_settled_again_as_completed_charged_or_waived_as_configured_and_nothing_else_reopens_a_settled_cost()
+    {
+        var line = Line(4_000);
+        var charged = Grant.Evolve(GrantOf(G(1), 100_000), new GrantCharged(G(1), Id(1), Booking, Organisation, line.Month, 4_000, Now));
+        var confirmed = BookingCosts.Decide(Cost.Initial, BookingChange.Confirmed, Facts(Now), line, NonProfitAssociation,
+            new Ledger([GrantOf(G(1), 100_000)], [], Ids()), Options);
+        var noShow = confirmed.Aggregate(Cost.Initial, Cost.Evolve);
+        noShow = new object[] { new CostSettled(Booking, "no-show", true, Now.AddHours(1)) }.Aggregate(noShow, Cost.Evolve);
+
+        // Charged (the default): the charge stands, only the outcome changes.
+        ShouldBeEvents(BookingCosts.Decide(noShow, BookingChange.NoShowUndone, Facts(Now.AddHours(2)), line, NonProfitAssociation,
+                new Ledger([charged], [], Ids()), Options),
+            new CostSettled(Booking, "completed", true, Now.AddHours(2)));
+        // Waived: the allocations are reversed.
+        ShouldBeEvents(BookingCosts.Decide(noShow, BookingChange.NoShowUndone, Facts(Now.AddHours(2)), null, NonProfitAssociation,
+                new Ledger([charged], [], Ids()), new FundingOptions { ChargeUndoneNoShows = false }),
+            new AllocationReversed(Id(1), Booking, "undone no-show not charged", Now.AddHours(2)),
+            new CostLineWithdrawn(Booking, "undone no-show not charged", Now.AddHours(2)),
+            new CostSettled(Booking, "completed", false, Now.AddHours(2)));
+        // A cost settled otherwise (or already re-settled) stays as it is.
+        var completed = new object[] { new CostSettled(Booking, "completed", true, Now.AddHours(2)) }.Aggregate(noShow, Cost.Evolve);
+        BookingCosts.Decide(completed, BookingChange.NoShowUndone, Facts(Now.AddHours(3)), line, NonProfitAssociation,
+            new Ledger([charged], [], Ids()), Options).ShouldBeEmpty();
+        BookingCosts.Decide(noShow, BookingChange.Confirmed, Facts(Now.AddHours(3)), line, NonProfitAssociation,
+            new Ledger([charged], [], Ids()), Options).ShouldBeEmpty();
+    }
+
+    [Fact]
     public void Rescheduling_into_another_month_reverses_and_allocates_anew_against_that_months_cap()
     {
         var grant = GrantOf(G(1), 100_000, cap: 3_000);

@@ -99,6 +99,53 @@ public sealed class FunderAuditExportTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task A_booking_two_funders_paid_shows_each_its_own_part_in_full_and_the_others_as_a_digest_and_both_verify()
+    {
+        var rooms = new GrantedRooms(_app);
+        var (space, site, organisation) = await rooms.RoomWithRateAsync(3_000);
+        // The funder's grant pays 40 % first, the other funder's the rest.
+        var ownGrant = await rooms.GrantAsync(_funder, site, shareBasisPoints: 4_000, priority: 1);
+        var otherGrant = await rooms.GrantAsync(_otherFunder, site, shareBasisPoints: 10_000, priority: 2);
+        using var admin = _app.AdminClient();
+        var booking = await GrantedRooms.IdOf(await BookAsync(admin, space, organisation, FutureHour(22), FutureHour(22).AddHours(2))
+            .ShouldHaveStatus(HttpStatusCode.Created));
+        await Eventually.ReachedAsync(async () => await TestPostgres.ScalarAsync(_app.ConnectionString,
+            "select count(*) from funding.allocations where source_id = $1 and grant_id is not null", booking) == 2, "both grants pay a part");
+        await _app.ChainedAsync();
+
+        foreach (var (funderId, mine, theirs, theirFunder) in new[] { (_funder, ownGrant, otherGrant, _otherFunder), (_otherFunder, otherGrant, ownGrant, _funder) })
+        {
+            using var funder = await _app.ClientAsync(Roles.Funder, funderId: funderId);
+            var file = await DownloadAsync(funder, funderId);
+            try
+            {
+                var (exit, output) = await AuditApp.VerifyOfflineAsync(file);
+                exit.ShouldBe(0, output);
+                var cost = GrantedRooms.Lines(file).Where(l => l.TryGetProperty("seq", out _)).ToList();
+                var allocations = cost.Where(l => l.TryGetProperty("event", out var e) && e.GetProperty("stream").GetString() == $"booking-cost-{booking}"
+                                                  && e.GetProperty("type").GetString() == "funding.cost.allocated")
+                    .Select(l => l.GetProperty("event").GetProperty("data")).ToList();
+                allocations.Select(a => (a.GetProperty("grantId").GetGuid(), a.GetProperty("funderId").GetGuid()))
+                    .ShouldBe([(mine, funderId)], $"funder {funderId}");
+                var text = File.ReadAllText(file);
+                text.ShouldNotContain(theirs.ToString());
+                text.ShouldNotContain(theirFunder.ToString());
+
+                // The other part is there as a digest: the entry exists, only its content is withheld.
+                var hidden = await _app.ScalarAsync("""
+                    select seq from eventing.events where stream_id = $1 and event_type = 'funding.cost.allocated' and data ->> 'grantId' = $2
+                    """, $"booking-cost-{booking}", theirs.ToString());
+                var line = cost.Single(l => l.GetProperty("seq").GetInt64() == hidden);
+                (line.TryGetProperty("digest", out _), line.TryGetProperty("event", out _)).ShouldBe((true, false));
+            }
+            finally
+            {
+                File.Delete(file);
+            }
+        }
+    }
+
+    [Fact]
     public async Task Another_funder_and_an_unknown_funder_get_404()
     {
         using var other = await _app.ClientAsync(Roles.Funder, funderId: _otherFunder);

@@ -20,14 +20,15 @@ internal sealed class GrantedRooms(AllmendeApp app)
             .ShouldHaveStatus(HttpStatusCode.Created));
     }
 
-    /// <summary>A grant paying the whole of room hours at one site.</summary>
-    public async Task<Guid> GrantAsync(Guid funderId, Guid siteId)
+    /// <summary>A grant paying room hours at one site: the whole, or a share (basis points) at a priority (1 pays first).</summary>
+    public async Task<Guid> GrantAsync(Guid funderId, Guid siteId, int shareBasisPoints = 10_000, int priority = 1)
     {
         using var admin = app.AdminClient();
         return await IdOf(await admin.SendAsync("POST", "/api/funding/grants", new
         {
             funderId, name = "Raumkosten Engagement", reference = $"REF-{Guid.NewGuid():N}"[..12], budgetCents = 1_000_000,
             startsOn = "2027-01-01", endsOn = "2031-12-31", coverage = new { siteIds = new[] { siteId }, costTypes = new[] { "room-hours" } },
+            shareBasisPoints, priority,
         }).ShouldHaveStatus(HttpStatusCode.Created));
     }
 

@@ -38,6 +38,20 @@ public sealed class DemoDataTests(AllmendeApp app) : IClassFixture<AllmendeApp>
         var grant = (await admin.GetFromJsonAsync<JsonElement>("/api/funding/grants")).GetProperty("items")[0].GetProperty("id").GetGuid();
         await Eventually.ReachedAsync(async () => (await admin.GetFromJsonAsync<JsonElement>($"/api/funding/allocations?grantId={grant}&limit=100"))
             .GetProperty("items").EnumerateArray().Count(a => a.GetProperty("sourceKind").GetString() == "booking") == 12, "the grant pays the floor's bookings");
+        // The floor's monthly usage fee (the city's usage agreement) on the same grant, for every month since January 2026 that has ended;
+        // the city's cooperative shares on the grant for them, never on the one limited to the house.
+        var agreement = (await admin.GetFromJsonAsync<JsonElement>("/api/funding/usage-agreements")).GetProperty("items")[0];
+        (agreement.GetProperty("name").GetString(), agreement.GetProperty("monthlyFeeCents").GetInt64(), agreement.GetProperty("spaceIds").GetArrayLength())
+            .ShouldBe(("Engagement-Etage (3. OG)", 600_000L, 5));
+        await Eventually.ReachedAsync(async () => (await admin.GetFromJsonAsync<JsonElement>($"/api/funding/allocations?grantId={grant}&limit=100"))
+            .GetProperty("items").EnumerateArray().Any(a => a.GetProperty("costType").GetString() == "usage-fees" && a.GetProperty("amountCents").GetInt64() == 600_000),
+            "the grant pays the floor's usage fee");
+        var shares = (await admin.GetFromJsonAsync<JsonElement>("/api/funding/grants")).GetProperty("items")[1].GetProperty("id").GetGuid();
+        await Eventually.ReachedAsync(async () => (await admin.GetFromJsonAsync<JsonElement>($"/api/funding/allocations?grantId={shares}"))
+            .GetProperty("items").EnumerateArray().Any(a => a.GetProperty("costType").GetString() == "cooperative-shares" && a.GetProperty("amountCents").GetInt64() == 1_000_000),
+            "the share grant pays the city's shares");
+        (await admin.GetFromJsonAsync<JsonElement>($"/api/funding/allocations?grantId={grant}&limit=100")).GetProperty("items").EnumerateArray()
+            .ShouldNotContain(a => a.GetProperty("costType").GetString() == "cooperative-shares");
 
         (await DemoData.SeedAsync(admin)).ShouldBeNull();
         (await admin.GetFromJsonAsync<JsonElement>("/api/sites?limit=1")).GetProperty("total").GetInt64().ShouldBe(7);

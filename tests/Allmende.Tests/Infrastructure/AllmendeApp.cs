@@ -3,6 +3,7 @@ using Allmende.Eventing.Streams;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using System.Net.Http.Json;
 using Npgsql;
 
@@ -30,6 +31,9 @@ public class AllmendeApp : WebApplicationFactory<Program>, IAsyncLifetime
 
     public const string AdminKey = "test-admin-key";
 
+    /// <summary>What this host logged during the current test, printed only if it fails.</summary>
+    public HostLog Log { get; } = new();
+
     public string ConnectionString => _connectionString ?? throw new InvalidOperationException("The database is created in InitializeAsync.");
 
     public EventStore Store => Services.GetRequiredService<EventStore>();
@@ -46,23 +50,48 @@ public class AllmendeApp : WebApplicationFactory<Program>, IAsyncLifetime
 
     /// <summary>
     /// A client with a real API key of <paramref name="role"/>, issued through the API (member keys are
-    /// bound to a person, funder keys to a funder; made up when not given).
+    /// bound to a person, funder keys to a funder; registered through the API when not given, since keys
+    /// are issued only for principals that exist).
     /// </summary>
     public async Task<HttpClient> ClientAsync(string role, Guid? personId = null, Guid? funderId = null)
+    {
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Add("X-Api-Key", await KeyAsync(role, personId, funderId));
+        return client;
+    }
+
+    /// <summary>A real API key of <paramref name="role"/> (see <see cref="ClientAsync"/>).</summary>
+    public async Task<string> KeyAsync(string role, Guid? personId = null, Guid? funderId = null)
     {
         using var admin = AdminClient();
         var response = await admin.PostAsJsonAsync("/api/access/keys", new
         {
             name = $"test {role}",
             role,
-            personId = role == Allmende.Eventing.Api.Roles.Member ? personId ?? Guid.NewGuid() : personId,
-            funderId = role == Allmende.Eventing.Api.Roles.Funder ? funderId ?? Guid.NewGuid() : (Guid?)null,
+            personId = role == Allmende.Eventing.Api.Roles.Member ? personId ?? await PersonAsync() : personId,
+            funderId = role == Allmende.Eventing.Api.Roles.Funder ? funderId ?? await FunderAsync() : (Guid?)null,
         });
         response.EnsureSuccessStatusCode();
         var issued = await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
-        var client = CreateClient();
-        client.DefaultRequestHeaders.Add("X-Api-Key", issued.GetProperty("key").GetString());
-        return client;
+        return issued.GetProperty("key").GetString()!;
+    }
+
+    /// <summary>A person registered through the API (acting for no organisation yet).</summary>
+    public async Task<Guid> PersonAsync(string name = "Jonas Ehrenamt")
+    {
+        using var admin = AdminClient();
+        var response = await admin.PostAsJsonAsync("/api/people", new { name, email = $"person.{Guid.NewGuid():N}@example.org" });
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("id").GetGuid();
+    }
+
+    /// <summary>A funder registered through the API.</summary>
+    public async Task<Guid> FunderAsync(string name = "Stiftung Nachbarschaft")
+    {
+        using var admin = AdminClient();
+        var response = await admin.PostAsJsonAsync("/api/funding/funders", new { name, kind = "foundation", contact = new { office = "Programm" } });
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("id").GetGuid();
     }
 
     /// <summary>Sets a configuration value before the host starts.</summary>
@@ -113,6 +142,8 @@ public class AllmendeApp : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("Eventing:LongTransactionThreshold", "00:00:01");
         foreach (var (key, value) in _settings)
             builder.UseSetting(key, value);
+        // Not the console: a green run prints test names only (HostLogsOnFailure).
+        builder.ConfigureLogging(logging => logging.ClearProviders().AddProvider(Log));
         builder.ConfigureServices(services =>
         {
             services.Configure<EventingOptions>(_ => { });

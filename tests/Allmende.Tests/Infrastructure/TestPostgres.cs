@@ -4,8 +4,9 @@ using Npgsql;
 namespace Allmende.Tests.Infrastructure;
 
 /// <summary>
-/// One PostgreSQL server per test run: the configured one (ConnectionStrings__Postgres) or a
-/// throwaway cluster from the machine's binaries, started by the same launcher the host uses.
+/// One PostgreSQL server per test run: the configured one (ConnectionStrings__Postgres), or a
+/// throwaway one in a Docker container (where an engine answers) or from the machine's binaries,
+/// started by the same launcher the host uses; one line of the test output says which.
 /// A template database is migrated once through the real host; every test class then gets its own
 /// database copied from it (CREATE DATABASE … TEMPLATE), which takes milliseconds.
 /// </summary>
@@ -15,7 +16,12 @@ internal static class TestPostgres
     private static readonly string TemplateName = $"allmende_template_{Environment.ProcessId}";
     private static readonly SemaphoreSlim CreateLock = new(1, 1);
     private static readonly Lazy<Task<string>> Server = new(StartServerAsync);
-    private static LocalPostgres? _local;
+    private static PrivatePostgres? _local;
+
+    // xunit runs the test classes' async work side by side, each host with its own pool; on a loaded
+    // 2-core machine classes overlap for longer, and 300 ran out ("too many clients") in a CI run.
+    // An idle backend costs a few MB and only the connections used are opened.
+    private const int MaxConnections = 1000;
 
     /// <summary>Connection string of the server's maintenance database.</summary>
     public static Task<string> ServerAsync() => Server.Value;
@@ -62,15 +68,21 @@ internal static class TestPostgres
         if (!string.IsNullOrWhiteSpace(configured))
         {
             server = new NpgsqlConnectionStringBuilder(configured) { Database = "postgres" }.ConnectionString;
+            var named = new NpgsqlConnectionStringBuilder(server);
+            Console.WriteLine($"Tests use the PostgreSQL of ConnectionStrings__Postgres ({named.Host}:{named.Port}).");
         }
         else
         {
             var root = Path.Combine(RepositoryRoot(), ".pgdata");
             RemoveLeftovers(root);
             var dir = Path.Combine(root, $"test-{Environment.ProcessId}");
-            _local = await LocalPostgres.StartAsync(new LocalPostgresOptions(dir) { DeleteOnDispose = true, Durable = false, MaxConnections = 300 });
-            AppDomain.CurrentDomain.ProcessExit += (_, _) => _local.Dispose();
+            // A container where a Docker engine answers, else the binaries (ADR 4); a machine with no
+            // engine in sight does not ask Testcontainers at all, so this costs it nothing.
+            _local = await PrivatePostgres.StartAsync(
+                new LocalPostgresOptions(dir) { DeleteOnDispose = true, Durable = false, MaxConnections = MaxConnections }, PostgresSource.Docker);
+            AppDomain.CurrentDomain.ProcessExit += (_, _) => _local.DisposeAsync().AsTask().GetAwaiter().GetResult();
             server = _local.ConnectionString;
+            Console.WriteLine($"Tests use PostgreSQL from {_local.Description}.");
         }
 
         await ExecuteAsync(server, $"drop database if exists \"{TemplateName}\" with (force)");

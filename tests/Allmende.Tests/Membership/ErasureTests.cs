@@ -61,14 +61,19 @@ public sealed class ErasureTests(MembershipApp app) : IClassFixture<MembershipAp
     public async Task Personal_data_is_never_stored_in_plain_text_not_even_before_forgetting()
     {
         using var client = app.AdminClient();
-        var (person, _, _, _) = await MemberOfTheAssociationAsync(client);
+        var (person, organisation, _, _) = await MemberOfTheAssociationAsync(client);
+        // Funding keeps the organisation's name for its reports: wait for its copy, so the scan below sees every table it will be in.
+        await Allmende.Tests.Infrastructure.Eventually.ReachedAsync(async () => await Allmende.Tests.Infrastructure.TestPostgres.ScalarAsync(app.ConnectionString,
+            "select count(*) from funding.organisations where organisation_id = $1", organisation) == 1, "Funding knows the organisation");
 
         (await (await client.GetAsync($"/api/people/{person}")).ReadAsync<PersonResponse>()).Name.ShouldBe(Name);
         foreach (var needle in Needles)
             (await DatabaseScan.HitsAsync(app.DataSource, needle)).ShouldBeEmpty($"'{needle}' is stored in plain text");
-        // The scan does find what is stored in plain text: the organisation's name, in the log, the outbox and the read model.
-        (await DatabaseScan.HitsAsync(app.DataSource, "Quorbelheim")).ShouldBe(
-            ["eventing.events.data", "eventing.outbox.body", "membership.organisations.name"], ignoreOrder: true);
+        // The scan does find what is stored in plain text: the organisation's name (not personal data), in the log, the outbox,
+        // the read model and Funding's copy (and, once delivered, in Bookings' copy for calendar feeds, which may or may not
+        // have arrived yet).
+        (await DatabaseScan.HitsAsync(app.DataSource, "Quorbelheim")).Except(["bookings.organisation_names.name"]).ShouldBe(
+            ["eventing.events.data", "eventing.outbox.body", "funding.organisations.name", "membership.organisations.name"], ignoreOrder: true);
         // The log holds the personal data sealed: present, but unreadable without the key.
         var registered = JsonNode.Parse(await TextAsync(
             "select data::text from eventing.events where stream_id = $1 and event_type = 'membership.person.registered'", Person.StreamId(person)))!;

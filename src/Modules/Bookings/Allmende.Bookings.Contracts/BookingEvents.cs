@@ -43,3 +43,12 @@ public sealed record BookingNoShow(
     Guid BookingId, Guid SpaceId, Guid SiteId, Guid OrganisationId,
     DateTimeOffset Start, DateTimeOffset End, int Attendees, string ActionField, int ChargeableMinutes,
     DateTimeOffset At);
+
+/// <summary>
+/// Staff undid a no-show (people were there but nobody checked in): the booking counts as used, like a
+/// completed one. Reason: why, as staff gave it. Whether its cost stands is the subscriber's rule.
+/// </summary>
+public sealed record BookingNoShowUndone(
+    Guid BookingId, Guid SpaceId, Guid SiteId, Guid OrganisationId,
+    DateTimeOffset Start, DateTimeOffset End, int Attendees, string ActionField, int ChargeableMinutes,
+    string Reason, DateTimeOffset At);

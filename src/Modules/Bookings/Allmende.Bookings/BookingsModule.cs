@@ -45,9 +45,12 @@ public static class BookingsModule
             o.Types.Register<Contracts.BookingCancelled>("bookings.booking-cancelled");
             o.Types.Register<Contracts.BookingCompleted>("bookings.booking-completed");
             o.Types.Register<Contracts.BookingNoShow>("bookings.booking-no-show");
+            o.Types.Register<Contracts.BookingNoShowUndone>("bookings.booking-no-show-undone");
             foreach (var (type, name) in SeriesEventNames.All)
                 o.Types.Register(type, name);
             foreach (var (type, name) in DeskAssignmentEventNames.All)
+                o.Types.Register(type, name);
+            foreach (var (type, name) in CalendarFeeds.EventNames)
                 o.Types.Register(type, name);
             o.Types.Register<Contracts.DeskAssigned>("bookings.desk-assigned");
             o.Types.Register<Contracts.DeskAssignmentEnded>("bookings.desk-assignment-ended");
@@ -77,6 +80,7 @@ public static class BookingsModule
         RequestBooking.Map(bookings);
         ReadBookings.Map(bookings);
         ReadCalendars.Map(bookings);
+        CalendarFeeds.Map(bookings);
         ReadAvailability.Map(bookings);
         Approval.Map(bookings);
         Attendance.Map(bookings);

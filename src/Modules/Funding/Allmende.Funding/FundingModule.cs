@@ -32,6 +32,8 @@ public static class FundingModule
                 o.Types.Register(type, name);
             foreach (var (type, name) in RecurringNames.All)
                 o.Types.Register(type, name);
+            foreach (var (type, name) in UsageAgreements.UsageAgreementNames.All)
+                o.Types.Register(type, name);
 
             // Bookings' desk contracts under the names Bookings gives them (registering the same name twice is
             // harmless), so that Funding's handlers are routed even before Bookings publishes them.
@@ -48,6 +50,7 @@ public static class FundingModule
             o.AddProjection<GrantsProjection>(ProjectionLifecycle.Inline);
             o.AddProjection<CostsProjection>(ProjectionLifecycle.Inline);
             o.AddProjection<FlexibleDeskPricesProjection>(ProjectionLifecycle.Inline);
+            o.AddProjection<UsageAgreements.UsageAgreementsProjection>(ProjectionLifecycle.Inline);
             FundingReportsRegistration.Register(o);
             o.AddHandlers(typeof(FundingModule).Assembly);
         });
@@ -63,6 +66,8 @@ public static class FundingModule
         GrantApi.Map(funding);
         ReadAllocations.Map(funding);
         FlexibleDeskPrices.Map(funding);
+        UsageAgreements.UsageAgreementApi.Map(funding);
+        Reallocation.Reallocations.Map(funding);
         FundingReportsRegistration.Map(funding);
         Audit.FunderAuditExport.Map(funding);
         return endpoints;

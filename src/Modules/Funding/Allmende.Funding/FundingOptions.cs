@@ -11,6 +11,12 @@ internal sealed class FundingOptions
     /// <summary>Whether a no-show keeps its cost.</summary>
     public bool ChargeNoShows { get; set; } = true;
 
+    /// <summary>
+    /// Whether a no-show that Bookings' staff undid (the booking was used after all) is charged like a
+    /// completed booking; false waives it (its allocations are reversed).
+    /// </summary>
+    public bool ChargeUndoneNoShows { get; set; } = true;
+
     /// <summary>Percentages of a grant's budget at which a warning is recorded (e.g. 80 and 100).</summary>
     public int[] BudgetWarningThresholds { get; set; } = [80, 100];
 

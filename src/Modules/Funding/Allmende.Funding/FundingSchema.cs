@@ -162,5 +162,34 @@ internal static class FundingSchema
         // Settling a cost marks its allocations spent by cost_id: without this index every settlement read
         // the whole table, and the deliveries of a year slowed as it filled (reports benchmark).
         new(Module, 3, "allocations by cost", "create index allocations_cost on funding.allocations (cost_id);"),
+        new(Module, 4, "usage agreements; the spaces of a cost; names of sites, spaces and organisations for reports", """
+            -- The spaces a usage agreement's fee is for (null: the cost's one space_id, or none).
+            alter table funding.costs add column space_ids uuid[];
+
+            -- Names, copied from Spaces' and Membership's contracts, so that a report for a funder names what it counts.
+            create table funding.sites (
+                site_id      uuid primary key,
+                name         text not null,
+                last_message uuid not null
+            );
+            alter table funding.spaces add column name text not null default '';
+            alter table funding.spaces add column floor_id uuid;
+            alter table funding.organisations add column name text not null default '';
+
+            -- Usage agreements (UsageAgreements/): who pays a monthly fee for which spaces, from when until when.
+            create table funding.usage_agreements (
+                agreement_id    uuid primary key,
+                organisation_id uuid not null,
+                site_id         uuid not null,
+                name            text not null,
+                from_date       date not null,
+                until_date      date,
+                monthly_fee_cents bigint not null,
+                space_ids       uuid[] not null,
+                version         bigint not null,
+                last_seq        bigint not null
+            );
+            create index usage_agreements_organisation on funding.usage_agreements (organisation_id);
+            """),
     ];
 }

@@ -110,10 +110,62 @@ public sealed class FunderReportTests(AllmendeApp app) : IClassFixture<AllmendeA
         html.ShouldContain("<svg id=\"hours-per-month\"");
         html.ShouldContain("<svg id=\"budget-burn-down\"");
         html.ShouldContain("<polyline");
-        html.ShouldContain("<title>2027-08 school-and-education: 2.00 h</title>");
-        html.ShouldContain("<title>2027-09: 857,50 €</title>");
+        html.ShouldContain("<title>August 2027 – Schule und Bildung: 2,0 h</title>");
+        html.ShouldContain("<title>September 2027: 857,50 €</title>");
         html.ShouldNotContain("src=");
         html.ShouldNotContain("href=");
+    }
+
+    [Fact]
+    public async Task The_report_to_file_names_the_funder_grant_sites_spaces_and_organisations_in_German_with_de_DE_numbers()
+    {
+        var (grant, funder, site, roomA, roomB, organisations) = await QuarterAsync("Engagement-Etage 2027");
+        using var admin = app.AdminClient();
+        async Task<string> NameOf(string url) => (await JsonAsync(admin, url)).GetProperty("name").GetString()!;
+        var (siteName, roomAName, roomBName) = (await NameOf($"/api/sites/{site}"), await NameOf($"/api/spaces/{roomA}"), await NameOf($"/api/spaces/{roomB}"));
+        var (firstName, secondName) = (await NameOf($"/api/organisations/{organisations[0]}"), await NameOf($"/api/organisations/{organisations[1]}"));
+        var url = $"/api/funding/reports/grants/{grant}?period=quarter&from=2027-07-01";
+        // Funding's copy of the site's name travels apart from the bookings: wait for it.
+        await Eventually.ReachedAsync(async () => (await JsonAsync(admin, url)).GetProperty("bySite")[0].GetProperty("name").GetString() == siteName,
+            "Funding knows the site's name");
+
+        var before = DateTimeOffset.UtcNow;
+        var report = await JsonAsync(admin, url);
+        report.GetProperty("funderName").GetString().ShouldBe("Stiftung Nachbarschaft");
+        report.GetProperty("madeAt").GetDateTimeOffset().ShouldBeInRange(before.AddSeconds(-1), DateTimeOffset.UtcNow.AddSeconds(1));
+        report.GetProperty("byOrganisation").EnumerateArray().Select(o => (o.GetProperty("organisationId").GetGuid(), o.GetProperty("name").GetString()!,
+                o.GetProperty("bookings").GetInt32(), o.GetProperty("minutes").GetInt64(), o.GetProperty("hours").GetDecimal(), o.GetProperty("amountCents").GetInt64()))
+            .ToList().ShouldBe([.. new[] { (organisations[0], firstName, 2, 150L, 2.5m, 6_250L), (organisations[1], secondName, 1, 120L, 2m, 8_000L) }
+                .OrderBy(o => o.Item2, StringComparer.Ordinal).ThenBy(o => o.Item1)]);
+        report.GetProperty("byActionField").EnumerateArray().Select(f => (f.GetProperty("actionField").GetString(), f.GetProperty("label").GetString()))
+            .ShouldBe([("neighbourhood-culture", "Stadtteilkultur"), ("school-and-education", "Schule und Bildung")]);
+        report.GetProperty("bySpace").EnumerateArray().Select(f => (f.GetProperty("spaceId").GetGuid(), f.GetProperty("name").GetString()!))
+            .OrderBy(f => f.Item2, StringComparer.Ordinal).ToList()
+            .ShouldBe([.. new[] { (roomA, roomAName), (roomB, roomBName) }.OrderBy(f => f.Item2, StringComparer.Ordinal)]);
+
+        var html = await BodyAsync(admin, $"{url}&format=html");
+        foreach (var expected in new[]
+        {
+            "<h1>Engagement-Etage 2027</h1>", "<dt>Fördermittelgeber</dt><dd>Stiftung Nachbarschaft</dd>", "<dd>01.07.2027 – 30.09.2027 (Quartal)</dd>",
+            "<dt>Erstellt am</dt>", "<th>Gefördert im Zeitraum</th><td class=\"n\">142,50 €</td>", "<th>Stunden</th><td class=\"n\">4,5 h</td>",
+            "<th>Budget</th><td class=\"n\">1.000,00 €</td>", "<h2>Geförderte Organisationen</h2>", "Stadtteilkultur", "Schule und Bildung",
+            "@page { size: A4", "section + section { break-before: page; }",
+        })
+            html.ShouldContain(expected);
+        foreach (var name in new[] { siteName, roomAName, roomBName, firstName, secondName })
+            html.ShouldContain(System.Net.WebUtility.HtmlEncode(name));
+        foreach (var code in new[] { "neighbourhood-culture", "school-and-education", site.ToString(), roomA.ToString(), organisations[0].ToString(), "14250", "4.50" })
+            html.ShouldNotContain(code);
+
+        var csv = (await BodyAsync(admin, $"{url}&format=csv")).Split('\n');
+        csv.ShouldContain($"funder,{funder},name,Stiftung Nachbarschaft");
+        csv.ShouldContain("action-field,neighbourhood-culture,label,Stadtteilkultur");
+        csv.ShouldContain($"site,{site},name,{siteName}");
+        csv.ShouldContain($"space,{roomB},name,{roomBName}");
+        csv.ShouldContain($"organisation,{organisations[1]},name,{secondName}");
+        csv.ShouldContain($"organisation,{organisations[1]},amountCents,8000");
+        csv.ShouldContain("usage-fees,,amountCents,0");
+        csv.ShouldContain(csv.Single(l => l.StartsWith("report,,madeAt,", StringComparison.Ordinal)));
     }
 
     [Fact]

@@ -101,7 +101,7 @@ public sealed class FundingReportsAsOfTests(AllmendeApp app) : IClassFixture<All
         ];
         var before = new List<string>();
         foreach (var url in urls)
-            before.Add(await BodyAsync(admin, url));
+            before.Add(WithoutMadeAt(await BodyAsync(admin, url)));
         // The first grant's 10000 ran short on the other organisation's 8 hours (2226 of 19200) and on the moved booking
         // (2400 of 3600); then it was raised: 2374 + 2226 + 2400 used of 15000.
         var budget = JsonDocument.Parse(before[0]).RootElement.GetProperty("budget");
@@ -115,6 +115,17 @@ public sealed class FundingReportsAsOfTests(AllmendeApp app) : IClassFixture<All
 
         await RebuildReportsAsync(admin);
         foreach (var (url, body) in urls.Zip(before))
-            (await BodyAsync(admin, url)).ShouldBe(body, url);
+            WithoutMadeAt(await BodyAsync(admin, url)).ShouldBe(body, url);
+    }
+
+    /// <summary>
+    /// A current report says when it was made (now), which no rebuild can keep: that one value is left
+    /// out of the comparison. (A report as of an instant was made then, and is compared whole above.)
+    /// </summary>
+    private static string WithoutMadeAt(string body)
+    {
+        body = System.Text.RegularExpressions.Regex.Replace(body, "\"madeAt\":\"[^\"]*\"", "\"madeAt\":\"\"");
+        body = System.Text.RegularExpressions.Regex.Replace(body, "report,,madeAt,[^\n]*", "report,,madeAt,");
+        return System.Text.RegularExpressions.Regex.Replace(body, "<time datetime=\"[^\"]*\">[^<]*</time>", "<time></time>");
     }
 }

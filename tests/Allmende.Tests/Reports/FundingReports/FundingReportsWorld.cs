@@ -67,7 +67,8 @@ internal sealed class FundingReportsWorld(AllmendeApp app)
         await Bookings.KnownAsync(space, organisation);
         await Eventually.ReachedAsync(async () => await TestPostgres.ScalarAsync(app.ConnectionString, """
             select (select count(*) from funding.spaces where space_id = $1) + (select count(*) from funding.organisations where organisation_id = $2)
-            """, space, organisation) == 2, "Funding knows the space and the organisation");
+                 + (select count(*) from funding.sites where site_id = $3)
+            """, space, organisation, site) == 3, "Funding knows the space, its site (by name, for reports) and the organisation");
         return space;
     }
 

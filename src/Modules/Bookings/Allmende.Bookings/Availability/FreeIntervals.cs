@@ -15,24 +15,35 @@ internal sealed record HeldSlot(DateTimeOffset Start, DateTimeOffset End, int Pl
 /// </summary>
 internal static class FreeIntervals
 {
+    /// <summary>
+    /// Free time for <paramref name="people"/>: a whole space is free or not (its capacity is checked by
+    /// <see cref="Bookable"/>); a flexible-desk area is full for them where fewer than that many places are
+    /// left, i.e. where the places taken at once reach places − people + 1.
+    /// </summary>
     public static IReadOnlyList<TimeInterval> Of(SiteSnapshot site, SpaceSnapshot space, IEnumerable<HeldSlot> held,
-        DateTimeOffset from, DateTimeOffset to, TimeSpan duration)
+        DateTimeOffset from, DateTimeOffset to, TimeSpan duration, int people = 1)
     {
         var open = Open(site, from, to);
         var full = space.WholeSpace
             ? Merge(held.Select(h => new TimeInterval(h.Start, h.End)))
-            : Full(held, space.Places ?? space.Capacity);
+            : Full(held, (space.Places ?? space.Capacity) - people + 1);
         return AtLeast(Subtract(open, full), duration);
     }
+
+    /// <summary>How many people a booking of the space may bring: its capacity, for a flexible-desk area also at most its places.</summary>
+    public static int Limit(SpaceSnapshot space) => space.WholeSpace ? space.Capacity : Math.Min(space.Capacity, space.Places ?? space.Capacity);
 
     /// <summary>
     /// Where a booking of <paramref name="duration"/> could be made now: none when the space takes no
     /// booking that long (the rule, as a booking would be refused with it), else the free intervals
-    /// from the first whole minute at least the space's lead time after <paramref name="now"/> on.
+    /// from the first whole minute at least the space's lead time after <paramref name="now"/> on; none
+    /// when <paramref name="people"/> exceed what the space holds (over-capacity).
     /// </summary>
     public static (IReadOnlyList<TimeInterval> Free, string? Refused) Bookable(SiteSnapshot site, SpaceSnapshot space, IEnumerable<HeldSlot> held,
-        DateTimeOffset from, DateTimeOffset to, TimeSpan duration, DateTimeOffset now)
+        DateTimeOffset from, DateTimeOffset to, TimeSpan duration, DateTimeOffset now, int people = 1)
     {
+        if (people > Limit(space))
+            return ([], Bookings.BookingRules.OverCapacity);
         if (space.MinDurationMinutes is { } min && duration < TimeSpan.FromMinutes(min))
             return ([], Bookings.BookingRules.TooShort);
         if (space.MaxDurationMinutes is { } max && duration > TimeSpan.FromMinutes(max))
@@ -41,7 +52,7 @@ internal static class FreeIntervals
         var remainder = earliest.UtcTicks % TimeSpan.TicksPerMinute;
         if (remainder != 0)
             earliest = earliest.AddTicks(TimeSpan.TicksPerMinute - remainder);
-        return (Of(site, space, held, earliest > from ? earliest : from, to, duration), null);
+        return (Of(site, space, held, earliest > from ? earliest : from, to, duration, people), null);
     }
 
     /// <summary>The site's open time within [from, to): hours, clipped to the lease, minus closures; merged.</summary>

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Allmende.Bookings.Bookings;
 using Allmende.Bookings.Calendars;
 using Allmende.Bookings.House;
@@ -16,13 +15,16 @@ namespace Allmende.Bookings.Availability;
 /// <summary>
 /// A space and where a booking of the asked duration could be made in it (UTC, ordered; not before now
 /// plus its lead time). UnavailableBecause: the rule a booking of that duration breaks (below-minimum-duration,
-/// above-maximum-duration); then Free is empty.
+/// above-maximum-duration, over-capacity when it holds fewer than the asked people); then Free is empty.
 /// </summary>
 internal sealed record SpaceAvailability(Guid SpaceId, string Name, IReadOnlyList<TimeInterval> Free, string? UnavailableBecause = null);
 
-/// <summary>Free slots from the Europe/Berlin date <c>from</c> to <c>to</c> (inclusive), UTC bounds [rangeFrom, rangeTo).</summary>
+/// <summary>
+/// Free slots from the Europe/Berlin date <c>from</c> to <c>to</c> (inclusive), UTC bounds [rangeFrom, rangeTo),
+/// for a booking of <c>people</c> (1 unless asked: places of a flexible-desk area, or a space holding that many).
+/// </summary>
 internal sealed record AvailabilityResponse(DateOnly From, DateOnly To, DateTimeOffset RangeFrom, DateTimeOffset RangeTo, int DurationMinutes,
-    IReadOnlyList<SpaceAvailability> Spaces);
+    IReadOnlyList<SpaceAvailability> Spaces, int People = 1);
 
 /// <summary>Availability search: open time of the site minus the time the space is full. Read side only.</summary>
 internal static class ReadAvailability
@@ -32,7 +34,7 @@ internal static class ReadAvailability
     public static void Map(RouteGroupBuilder bookings) =>
         bookings.MapGet("/availability", Handle)
             .RequireAuthorization(Policies.ReadOrganisation)
-            .WithSummary("Free slots of a space (spaceId) or a site's bookable spaces (siteId, kind) between two Europe/Berlin dates (from, to; inclusive, at most 31 days) where a booking of durationMinutes fits")
+            .WithSummary("Free slots of a space (spaceId) or a site's bookable spaces (siteId, kind) between two Europe/Berlin dates (from, to; inclusive, at most 31 days) where a booking of durationMinutes for people (default 1: places of a flexible-desk area, or a space holding that many) fits")
             .Produces<AvailabilityResponse>()
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound);
@@ -43,7 +45,8 @@ internal static class ReadAvailability
         string? kind = null,
         [FromQuery(Name = "from")] string? fromText = null,
         [FromQuery(Name = "to")] string? toText = null,
-        [FromQuery(Name = "durationMinutes")] string? durationText = null)
+        [FromQuery(Name = "durationMinutes")] string? durationText = null,
+        [FromQuery(Name = "people")] string? peopleText = null)
     {
         var spaceId = Query.Guid(spaceIdText, "spaceId");
         var siteId = Query.Guid(siteIdText, "siteId");
@@ -60,6 +63,9 @@ internal static class ReadAvailability
         var duration = Query.Int(durationText, "durationMinutes") ?? throw new BadInputException("durationMinutes", "durationMinutes is required.");
         if (duration is < 1 or > MaxDays * 25 * 60)
             throw new BadInputException("durationMinutes", "durationMinutes must be a positive number of minutes.");
+        var people = Query.Int(peopleText, "people") ?? 1;
+        if (people is < 1 or > 10_000)
+            throw new BadInputException("people", "people must be a number from 1 to 10000.");
 
         var (_, rangeFrom, _) = CalendarRange.Of(from, CalendarRange.Day);
         var (_, _, rangeTo) = CalendarRange.Of(to, CalendarRange.Day);
@@ -75,16 +81,14 @@ internal static class ReadAvailability
         var now = time.GetUtcNow();
         var result = spaces.Bookable.Select(s =>
         {
-            var (free, refused) = FreeIntervals.Bookable(site, s, held[s.SpaceId], rangeFrom, rangeTo, TimeSpan.FromMinutes(duration), now);
+            var (free, refused) = FreeIntervals.Bookable(site, s, held[s.SpaceId], rangeFrom, rangeTo, TimeSpan.FromMinutes(duration), now, people);
             return new SpaceAvailability(s.SpaceId, s.Name, free, refused);
         }).ToList();
-        return Results.Ok(new AvailabilityResponse(from, to, rangeFrom, rangeTo, duration, result));
+        return Results.Ok(new AvailabilityResponse(from, to, rangeFrom, rangeTo, duration, result, people));
     }
 
     private static DateOnly Date(string? value, string name) =>
-        value is not null && DateOnly.TryParseExact(value, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date)
-            ? date
-            : throw new BadInputException(name, $"{name} must be a date like 2027-03-01.");
+        Query.RequiredDate(value, name, "2027-03-01");
 
     /// <summary>The asked space (any state; its site) or the site's spaces, and of those the bookable, non-retired ones by name.</summary>
     private static async Task<(Guid? Site, List<SpaceSnapshot> Bookable)> SpacesAsync(NpgsqlConnection connection, Guid? spaceId, Guid? siteId,

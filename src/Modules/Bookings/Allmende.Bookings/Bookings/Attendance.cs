@@ -4,20 +4,35 @@ using Allmende.Eventing.Streams;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using FluentValidation;
 using Microsoft.Extensions.Options;
 
 namespace Allmende.Bookings.Bookings;
 
-/// <summary>Staff check people in and complete bookings; a confirmed booking nobody checked in to is released as a no-show.</summary>
+/// <summary>Why staff undo a no-show (e.g. "Abendtreffen fand statt, niemand vom Team vor Ort").</summary>
+internal sealed record UndoNoShowRequest(string? Reason);
+
+internal sealed class UndoNoShowValidator : AbstractValidator<UndoNoShowRequest>
+{
+    public UndoNoShowValidator() => RuleFor(r => r.Reason).NotEmpty().MaximumLength(500);
+}
+
+/// <summary>
+/// Members of the booking's organisation (or staff) check in; staff complete bookings; a confirmed booking nobody
+/// checked in to is released as a no-show, which staff may undo.
+/// </summary>
 internal static class Attendance
 {
     public static IReadOnlyList<object> CheckIn(Booking state, BookingPolicy policy, DateTimeOffset now)
     {
         if (state.Status != BookingStatus.Confirmed)
             throw new DomainException(BookingRules.NotConfirmed, $"The booking is {StatusNames.Of(state.Status)}; only a confirmed booking is checked in.");
-        if (now < state.Start - policy.CheckInOpensBefore || now >= state.End)
+        var opens = state.Start - policy.CheckInOpensBefore;
+        if (now < opens)
             throw new DomainException(BookingRules.CheckInNotOpen,
-                $"Check-in opens {policy.CheckInOpensBefore.TotalMinutes:0} minutes before the start and closes at the end.");
+                $"Check-in opens {policy.CheckInOpensBefore.TotalMinutes:0} minutes before the start, at {opens.UtcDateTime:yyyy-MM-dd'T'HH:mm'Z'}; it is too early.");
+        if (now >= state.End)
+            throw new DomainException(BookingRules.CheckInNotOpen, "Check-in closes at the end of the booking; it is over.");
         return [new BookingCheckedIn(state.Id, now)];
     }
 
@@ -32,11 +47,23 @@ internal static class Attendance
     public static IReadOnlyList<object> MarkNoShow(Booking state, DateTimeOffset start, DateTimeOffset now) =>
         state.Status == BookingStatus.Confirmed && state.Start == start ? [new BookingMarkedNoShow(state.Id, now)] : [];
 
+    /// <summary>
+    /// Staff say a no-show was none: the booking counts as used (completed). Its slot is not taken back:
+    /// it was released at the no-show and may be someone else's by now.
+    /// </summary>
+    public static IReadOnlyList<object> UndoNoShow(Booking state, string reason, DateTimeOffset now)
+    {
+        if (state.Status != BookingStatus.NoShow)
+            throw new DomainException(BookingRules.NotANoShow, $"The booking is {StatusNames.Of(state.Status)}; only a no-show is undone.");
+        return [new BookingNoShowUndone(state.Id, reason, now)];
+    }
+
     public static void Map(RouteGroupBuilder bookings)
     {
+        // Members check in for their own organisations: an evening meeting without staff present is no no-show.
         bookings.MapPost("/{id:guid}/check-in", HandleCheckIn)
-            .RequireAuthorization(Policies.Staff)
-            .WithSummary("Checks a confirmed booking in, from shortly before its start until its end (If-Match required)")
+            .RequireAuthorization(Policies.ActForOrganisation)
+            .WithSummary("Checks a confirmed booking in (members: their organisations' bookings), from CheckInOpensBefore before its start until its end (If-Match required)")
             .Produces<BookingResponse>()
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
@@ -48,6 +75,22 @@ internal static class Attendance
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status428PreconditionRequired);
+        bookings.MapPost("/{id:guid}/undo-no-show", HandleUndoNoShow)
+            .Validate<UndoNoShowRequest>()
+            .RequireAuthorization(Policies.Staff)
+            .WithSummary("Undoes a no-show with a reason: the booking counts as used (completed); its slot stays released (If-Match required)")
+            .Produces<BookingResponse>()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status428PreconditionRequired);
+    }
+
+    private static async Task<IResult> HandleUndoNoShow(Guid id, UndoNoShowRequest request, HttpContext http, EventStore store,
+        IOptions<BookingsOptions> options, TimeProvider time, CancellationToken ct)
+    {
+        var current = await BookingWrites.LoadForUpdateAsync(store, http, id, ct);
+        return await BookingWrites.AppendAsync(store, http, current, UndoNoShow(current.State, request.Reason!.Trim(), time.GetUtcNow()),
+            options.Value.ToPolicy(), ct);
     }
 
     private static async Task<IResult> HandleCheckIn(Guid id, HttpContext http, EventStore store, IOptions<BookingsOptions> options, TimeProvider time,

@@ -80,6 +80,7 @@ internal sealed record Booking(
         BookingCompleted => state with { Status = BookingStatus.Completed },
         BookingCancelled e => state with { Status = BookingStatus.Cancelled, Reason = e.Reason, LateCancellation = e.Late },
         BookingMarkedNoShow => state with { Status = BookingStatus.NoShow },
+        BookingNoShowUndone e => state with { Status = BookingStatus.Completed, Reason = e.Reason },
         // A new range is all chargeable until a quota applies to it (BookingQuotaApplied follows in the same commit).
         BookingRescheduled e => state with { Start = e.Start, End = e.End, ApprovalDueBy = e.ApprovalDueBy, FreeMinutes = 0, QuotaMonth = null },
         BookingQuotaApplied e => state with { FreeMinutes = e.FreeMinutes, QuotaMonth = e.Month },

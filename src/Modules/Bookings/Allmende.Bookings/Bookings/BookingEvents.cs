@@ -50,6 +50,12 @@ internal sealed record BookingCancelled(Guid BookingId, string Reason, bool Late
 /// <summary>Nobody checked in within the release delay after the start.</summary>
 internal sealed record BookingMarkedNoShow(Guid BookingId, DateTimeOffset At) : IBookingEvent;
 
+/// <summary>
+/// Staff found the no-show wrong (people were there but could not check in): the booking counts as
+/// used (completed) from now on. Its slot stays released: whatever took it meanwhile keeps it.
+/// </summary>
+internal sealed record BookingNoShowUndone(Guid BookingId, string Reason, DateTimeOffset At) : IBookingEvent;
+
 /// <summary>Moved to a new time range, with the same guarantees as a new booking; ApprovalDueBy anew while pending.</summary>
 internal sealed record BookingRescheduled(Guid BookingId, DateTimeOffset Start, DateTimeOffset End, DateTimeOffset? ApprovalDueBy, DateTimeOffset At) : IBookingEvent;
 
@@ -75,6 +81,7 @@ internal static class BookingEventNames
         (typeof(BookingCompleted), "bookings.booking.completed"),
         (typeof(BookingCancelled), "bookings.booking.cancelled"),
         (typeof(BookingMarkedNoShow), "bookings.booking.marked-no-show"),
+        (typeof(BookingNoShowUndone), "bookings.booking.no-show-undone"),
         (typeof(BookingRescheduled), "bookings.booking.rescheduled"),
         (typeof(BookingHeldForReview), "bookings.booking.held-for-review"),
         (typeof(BookingFlagged), "bookings.booking.flagged"),

@@ -28,6 +28,7 @@ internal static class BookingRules
     public const string NotConfirmed = "not-confirmed";
     public const string CheckInNotOpen = "check-in-not-open";
     public const string NotCheckedIn = "not-checked-in";
+    public const string NotANoShow = "not-a-no-show";
     public const string NotCancellable = "not-cancellable";
     public const string NotReschedulable = "not-reschedulable";
 
@@ -54,7 +55,7 @@ internal static class BookingRules
             throw new DomainException(TooShort, $"Space '{space.Name}' is booked for at least {min} minutes.");
         if (space.MaxDurationMinutes is { } max && minutes > max)
             throw new DomainException(TooLong, $"Space '{space.Name}' is booked for at most {max} minutes.");
-        var limit = space.WholeSpace ? space.Capacity : Math.Min(space.Capacity, space.Places ?? space.Capacity);
+        var limit = Availability.FreeIntervals.Limit(space);
         if (attendees > limit)
             throw new DomainException(OverCapacity, $"Space '{space.Name}' holds at most {limit} people; {attendees} were expected.");
         if (house.Site is not { } site)

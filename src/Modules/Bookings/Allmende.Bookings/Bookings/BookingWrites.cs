@@ -59,6 +59,10 @@ internal static class BookingWrites
                     uow.Publish(new Contract.BookingNoShow(after.Id, after.SpaceId, after.SiteId, after.OrganisationId, after.Start, after.End,
                         after.Attendees, after.ActionField, after.ChargeableMinutes, n.At));
                     break;
+                case BookingNoShowUndone u:
+                    uow.Publish(new Contract.BookingNoShowUndone(after.Id, after.SpaceId, after.SiteId, after.OrganisationId, after.Start, after.End,
+                        after.Attendees, after.ActionField, after.ChargeableMinutes, u.Reason, u.At));
+                    break;
             }
         }
         // A slot freed (not by completion: a used booking's rest is nobody's to wait for): the waitlist gets its turn.

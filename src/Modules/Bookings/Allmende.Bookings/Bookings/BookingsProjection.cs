@@ -52,6 +52,7 @@ internal sealed class BookingsProjection : IProjection
         BookingCompleted => BookingStatus.Completed,
         BookingCancelled => BookingStatus.Cancelled,
         BookingMarkedNoShow => BookingStatus.NoShow,
+        BookingNoShowUndone => BookingStatus.Completed,
         _ => throw new InvalidOperationException($"No status follows from {e.GetType().Name}."),
     };
 

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 using System.Text.Json.Serialization;
 using Allmende.Bookings.Bookings;
@@ -8,6 +7,8 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
+using Allmende.Eventing.Streams;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -39,9 +40,6 @@ internal static class ReadCalendars
 {
     private static readonly string[] Holding = ["pending-approval", "confirmed", "checked-in"];
 
-    /// <summary>How far back a feed reaches.</summary>
-    public static readonly TimeSpan FeedHistory = TimeSpan.FromDays(30);
-
     private const string IcsSuffix = ".ics";
 
     public static void Map(RouteGroupBuilder bookings)
@@ -55,13 +53,13 @@ internal static class ReadCalendars
         // The parameter takes "<id>.ics" (or the bare id): a route with a literal suffix would not match a bare id.
         bookings.MapGet("/ical/space/{spaceFeed}", HandleSpaceFeed)
             .RequireAuthorization(Policies.ReadOrganisation)
-            .WithSummary("iCalendar feed (RFC 5545) of a space's bookings from 30 days ago: /ical/space/{spaceId}.ics; members see others' bookings as \"busy\"")
-            .Produces<string>(StatusCodes.Status200OK, ICalendarWriter.ContentType)
+            .WithSummary("iCalendar feed (RFC 5545) of a space's bookings from 30 days ago, for clients sending a key: /ical/space/{spaceId}.ics; members see others' bookings as \"busy\" (calendar apps: POST /api/bookings/feeds)")
+            .Produces<string>(StatusCodes.Status200OK, FeedCalendar.ContentType)
             .ProducesProblem(StatusCodes.Status404NotFound);
         bookings.MapGet("/ical/organisation/{organisationFeed}", HandleOrganisationFeed)
             .RequireAuthorization(Policies.ReadOrganisation)
-            .WithSummary("iCalendar feed (RFC 5545) of an organisation's bookings from 30 days ago: /ical/organisation/{organisationId}.ics; members only their own organisations'")
-            .Produces<string>(StatusCodes.Status200OK, ICalendarWriter.ContentType)
+            .WithSummary("iCalendar feed (RFC 5545) of an organisation's bookings from 30 days ago, for clients sending a key: /ical/organisation/{organisationId}.ics; members only their own organisations' (calendar apps: POST /api/bookings/feeds)")
+            .Produces<string>(StatusCodes.Status200OK, FeedCalendar.ContentType)
             .ProducesProblem(StatusCodes.Status404NotFound);
     }
 
@@ -75,8 +73,7 @@ internal static class ReadCalendars
         var siteId = Query.Guid(siteIdText, "siteId");
         if (spaceId is null == siteId is null)
             throw new BadInputException(spaceId is null ? "spaceId" : "siteId", "Give either spaceId or siteId.");
-        if (date is null || !DateOnly.TryParseExact(date, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day))
-            throw new BadInputException("date", "date must be a date like 2027-03-01.");
+        var day = Query.RequiredDate(date, "date", "2027-03-01");
         view ??= CalendarRange.Day;
         if (view is not (CalendarRange.Day or CalendarRange.Week))
             throw new BadInputException("view", "view must be day or week.");
@@ -96,40 +93,33 @@ internal static class ReadCalendars
         return Results.Ok(new CalendarResponse(view, first, from, to, entries));
     }
 
-    private static async Task<IResult> HandleSpaceFeed(string spaceFeed, HttpContext http, NpgsqlDataSource db, TimeProvider clock, CancellationToken ct)
-    {
-        var spaceId = FeedId(spaceFeed, "space");
-        await using var name = db.CreateCommand("select name from bookings.spaces where space_id = $1");
-        name.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = spaceId });
-        var spaceName = await name.ExecuteScalarAsync(ct) as string ?? throw new NotFoundException("space", spaceId);
+    private static Task<IResult> HandleSpaceFeed(string spaceFeed, HttpContext http, NpgsqlDataSource db, TimeProvider clock, CancellationToken ct) =>
+        KeyFeedAsync(FeedScopes.Space, FeedId(spaceFeed, "space"), http, db, clock, ct);
 
-        var now = clock.GetUtcNow();
-        var rows = await HoldingAsync(db, spaceId, null, null, now - FeedHistory, null, ct);
-        var everything = http.User.IsAdmin() || http.User.IsAuditor();
-        var own = http.User.Organisations().ToHashSet();
-        var events = rows.Select(r => everything || own.Contains(r.OrganisationId)
-            ? new ICalendarEvent(Uid(r.Id), r.Start, r.End, r.SpaceName, null, r.Status == "pending-approval")
-            : new ICalendarEvent(Uid(r.Id), r.Start, r.End, "busy", null, r.Status == "pending-approval"));
-        return Feed(ICalendarWriter.Write(spaceName, events, now));
-    }
-
-    private static async Task<IResult> HandleOrganisationFeed(string organisationFeed, HttpContext http, NpgsqlDataSource db, TimeProvider clock,
+    private static Task<IResult> HandleOrganisationFeed(string organisationFeed, HttpContext http, NpgsqlDataSource db, TimeProvider clock,
         CancellationToken ct)
     {
         var organisationId = FeedId(organisationFeed, "organisation");
-        if (!http.User.CanRead(organisationId)
-            || !await ExistsAsync(db, "select exists (select 1 from bookings.organisations where organisation_id = $1)", organisationId, ct))
+        if (!http.User.CanRead(organisationId))
             throw new NotFoundException("organisation", organisationId);
-
-        var now = clock.GetUtcNow();
-        var rows = await HoldingAsync(db, null, null, organisationId, now - FeedHistory, null, ct);
-        var events = rows.Select(r => new ICalendarEvent(Uid(r.Id), r.Start, r.End, $"{r.SpaceName}: {r.Purpose}", r.SpaceName, r.Status == "pending-approval"));
-        return Feed(ICalendarWriter.Write("Allmende bookings", events, now));
+        return KeyFeedAsync(FeedScopes.Organisation, organisationId, http, db, clock, ct);
     }
 
-    private static IResult Feed(string body) => Results.Text(body, ICalendarWriter.ContentType, Encoding.UTF8);
-
-    private static string Uid(Guid bookingId) => $"{bookingId}@allmende";
+    /// <summary>
+    /// The key-authenticated feeds (for clients that send a key): the same calendar as a secret feed for
+    /// the caller, staff in full, a member with others' bookings as busy blocks under opaque UIDs.
+    /// </summary>
+    private static async Task<IResult> KeyFeedAsync(string scope, Guid target, HttpContext http, NpgsqlDataSource db, TimeProvider clock, CancellationToken ct)
+    {
+        var store = http.RequestServices.GetRequiredService<EventStore>();
+        var name = await CalendarFeeds.NameAsync(db, scope, target, ct) ?? throw new NotFoundException(scope, target);
+        var user = http.User;
+        var viewer = new FeedViewer(user.IsAdmin() || user.IsAuditor(), user.Organisations().ToHashSet(), FeedCalendar.KeyFor(user.Actor()));
+        var now = clock.GetUtcNow();
+        var items = await FeedCalendar.ItemsAsync(db, scope, target, now, ct);
+        var series = await FeedCalendar.SeriesAsync(db, store, items, now, ct);
+        return Results.Text(FeedCalendar.Write(name, items, series, viewer, now), FeedCalendar.ContentType, Encoding.UTF8);
+    }
 
     /// <summary>"&lt;id&gt;.ics" or the bare id; anything else is no such feed (404).</summary>
     private static Guid FeedId(string feed, string what)

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Allmende.Bookings.Bookings;
 using Allmende.Eventing.Api;
 using Allmende.Eventing.Storage;
@@ -74,9 +73,7 @@ internal static class ReadDeskAssignments
         var page = Query.Page(offset, limit);
         var spaceId = Query.Guid(spaceIdText, "spaceId");
         var organisationId = Query.Guid(organisationIdText, "organisationId");
-        DateOnly? day = activeOn is null ? null
-            : DateOnly.TryParseExact(activeOn, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d) ? d
-            : throw new BadInputException("activeOn", "activeOn must be a date like 2027-03-01.");
+        var day = Query.Date(activeOn, "activeOn");
         // Members see only their organisations' assignments; staff and auditors all.
         Guid[]? visible = http.User.IsAdmin() || http.User.IsAuditor() ? null : [.. http.User.Organisations()];
 

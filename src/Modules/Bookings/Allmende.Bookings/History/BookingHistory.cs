@@ -51,18 +51,27 @@ internal static class BookingHistory
         var allocations = await BookingAllocations.OfAsync(db, id, ct);
         if (!MayRead(http.User, state, allocations))
             throw new NotFoundException("booking", id);
-        return Results.Ok(new BookingHistoryResponse(id, events[^1].StreamVersion, Entries(events), allocations));
+        return Results.Ok(new BookingHistoryResponse(id, events[^1].StreamVersion, Entries(events), Shown(http.User, state, allocations)));
     }
 
     /// <summary>
     /// Admins and auditors read every booking, members their organisations', a funder those one of its
     /// grants was allocated a part of, even if since reversed (it paid, or was to pay, for it). Others: 404.
-    /// Such a funder sees every allocation of the booking, other grants' too: co-funding of what it paid
-    /// for is disclosed to it (as in its audit export), so that double funding can be ruled out.
     /// </summary>
     public static bool MayRead(ClaimsPrincipal user, Booking booking, IReadOnlyList<BookingAllocation> allocations) =>
         user.CanRead(booking.OrganisationId)
-        || (user.IsInRole(Roles.Funder) && allocations.Any(a => a.FunderId is { } funder && user.Funders().Contains(funder)));
+        || (user.IsInRole(Roles.Funder) && allocations.Any(a => IsOwn(user, a)));
+
+    /// <summary>
+    /// The allocations the caller may see: all of them for those who read the booking's organisation; a
+    /// funder only its own grants' parts. Another funder's grant, amount and very existence are that
+    /// funder's business (GET of its grant answers 404 too); the audit export shows them as digests.
+    /// </summary>
+    public static IReadOnlyList<BookingAllocation> Shown(ClaimsPrincipal user, Booking booking, IReadOnlyList<BookingAllocation> allocations) =>
+        user.CanRead(booking.OrganisationId) ? allocations : [.. allocations.Where(a => IsOwn(user, a))];
+
+    private static bool IsOwn(ClaimsPrincipal user, BookingAllocation allocation) =>
+        user.IsInRole(Roles.Funder) && allocation.FunderId is { } funder && user.Funders().Contains(funder);
 
     /// <summary>Pure: the entries of a stream's events, in stream order.</summary>
     public static IReadOnlyList<HistoryEntry> Entries(IReadOnlyList<StoredEvent> events)

@@ -59,6 +59,7 @@ internal static class FreeHoursApi
             .Validate<SetFreeHoursRequest>()
             .RequireAuthorization(Policies.Staff)
             .WithSummary("Sets the free hours per month a membership plan gives an organisation (If-Match once set)")
+            .IfMatchOnly("once the plan's free hours were set: the first setting has no version to name")
             .Produces<FreeHoursResponse>()
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)

@@ -34,8 +34,9 @@ internal static class ReadQuotas
         string? month = null)
     {
         var organisationId = Query.Guid(organisationIdText, "organisationId") ?? throw new BadInputException("organisationId", "organisationId is required.");
-        if (!QuotaMonths.TryParse(month, out _))
+        if (!QuotaMonths.TryParse(month, out var first))
             throw new BadInputException("month", "month must be a month like 2027-06.");
+        Query.Bounded(first, "month");
         // Members ask only of their own organisations; any other is unknown to them.
         if (!http.User.CanRead(organisationId))
             throw new NotFoundException("organisation", organisationId);

@@ -94,9 +94,7 @@ internal static class ReadOccupancy
     }
 
     private static DateOnly Date(string? value, string name) =>
-        value is not null && DateOnly.TryParseExact(value, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date)
-            ? date
-            : throw new BadInputException(name, $"{name} must be a date like 2026-10-25.");
+        Query.RequiredDate(value, name, "2026-10-25");
 
     /// <summary>The site, its closures in the period, its spaces and their bookings in the period, all as of one position, in one round trip.</summary>
     private static async Task<(OccupancySite? Site, List<OccupancySpace> Spaces, List<OccupancyBooking> Bookings)> LoadAsync(

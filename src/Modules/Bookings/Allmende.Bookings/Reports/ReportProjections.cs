@@ -23,7 +23,7 @@ internal sealed class BookedTimeProjection : IProjection
     [
         typeof(BookingRequested), typeof(BookingRescheduled), typeof(BookingConfirmed), typeof(BookingRejected),
         typeof(BookingApprovalExpired), typeof(BookingCheckedIn), typeof(BookingCompleted), typeof(BookingCancelled),
-        typeof(BookingMarkedNoShow),
+        typeof(BookingMarkedNoShow), typeof(BookingNoShowUndone),
     ];
 
     public async Task ApplyAsync(IReadOnlyList<StoredEvent> events, ProjectionContext context, CancellationToken ct)
@@ -65,6 +65,7 @@ internal sealed class BookedTimeProjection : IProjection
         BookingCompleted => BookingStatus.Completed,
         BookingCancelled => BookingStatus.Cancelled,
         BookingMarkedNoShow => BookingStatus.NoShow,
+        BookingNoShowUndone => BookingStatus.Completed,
         _ => throw new InvalidOperationException($"No status follows from {e.GetType().Name}."),
     };
 

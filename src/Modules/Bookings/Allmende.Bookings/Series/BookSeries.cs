@@ -224,7 +224,7 @@ internal static class BookSeries
             catch (Exception e) when (quota.IsRace(e) && attempt < QuotaWrites.Attempts)
             {
                 // Another booking of the organisation took free minutes of one of these months meanwhile.
-                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, 10 * attempt)), ct);
+                await Task.Delay(QuotaWrites.Pause(attempt), ct);
             }
         }
     }

@@ -15,6 +15,7 @@ internal enum BookingChange
     Cancelled,
     LateCancelled,
     NoShow,
+    NoShowUndone,
 }
 
 /// <summary>A booking's data as every contract of Bookings carries it (full data, never a diff).</summary>
@@ -39,14 +40,17 @@ internal static class BookingCosts
         BookingChange.LateCancelled => (options.ChargeLateCancellations, "late-cancellation"),
         BookingChange.Cancelled => (false, "cancelled"),
         BookingChange.NoShow => (options.ChargeNoShows, "no-show"),
+        BookingChange.NoShowUndone => (options.ChargeUndoneNoShows, "completed"),
         _ => throw new ArgumentOutOfRangeException(nameof(change)),
     };
 
     /// <summary>
     /// Whether the message can change anything: a settled cost is final (a late "confirmed" after the
-    /// cancellation changes nothing), and a message older than the last one applied is stale.
+    /// cancellation changes nothing) except a no-show that staff undid, and a message older than the last
+    /// one applied is stale.
     /// </summary>
-    public static bool IsStale(Cost cost, BookingFacts facts) => cost.Settled || facts.At < cost.LastChangeAt;
+    public static bool IsStale(Cost cost, BookingChange change, BookingFacts facts) =>
+        cost.Settled && !(change == BookingChange.NoShowUndone && cost.Outcome == "no-show") || facts.At < cost.LastChangeAt;
 
     /// <summary>
     /// The cost line: chargeable minutes at the hourly rate, times the places taken in a flexible-desk
@@ -72,7 +76,7 @@ internal static class BookingCosts
     public static IReadOnlyList<object> Decide(Cost cost, BookingChange change, BookingFacts facts, CostLine? line, OrganisationFacts organisation,
         Ledger ledger, FundingOptions options, CostLine? booked = null)
     {
-        if (IsStale(cost, facts))
+        if (IsStale(cost, change, facts))
             return [];
         var (_, outcome) = Target(change, options);
         var events = new List<object>();
@@ -105,6 +109,7 @@ internal static class BookingCosts
         BookingChange.Cancelled => "cancelled",
         BookingChange.LateCancelled => "late cancellation not charged",
         BookingChange.NoShow => "no-show not charged",
+        BookingChange.NoShowUndone => "undone no-show not charged",
         _ => "re-costed",
     };
 }
@@ -134,13 +139,16 @@ internal sealed class BookingCostHandlers(IOptions<FundingOptions> options)
     public Task Handle(BookingNoShow m, MessageContext context, CancellationToken ct) =>
         ApplyAsync(context, BookingChange.NoShow, new(m.BookingId, m.SpaceId, m.SiteId, m.OrganisationId, m.Start, m.End, m.Attendees, m.ActionField, m.ChargeableMinutes, m.At), ct);
 
+    public Task Handle(BookingNoShowUndone m, MessageContext context, CancellationToken ct) =>
+        ApplyAsync(context, BookingChange.NoShowUndone, new(m.BookingId, m.SpaceId, m.SiteId, m.OrganisationId, m.Start, m.End, m.Attendees, m.ActionField, m.ChargeableMinutes, m.At), ct);
+
     private async Task ApplyAsync(MessageContext context, BookingChange change, BookingFacts facts, CancellationToken ct)
     {
         var policy = options.Value;
         var streamId = Cost.BookingStreamId(facts.BookingId);
         var current = await context.Work.LoadAsync<Cost>(streamId, ct);
         var cost = current?.State ?? Cost.Initial;
-        if (BookingCosts.IsStale(cost, facts))
+        if (BookingCosts.IsStale(cost, change, facts))
             return;
 
         CostLine? line = null;

@@ -9,7 +9,9 @@ namespace Allmende.Funding.Allocation;
 /// payment on cooperative shares. Date: the Berlin date the cost belongs to (a booking's start date, the
 /// month's first day for fees, the payment's date). UnitCents: the rate applied (per hour, per month,
 /// or the payment). Minutes/Attendees are 0 where they do not apply; DeskDays: days of the month a desk
-/// was held (fees only).
+/// (or a usage agreement) was held (fees only). The place: SpaceId (a booking, a fixed desk) or
+/// SpaceIds (the spaces of a usage agreement, all at SiteId); none for share payments and flexible-desk
+/// plans, which no grant limited by place pays (ADR 12).
 /// </summary>
 internal sealed record CostLine(
     string CostType,
@@ -26,9 +28,23 @@ internal sealed record CostLine(
     int Attendees,
     int DeskDays,
     long UnitCents,
-    long CostCents)
+    long CostCents,
+    IReadOnlyList<Guid>? SpaceIds = null)
 {
     public DateOnly Month => Berlin.MonthOf(Date);
+
+    /// <summary>The spaces the cost is for: the agreement's, or the one space; empty when it has no place.</summary>
+    public IReadOnlyList<Guid> Spaces => SpaceIds is { Count: > 0 } list ? list : SpaceId is { } space ? [space] : [];
+
+    // Records compare lists by reference: a line recomputed from the same facts must equal the one in force.
+    public bool Equals(CostLine? other) =>
+        other is not null && CostType == other.CostType && SourceKind == other.SourceKind && SourceId == other.SourceId
+        && OrganisationId == other.OrganisationId && SiteId == other.SiteId && SpaceId == other.SpaceId && ActionField == other.ActionField
+        && Start == other.Start && End == other.End && Date == other.Date && Minutes == other.Minutes && Attendees == other.Attendees
+        && DeskDays == other.DeskDays && UnitCents == other.UnitCents && CostCents == other.CostCents
+        && (SpaceIds ?? []).SequenceEqual(other.SpaceIds ?? []);
+
+    public override int GetHashCode() => HashCode.Combine(SourceId, Date, CostCents, Minutes, SpaceId);
 }
 
 /// <summary>Stable codes of what a cost comes from.</summary>
@@ -38,6 +54,7 @@ internal static class SourceKinds
     public const string FixedDesk = "fixed-desk";
     public const string FlexibleDeskPlan = "flexible-desk-plan";
     public const string CooperativeShares = "cooperative-shares";
+    public const string UsageAgreement = "usage-agreement";
 }
 
 /// <summary>What grants ask of an organisation: its kind and whether it is non-profit (Funding's copy of Membership's data).</summary>
@@ -68,6 +85,13 @@ internal sealed record CostLineWithdrawn(Guid SourceId, string Reason, DateTimeO
 /// </summary>
 internal sealed record CostSettled(Guid SourceId, string Outcome, bool Charged, DateTimeOffset At);
 
+/// <summary>
+/// Staff re-allocated the cost (a wrong grant, or a grant with budget again): its allocations in force
+/// are reversed and the line allocated anew by the rules as they stand, PreferredGrantId (if any) first.
+/// The reversals and allocations follow this event in the same append.
+/// </summary>
+internal sealed record CostReallocated(Guid SourceId, string Reason, Guid? PreferredGrantId, DateTimeOffset At);
+
 internal static class CostEventNames
 {
     public static IReadOnlyList<(Type Type, string Name)> All { get; } =
@@ -77,6 +101,7 @@ internal static class CostEventNames
         (typeof(AllocationReversed), "funding.cost.allocation-reversed"),
         (typeof(CostLineWithdrawn), "funding.cost.line-withdrawn"),
         (typeof(CostSettled), "funding.cost.settled"),
+        (typeof(CostReallocated), "funding.cost.reallocated"),
     ];
 }
 
@@ -90,8 +115,8 @@ internal static class Payers
 internal sealed record ActiveAllocation(Guid AllocationId, string Payer, Guid? GrantId, Guid? FunderId, string Rule, long AmountCents);
 
 /// <summary>A cost as its decisions see it: the line in force and what it is allocated to.</summary>
-internal sealed record Cost(Guid SourceId, CostLine? Line, ImmutableList<ActiveAllocation> Active, bool Settled, DateTimeOffset LastChangeAt)
-    : IEventSourced<Cost>
+internal sealed record Cost(Guid SourceId, CostLine? Line, ImmutableList<ActiveAllocation> Active, bool Settled, DateTimeOffset LastChangeAt,
+    string? Outcome = null) : IEventSourced<Cost>
 {
     public static string BookingStreamId(Guid bookingId) => $"booking-cost-{bookingId:D}";
 
@@ -103,7 +128,7 @@ internal sealed record Cost(Guid SourceId, CostLine? Line, ImmutableList<ActiveA
         CostAllocated e => state with { SourceId = e.SourceId, Active = state.Active.Add(new ActiveAllocation(e.AllocationId, e.Payer, e.GrantId, e.FunderId, e.Rule, e.AmountCents)) },
         AllocationReversed e => state with { Active = state.Active.RemoveAll(a => a.AllocationId == e.AllocationId) },
         CostLineWithdrawn e => state with { SourceId = e.SourceId, Line = null, LastChangeAt = Later(state, e.At) },
-        CostSettled e => state with { SourceId = e.SourceId, Settled = true, LastChangeAt = Later(state, e.At) },
+        CostSettled e => state with { SourceId = e.SourceId, Settled = true, Outcome = e.Outcome, LastChangeAt = Later(state, e.At) },
         _ => state,
     };
 

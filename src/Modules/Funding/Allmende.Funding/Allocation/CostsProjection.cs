@@ -27,17 +27,18 @@ internal sealed class CostsProjection : IProjection
             {
                 CostLineRecorded r => [Command("""
                     insert into funding.costs as t (cost_id, last_seq, source_kind, source_id, cost_type, organisation_id, site_id, space_id, action_field,
-                        starts_at, ends_at, cost_date, month, minutes, attendees, desk_days, unit_cents, cost_cents, status)
-                    values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, 'committed')
+                        starts_at, ends_at, cost_date, month, minutes, attendees, desk_days, unit_cents, cost_cents, space_ids, status)
+                    values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, 'committed')
                     on conflict (cost_id) do update set last_seq = excluded.last_seq, source_kind = excluded.source_kind, cost_type = excluded.cost_type,
                         organisation_id = excluded.organisation_id, site_id = excluded.site_id, space_id = excluded.space_id,
                         action_field = excluded.action_field, starts_at = excluded.starts_at, ends_at = excluded.ends_at, cost_date = excluded.cost_date,
                         month = excluded.month, minutes = excluded.minutes, attendees = excluded.attendees, desk_days = excluded.desk_days,
-                        unit_cents = excluded.unit_cents, cost_cents = excluded.cost_cents, status = 'committed', outcome = null
+                        unit_cents = excluded.unit_cents, cost_cents = excluded.cost_cents, space_ids = excluded.space_ids, status = 'committed', outcome = null
                     where t.last_seq < excluded.last_seq
                     """, e, r.Line.SourceKind, r.Line.SourceId, r.Line.CostType, r.Line.OrganisationId, Uuid(r.Line.SiteId), Uuid(r.Line.SpaceId),
                     Text(r.Line.ActionField), Instant(r.Line.Start), Instant(r.Line.End), r.Line.Date, r.Line.Month, r.Line.Minutes, r.Line.Attendees,
-                    r.Line.DeskDays, r.Line.UnitCents, r.Line.CostCents)],
+                    r.Line.DeskDays, r.Line.UnitCents, r.Line.CostCents,
+                    new NpgsqlParameter { Value = r.Line.SpaceIds is { } ids ? ids.ToArray() : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid })],
                 CostAllocated a => [Command("""
                     insert into funding.allocations (allocation_id, cost_id, seq, last_seq, source_kind, source_id, cost_type, payer, grant_id, funder_id,
                         organisation_id, site_id, space_id, action_field, minutes, attendees, desk_days, month, rule, amount_cents, allocated_at)

@@ -1,3 +1,4 @@
+using Allmende.Eventing.Api;
 using Allmende.Funding.Grants;
 
 namespace Allmende.Funding.Allocation;
@@ -26,12 +27,13 @@ internal static class AllocationRules
 /// </summary>
 internal static class Allocator
 {
-    public static IReadOnlyList<Portion> Split(CostLine line, OrganisationFacts organisation, IEnumerable<Grant> grants)
+    /// <param name="first">A grant staff chose for a re-allocation: it goes before the others (if it covers the cost at all).</param>
+    public static IReadOnlyList<Portion> Split(CostLine line, OrganisationFacts organisation, IEnumerable<Grant> grants, Guid? first = null)
     {
         if (line.CostCents <= 0)
             return [];
         var eligible = grants.Where(g => g.Covers(line, organisation))
-            .OrderBy(g => g.Priority).ThenBy(g => g.StartsOn).ThenBy(g => g.Id).ToList();
+            .OrderBy(g => g.Id == first ? 0 : 1).ThenBy(g => g.Priority).ThenBy(g => g.StartsOn).ThenBy(g => g.Id).ToList();
 
         var portions = new List<Portion>();
         var remaining = line.CostCents;
@@ -118,11 +120,36 @@ internal sealed class Ledger(IEnumerable<Grant> grants, IReadOnlyList<int> thres
         return events;
     }
 
-    /// <summary>Records the line and allocates it. Returns the cost's events.</summary>
-    public IReadOnlyList<object> Allocate(CostLine line, OrganisationFacts organisation, DateTimeOffset at)
+    /// <summary>
+    /// Re-allocation by staff: reverses every allocation in force (the grants get their amounts back),
+    /// records the same line again and allocates it by the rules as the grants stand now, the preferred
+    /// grant first; a settled cost stays settled (its new allocations are spent at once). Rules (409):
+    /// cost-withdrawn (nothing to allocate), not-covered (the preferred grant may not pay this cost).
+    /// </summary>
+    public IReadOnlyList<object> Reallocate(Cost cost, OrganisationFacts organisation, string reason, Guid? preferred, DateTimeOffset at)
+    {
+        if (cost.Line is not { } line)
+            throw new DomainException("cost-withdrawn", $"Cost {cost.SourceId} is withdrawn: there is nothing to allocate.");
+        if (preferred is { } chosen && (!_grants.TryGetValue(chosen, out var grant) || !grant.Covers(line, organisation)))
+            throw new DomainException("not-covered", $"Grant {chosen} does not cover this cost (its period, cost types, places or organisations), or is closed.");
+        var events = new List<object> { new CostReallocated(cost.SourceId, reason, preferred, at) };
+        foreach (var allocation in cost.Active)
+        {
+            events.Add(new AllocationReversed(allocation.AllocationId, cost.SourceId, reason, at));
+            if (allocation.GrantId is { } grantId)
+                Add(grantId, new GrantRefunded(grantId, allocation.AllocationId, cost.SourceId, line.OrganisationId, line.Month, allocation.AmountCents, at));
+        }
+        events.AddRange(Allocate(line, organisation, at, preferred));
+        if (cost.Settled)
+            events.Add(new CostSettled(cost.SourceId, cost.Outcome ?? "reallocated", true, at));
+        return events;
+    }
+
+    /// <summary>Records the line and allocates it (<paramref name="first"/>: a grant staff chose, before the others). Returns the cost's events.</summary>
+    public IReadOnlyList<object> Allocate(CostLine line, OrganisationFacts organisation, DateTimeOffset at, Guid? first = null)
     {
         var events = new List<object> { new CostLineRecorded(line.SourceId, line, at) };
-        foreach (var portion in Allocator.Split(line, organisation, _grants.Values))
+        foreach (var portion in Allocator.Split(line, organisation, _grants.Values, first))
         {
             var id = newId();
             events.Add(new CostAllocated(id, line.SourceId, portion.Payer, portion.GrantId, portion.FunderId, portion.Rule, portion.AmountCents, at));

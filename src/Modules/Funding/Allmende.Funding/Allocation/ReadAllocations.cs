@@ -15,12 +15,13 @@ namespace Allmende.Funding.Allocation;
 
 /// <summary>
 /// An allocation: status committed (its cost is still to happen), spent, or reversed. Month "yyyy-MM".
-/// Payer "grant" (grantId, funderId) or "organisation" (its own share; rule says why).
+/// Payer "grant" (grantId, funderId) or "organisation" (its own share; rule says why). CostId: the cost's
+/// stream (GET /costs/{costId}, and its re-allocation).
 /// </summary>
 internal sealed record AllocationResponse(
     Guid Id, string SourceKind, Guid SourceId, string CostType, string Payer, Guid? GrantId, Guid? FunderId, Guid OrganisationId,
     Guid? SiteId, Guid? SpaceId, string? ActionField, int Minutes, int Attendees, int DeskDays, string Month, string Rule, long AmountCents,
-    DateTimeOffset AllocatedAt, string Status, DateTimeOffset? ReversedAt, string? ReversalReason);
+    DateTimeOffset AllocatedAt, string Status, DateTimeOffset? ReversedAt, string? ReversalReason, string CostId);
 
 internal sealed record BudgetWarning(int ThresholdPercent, long UsedCents, long BudgetCents, DateTimeOffset ReachedAt);
 
@@ -36,8 +37,9 @@ internal sealed record BudgetResponse(
 
 internal sealed record StatementPayment(string Payer, Guid? GrantId, Guid? FunderId, string Rule, long AmountCents);
 
+/// <summary>One cost of the month; SpaceIds: the spaces of a usage agreement's fee (empty otherwise).</summary>
 internal sealed record StatementItem(
-    string SourceKind, Guid SourceId, string CostType, Guid? SiteId, Guid? SpaceId, string? ActionField, DateTimeOffset? Start, DateTimeOffset? End,
+    string SourceKind, Guid SourceId, string CostType, Guid? SiteId, Guid? SpaceId, IReadOnlyList<Guid> SpaceIds, string? ActionField, DateTimeOffset? Start, DateTimeOffset? End,
     int Minutes, int Attendees, int DeskDays, long UnitCents, long CostCents, string Status, IReadOnlyList<StatementPayment> PaidBy);
 
 internal sealed record StatementPayer(string Payer, Guid? GrantId, Guid? FunderId, long AmountCents);
@@ -74,7 +76,7 @@ internal static class ReadAllocations
 
     private const string AllocationColumns = """
         allocation_id, source_kind, source_id, cost_type, payer, grant_id, funder_id, organisation_id, site_id, space_id, action_field,
-        minutes, attendees, desk_days, month, rule, amount_cents, allocated_at, spent, reversed_at, reversal_reason
+        minutes, attendees, desk_days, month, rule, amount_cents, allocated_at, spent, reversed_at, reversal_reason, cost_id
         """;
 
     private static AllocationResponse ReadAllocation(NpgsqlDataReader r) => new(
@@ -82,7 +84,7 @@ internal static class ReadAllocations
         NullableGuid(r, 8), NullableGuid(r, 9), r.IsDBNull(10) ? null : r.GetString(10), r.GetInt32(11), r.GetInt32(12), r.GetInt32(13),
         Berlin.Format(r.GetFieldValue<DateOnly>(14)), r.GetString(15), r.GetInt64(16), r.GetFieldValue<DateTimeOffset>(17),
         !r.IsDBNull(19) ? "reversed" : r.GetBoolean(18) ? "spent" : "committed",
-        r.IsDBNull(19) ? null : r.GetFieldValue<DateTimeOffset>(19), r.IsDBNull(20) ? null : r.GetString(20));
+        r.IsDBNull(19) ? null : r.GetFieldValue<DateTimeOffset>(19), r.IsDBNull(20) ? null : r.GetString(20), r.GetString(21));
 
     private static Guid? NullableGuid(NpgsqlDataReader r, int i) => r.IsDBNull(i) ? null : r.GetGuid(i);
 
@@ -137,7 +139,7 @@ internal static class ReadAllocations
         while (await reader.ReadAsync(ct))
         {
             items.Add(ReadAllocation(reader));
-            total = reader.GetInt64(21);
+            total = reader.GetInt64(22);
         }
         return new Page<AllocationResponse>(items, total, page.Offset, page.Limit);
     }
@@ -200,7 +202,7 @@ internal static class ReadAllocations
         var items = new List<(string CostId, StatementItem Item)>();
         await using (var command = db.CreateCommand("""
             select cost_id, source_kind, source_id, cost_type, site_id, space_id, action_field, starts_at, ends_at, minutes, attendees, desk_days,
-                   unit_cents, cost_cents, status
+                   unit_cents, cost_cents, status, space_ids
             from funding.costs where organisation_id = $1 and month = $2 and status <> 'withdrawn'
             order by cost_date, starts_at nulls last, cost_id
             """))
@@ -210,7 +212,7 @@ internal static class ReadAllocations
             await using var r = await command.ExecuteReaderAsync(ct);
             while (await r.ReadAsync(ct))
                 items.Add((r.GetString(0), new StatementItem(r.GetString(1), r.GetGuid(2), r.GetString(3), NullableGuid(r, 4), NullableGuid(r, 5),
-                    r.IsDBNull(6) ? null : r.GetString(6), r.IsDBNull(7) ? null : r.GetFieldValue<DateTimeOffset>(7),
+                    r.IsDBNull(15) ? [] : r.GetFieldValue<Guid[]>(15), r.IsDBNull(6) ? null : r.GetString(6), r.IsDBNull(7) ? null : r.GetFieldValue<DateTimeOffset>(7),
                     r.IsDBNull(8) ? null : r.GetFieldValue<DateTimeOffset>(8), r.GetInt32(9), r.GetInt32(10), r.GetInt32(11), r.GetInt64(12),
                     r.GetInt64(13), r.GetString(14), [])));
         }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using Allmende.Eventing.Api;
 using Allmende.Eventing.Audit;
 using Allmende.Eventing.Streams;
@@ -44,30 +45,56 @@ internal static class FunderAuditExport
     {
         if (!http.User.CanReadFunder(funderId) || await store.CurrentVersionAsync(Funder.StreamId(funderId), ct) is null)
             throw new NotFoundException("funder", funderId);
-        var streams = await StreamsOfAsync(db, funderId, ct);
+        var (streams, shown) = await StreamsOfAsync(db, funderId, ct);
         http.Response.ContentType = "application/jsonl; charset=utf-8";
         http.Response.Headers.ContentDisposition =
             $"attachment; filename=\"allmende-audit-funder-{funderId:D}-{from ?? 1}-{(to is { } t ? t.ToString(CultureInfo.InvariantCulture) : "head")}.jsonl\"";
         await trail.ExportAsync(http.Response.Body,
-            AuditSelection.Where(streams.Contains, $"funder {funderId:D}: its funder, grant, cost and booking streams ({streams.Count})"),
+            AuditSelection.Where(streams.Contains, (_, type, data) => Shows(shown, type, data),
+                $"funder {funderId:D}: its funder, grant, cost and booking streams ({streams.Count}); other grants' allocations as digests"),
             from, to, ct);
     }
 
     /// <summary>
-    /// The streams relevant to a funder, from Funding's read models (inline, so as current as the log).
+    /// Of the selected streams' events, all go in full but allocations (and their reversals) to another
+    /// funder's grant: a cost two funders' grants paid parts of is one stream, and each funder sees its own
+    /// part and the organisation's own share in full, the other funder's only as a digest (which still
+    /// chains, so the verifier accepts the file and a changed part still shows).
+    /// </summary>
+    private static bool Shows(IReadOnlySet<Guid> shownAllocations, string eventType, JsonElement data) =>
+        !AllocationEvents.Contains(eventType)
+        || (data.TryGetProperty("allocationId", out var id) && id.TryGetGuid(out var allocation) && shownAllocations.Contains(allocation));
+
+    /// <summary>The stored type names of a cost stream's allocation events (both carry the allocation's id).</summary>
+    private static readonly HashSet<string> AllocationEvents = Allocation.CostEventNames.All
+        .Where(n => n.Type == typeof(Allocation.CostAllocated) || n.Type == typeof(Allocation.AllocationReversed))
+        .Select(n => n.Name).ToHashSet(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The streams relevant to a funder, from Funding's read models (inline, so as current as the log), and
+    /// the allocations of those costs it may read in full: its own grants' and the organisations' own shares.
     /// Taken before the export's snapshot: a grant or allocation added in between shows as digests, never the other way round.
     /// </summary>
-    public static async Task<IReadOnlySet<string>> StreamsOfAsync(NpgsqlDataSource db, Guid funderId, CancellationToken ct)
+    public static async Task<(IReadOnlySet<string> Streams, IReadOnlySet<Guid> Allocations)> StreamsOfAsync(NpgsqlDataSource db, Guid funderId,
+        CancellationToken ct)
     {
         var streams = new HashSet<string>(StringComparer.Ordinal) { Funder.StreamId(funderId) };
-        await using var command = db.CreateCommand("""
+        var allocations = new HashSet<Guid>();
+        await using var batch = db.CreateBatch();
+        batch.BatchCommands.Add(new("""
             select 'grant', g.grant_id, null from funding.grants g where g.funder_id = $1
             union
             select a.source_kind, a.source_id, a.cost_id from funding.allocations a
             where a.grant_id in (select grant_id from funding.grants where funder_id = $1)
-            """);
-        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = funderId });
-        await using var reader = await command.ExecuteReaderAsync(ct);
+            """));
+        batch.BatchCommands.Add(new("""
+            select a.allocation_id from funding.allocations a
+            where a.cost_id in (select cost_id from funding.allocations where grant_id in (select grant_id from funding.grants where funder_id = $1))
+              and (a.grant_id is null or a.grant_id in (select grant_id from funding.grants where funder_id = $1))
+            """));
+        foreach (var command in batch.BatchCommands)
+            command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = funderId });
+        await using var reader = await batch.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {
             var kind = reader.GetString(0);
@@ -81,6 +108,9 @@ internal static class FunderAuditExport
             if (kind == Allocation.SourceKinds.Booking)
                 streams.Add(BookingStreamId(id));
         }
-        return streams;
+        await reader.NextResultAsync(ct);
+        while (await reader.ReadAsync(ct))
+            allocations.Add(reader.GetGuid(0));
+        return (streams, allocations);
     }
 }

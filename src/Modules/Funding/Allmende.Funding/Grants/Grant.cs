@@ -9,9 +9,11 @@ namespace Allmende.Funding.Grants;
 // version read is what keeps two allocations from both spending the last euro (ADR 12).
 
 /// <summary>
-/// What a grant pays for. Empty lists mean "any". Sites and spaces restrict only costs that happen at a
-/// space (bookings, fixed desks): a space matches if it is listed or its site is. CostTypes: room-hours,
-/// event-hall-hours, desk-fees, cooperative-shares (at least one).
+/// What a grant pays for. Empty lists mean "any". Sites and spaces limit the grant to costs at those
+/// places, for every kind of cost: a space matches if it is listed or its site is; a cost for several
+/// spaces (a usage agreement) only if every one of them matches; a cost with no place (share payments,
+/// flexible-desk plans) never (ADR 12). CostTypes: room-hours, event-hall-hours, desk-fees,
+/// cooperative-shares, usage-fees (at least one).
 /// </summary>
 internal sealed record Coverage(
     IReadOnlyList<Guid> SiteIds,
@@ -67,8 +69,9 @@ internal static class CostTypes
     public const string EventHallHours = "event-hall-hours";
     public const string DeskFees = "desk-fees";
     public const string CooperativeShares = "cooperative-shares";
+    public const string UsageFees = "usage-fees";
 
-    public static IReadOnlyList<string> All { get; } = [RoomHours, EventHallHours, DeskFees, CooperativeShares];
+    public static IReadOnlyList<string> All { get; } = [RoomHours, EventHallHours, DeskFees, CooperativeShares, UsageFees];
 }
 
 internal sealed record Grant(
@@ -132,8 +135,23 @@ internal sealed record Grant(
             return false;
         if (Coverage.NonProfitOnly && !organisation.NonProfit)
             return false;
-        if (line.SpaceId is { } space && (Coverage.SiteIds.Count > 0 || Coverage.SpaceIds.Count > 0))
-            return Coverage.SpaceIds.Contains(space) || (line.SiteId is { } site && Coverage.SiteIds.Contains(site));
-        return true;
+        return CoversPlace(line);
+    }
+
+    /// <summary>
+    /// A grant limited by place pays only costs wholly at its places: every space of the cost listed, or
+    /// at a listed site. A cost without a place (a share payment, a flexible-desk plan) is outside every
+    /// place, so only grants not limited by place pay it (ADR 12): money never lands on a grant for a
+    /// house it was not given for.
+    /// </summary>
+    public bool CoversPlace(CostLine line)
+    {
+        if (Coverage.SiteIds.Count == 0 && Coverage.SpaceIds.Count == 0)
+            return true;
+        var spaces = line.Spaces;
+        if (spaces.Count == 0)
+            return false;
+        var atSite = line.SiteId is { } site && Coverage.SiteIds.Contains(site);
+        return atSite || spaces.All(Coverage.SpaceIds.Contains);
     }
 }

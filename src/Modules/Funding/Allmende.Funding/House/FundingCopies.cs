@@ -16,16 +16,25 @@ namespace Allmende.Funding.House;
 /// </summary>
 internal sealed class FundingCopies(TimeProvider time)
 {
-    public Task Handle(SpaceOpened m, MessageContext context, CancellationToken ct) => SpaceAsync(context, m.SpaceId, m.SiteId, m.Kind, m.Rates, ct);
+    public Task Handle(SpaceOpened m, MessageContext context, CancellationToken ct) =>
+        SpaceAsync(context, m.SpaceId, m.SiteId, m.FloorId, m.Name, m.Kind, m.Rates, ct);
 
-    public Task Handle(SpaceChanged m, MessageContext context, CancellationToken ct) => SpaceAsync(context, m.SpaceId, m.SiteId, m.Kind, m.Rates, ct);
+    public Task Handle(SpaceChanged m, MessageContext context, CancellationToken ct) =>
+        SpaceAsync(context, m.SpaceId, m.SiteId, m.FloorId, m.Name, m.Kind, m.Rates, ct);
+
+    // Sites only by name: what a funder report shows.
+    public Task Handle(SiteRegistered m, MessageContext context, CancellationToken ct) => SiteAsync(context, m.SiteId, m.Name, ct);
+
+    public Task Handle(SiteChanged m, MessageContext context, CancellationToken ct) => SiteAsync(context, m.SiteId, m.Name, ct);
 
     public Task Handle(SpaceRatesChanged m, MessageContext context, CancellationToken ct) =>
         RatesAsync(context, m.SpaceId, [new SpaceRate(m.HourlyRateCents, m.MonthlyDeskFeeCents, m.EffectiveFrom)], ct);
 
-    public Task Handle(OrganisationActivated m, MessageContext context, CancellationToken ct) => OrganisationAsync(context, m.OrganisationId, m.Kind, m.NonProfit, ct);
+    public Task Handle(OrganisationActivated m, MessageContext context, CancellationToken ct) =>
+        OrganisationAsync(context, m.OrganisationId, m.Name, m.Kind, m.NonProfit, ct);
 
-    public Task Handle(OrganisationChanged m, MessageContext context, CancellationToken ct) => OrganisationAsync(context, m.OrganisationId, m.Kind, m.NonProfit, ct);
+    public Task Handle(OrganisationChanged m, MessageContext context, CancellationToken ct) =>
+        OrganisationAsync(context, m.OrganisationId, m.Name, m.Kind, m.NonProfit, ct);
 
     public async Task Handle(DeskAssigned m, MessageContext context, CancellationToken ct)
     {
@@ -60,13 +69,15 @@ internal sealed class FundingCopies(TimeProvider time)
                 """, [m.PersonId, organisationId, m.ValidFrom, (object?)m.ValidUntil], ct);
     }
 
-    private static async Task SpaceAsync(MessageContext context, Guid spaceId, Guid siteId, string kind, IReadOnlyList<SpaceRate> rates, CancellationToken ct)
+    private static async Task SpaceAsync(MessageContext context, Guid spaceId, Guid siteId, Guid? floorId, string name, string kind,
+        IReadOnlyList<SpaceRate> rates, CancellationToken ct)
     {
         await ExecuteAsync(context, """
-            insert into funding.spaces as t (space_id, site_id, kind, last_message) values ($1, $2, $3, $4)
-            on conflict (space_id) do update set site_id = excluded.site_id, kind = excluded.kind, last_message = excluded.last_message
+            insert into funding.spaces as t (space_id, site_id, kind, last_message, name, floor_id) values ($1, $2, $3, $4, $5, $6)
+            on conflict (space_id) do update set site_id = excluded.site_id, kind = excluded.kind, last_message = excluded.last_message,
+                name = excluded.name, floor_id = excluded.floor_id
             where t.last_message < excluded.last_message
-            """, [spaceId, siteId, kind, context.MessageId], ct);
+            """, [spaceId, siteId, kind, context.MessageId, name, Allmende.Eventing.Storage.SqlParameters.OrNull(floorId, NpgsqlTypes.NpgsqlDbType.Uuid)], ct);
         await RatesAsync(context, spaceId, rates, ct);
     }
 
@@ -82,18 +93,27 @@ internal sealed class FundingCopies(TimeProvider time)
                 """, [spaceId, rate.EffectiveFrom, rate.HourlyRateCents, rate.MonthlyDeskFeeCents, context.MessageId], ct);
     }
 
-    private static Task OrganisationAsync(MessageContext context, Guid organisationId, string kind, bool nonProfit, CancellationToken ct) =>
+    private static Task OrganisationAsync(MessageContext context, Guid organisationId, string name, string kind, bool nonProfit, CancellationToken ct) =>
         ExecuteAsync(context, """
-            insert into funding.organisations as t (organisation_id, kind, non_profit, message) values ($1, $2, $3, $4)
-            on conflict (organisation_id) do update set kind = excluded.kind, non_profit = excluded.non_profit, message = excluded.message
+            insert into funding.organisations as t (organisation_id, kind, non_profit, message, name) values ($1, $2, $3, $4, $5)
+            on conflict (organisation_id) do update set kind = excluded.kind, non_profit = excluded.non_profit, message = excluded.message,
+                name = excluded.name
             where t.message < excluded.message
-            """, [organisationId, kind, nonProfit, context.MessageId], ct);
+            """, [organisationId, kind, nonProfit, context.MessageId, name], ct);
+
+    private static Task SiteAsync(MessageContext context, Guid siteId, string name, CancellationToken ct) =>
+        ExecuteAsync(context, """
+            insert into funding.sites as t (site_id, name, last_message) values ($1, $2, $3)
+            on conflict (site_id) do update set name = excluded.name, last_message = excluded.last_message
+            where t.last_message < excluded.last_message
+            """, [siteId, name, context.MessageId], ct);
 
     private static async Task ExecuteAsync(MessageContext context, string sql, object?[] values, CancellationToken ct)
     {
         await using var command = new NpgsqlCommand(sql, context.Database.Connection, context.Database.Transaction);
         foreach (var value in values)
-            command.Parameters.Add(value is null ? new NpgsqlParameter { Value = DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Date } : new NpgsqlParameter { Value = value });
+            command.Parameters.Add(value as NpgsqlParameter
+                ?? (value is null ? new NpgsqlParameter { Value = DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Date } : new NpgsqlParameter { Value = value }));
         await command.ExecuteNonQueryAsync(ct);
     }
 }

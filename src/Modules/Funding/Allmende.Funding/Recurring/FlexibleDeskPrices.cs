@@ -1,6 +1,7 @@
 using Allmende.Eventing.Api;
 using Allmende.Eventing.Projections;
 using Allmende.Eventing.Streams;
+using Allmende.Funding.Common;
 using FluentValidation;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -37,25 +38,51 @@ internal static class FlexibleDeskPrices
         funding.MapPut("/prices/flexible-desk", Set)
             .Validate<FlexibleDeskPriceRequest>()
             .RequireAuthorization(Policies.Staff)
-            .WithSummary("Sets the monthly fee of flexible-desk plans from a month on (a later setting for the same month replaces it)")
-            .Produces<IReadOnlyList<FlexibleDeskPrice>>();
+            .WithSummary("Sets the monthly fee of flexible-desk plans from a month on (a later setting for the same month replaces it); " +
+                         "a month already begun needs If-Match with the price list's ETag, since fees of that month may have been charged")
+            .Produces<IReadOnlyList<FlexibleDeskPrice>>()
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status428PreconditionRequired)
+            .IfMatchOnly("for a month already begun (Europe/Berlin), once a price is set; any If-Match sent is checked");
         funding.MapGet("/prices/flexible-desk", List)
             .RequireAuthorization(Policies.ReadAll)
-            .WithSummary("The monthly fees of flexible-desk plans, by the month they apply from")
+            .WithSummary("The monthly fees of flexible-desk plans, by the month they apply from; ETag once a price is set")
             .Produces<IReadOnlyList<FlexibleDeskPrice>>();
     }
 
-    // A price list has no competing editors worth an If-Match: a setting for a month simply replaces the former one.
+    /// <summary>
+    /// A price from a coming month on simply replaces the former setting for that month: nothing was
+    /// charged at it yet. Back-dating (a month already begun, in Berlin) changes what fees already
+    /// charged should have been, so it needs If-Match with the list's ETag: of two staff correcting the
+    /// past at once, the second sees the first's correction (409) instead of overwriting it unseen.
+    /// Like free hours, the very first price starts the list and has no version to name.
+    /// </summary>
     private static async Task<IResult> Set(FlexibleDeskPriceRequest request, HttpContext http, EventStore store, NpgsqlDataSource db, TimeProvider time,
         CancellationToken ct)
     {
+        var now = time.GetUtcNow();
+        var backDated = request.EffectiveFrom!.Value <= Berlin.MonthOf(now);
+        var current = await store.CurrentVersionAsync(StreamId, ct);
+        long? expected = http.Request.Headers.IfMatch.Count > 0 || (backDated && current is not null) ? http.Request.ExpectedVersion() : null;
+        if (expected is { } version && version != current)
+            throw new ConcurrencyException(StreamId, version, current);
+
         var uow = store.Begin(http.EventMetadata());
-        uow.Append(StreamId, new FlexibleDeskPriceSet(request.MonthlyFeeCents!.Value, request.EffectiveFrom!.Value, time.GetUtcNow()));
-        await uow.CommitAsync(ct);
+        var set = new FlexibleDeskPriceSet(request.MonthlyFeeCents!.Value, request.EffectiveFrom!.Value, now);
+        if (expected is { } read)
+            uow.Append(StreamId, read, set);
+        else
+            uow.Append(StreamId, set);
+        http.Response.SetETag((await uow.CommitAsync(ct))[^1].StreamVersion);
         return Results.Ok(await ReadAsync(db, ct));
     }
 
-    private static async Task<IResult> List(NpgsqlDataSource db, CancellationToken ct) => Results.Ok(await ReadAsync(db, ct));
+    private static async Task<IResult> List(HttpContext http, EventStore store, NpgsqlDataSource db, CancellationToken ct)
+    {
+        if (await store.CurrentVersionAsync(StreamId, ct) is { } version)
+            http.Response.SetETag(version);
+        return Results.Ok(await ReadAsync(db, ct));
+    }
 
     private static async Task<IReadOnlyList<FlexibleDeskPrice>> ReadAsync(NpgsqlDataSource db, CancellationToken ct)
     {

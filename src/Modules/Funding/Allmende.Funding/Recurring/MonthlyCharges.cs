@@ -63,7 +63,7 @@ internal static class MonthlySchedule
 
 /// <summary>
 /// A month ended: sends one <see cref="DeskFeeDue"/> per fixed-desk assignment and per flexible-desk
-/// plan holder of that month, and schedules the next month's charges. Redelivery sends the same again,
+/// plan holder of that month, one usage fee per usage agreement running in it, and schedules the next month's charges. Redelivery sends the same again,
 /// which the fee's own stream turns into nothing.
 /// </summary>
 internal sealed class MonthEndedHandler
@@ -88,6 +88,19 @@ internal sealed class MonthEndedHandler
             }
             foreach (var fee in due)
                 context.Work.Send(fee);
+        }
+        await using (var command = context.Database.Command("""
+            select agreement_id from funding.usage_agreements where from_date <= $2 and (until_date is null or until_date >= $1) order by agreement_id
+            """, month, last))
+        {
+            var agreements = new List<Guid>();
+            await using (var reader = await command.ExecuteReaderAsync(ct))
+            {
+                while (await reader.ReadAsync(ct))
+                    agreements.Add(reader.GetGuid(0));
+            }
+            foreach (var agreement in agreements)
+                context.Work.Send(new UsageAgreements.UsageFeeDue(agreement, month));
         }
         var next = month.AddMonths(1);
         var exists = await EventStoreVersion(context, MonthlySchedule.StreamId(next), ct);

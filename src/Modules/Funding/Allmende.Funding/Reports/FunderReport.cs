@@ -8,11 +8,26 @@ namespace Allmende.Funding.Reports;
 /// <summary>Bookings (distinct), their minutes and hours, and what the grant paid, for one group of a funder report.</summary>
 internal sealed record ReportFigures(int Bookings, long Minutes, decimal Hours, long AmountCents);
 
-internal sealed record ActionFieldFigures(string ActionField, int Bookings, long Minutes, decimal Hours, long AmountCents);
+/// <summary>An action field by its code and German label (<see cref="ActionFieldLabels"/>).</summary>
+internal sealed record ActionFieldFigures(string ActionField, string Label, int Bookings, long Minutes, decimal Hours, long AmountCents);
 
-internal sealed record SiteFigures(Guid SiteId, int Bookings, long Minutes, decimal Hours, long AmountCents);
+internal sealed record SiteFigures(Guid SiteId, string Name, int Bookings, long Minutes, decimal Hours, long AmountCents);
 
-internal sealed record SpaceFigures(Guid SpaceId, Guid SiteId, int Bookings, long Minutes, decimal Hours, long AmountCents);
+internal sealed record SpaceFigures(Guid SpaceId, string Name, Guid SiteId, int Bookings, long Minutes, decimal Hours, long AmountCents);
+
+/// <summary>An organisation the grant paid for: its bookings, their hours, and all the grant paid for it (bookings, fees, shares).</summary>
+internal sealed record OrganisationFigures(Guid OrganisationId, string Name, int Bookings, long Minutes, decimal Hours, long AmountCents);
+
+/// <summary>Usage agreements' monthly fees the grant paid.</summary>
+internal sealed record UsageFeeFigures(int Fees, long AmountCents);
+
+/// <summary>Names of what a report counts (copies of other modules' contracts; Funding's own funders), by id; the id itself where none is known.</summary>
+internal sealed record ReportNames(string FunderName, IReadOnlyDictionary<Guid, string> Names)
+{
+    public static ReportNames None { get; } = new("", new Dictionary<Guid, string>());
+
+    public string Of(Guid id) => Names.TryGetValue(id, out var name) && name.Length > 0 ? name : id.ToString();
+}
 
 /// <summary>Desk fees the grant paid: desk-months (days held ÷ days of the month, summed; two decimals) and the amount.</summary>
 internal sealed record DeskFeeFigures(int Fees, decimal DeskMonths, long AmountCents);
@@ -32,13 +47,16 @@ internal sealed record ReportMonth(string Month, IReadOnlyList<ActionFieldMinute
 
 /// <summary>
 /// What one grant paid for in a period of Berlin dates, as of a log position (null: current). Only
-/// allocations to this grant in force at that position count.
+/// allocations to this grant in force at that position count. MadeAt: when the report was made, the
+/// asOf instant for a report as of then (so that it is the same each time it is asked).
 /// </summary>
 internal sealed record FunderReport(
-    Guid GrantId, string GrantName, string Reference, Guid FunderId, string Period, DateOnly From, DateOnly To, DateTimeOffset? AsOf, long? Position,
+    Guid GrantId, string GrantName, string Reference, Guid FunderId, string FunderName, string Period, DateOnly From, DateOnly To, DateTimeOffset? AsOf,
+    long? Position, DateTimeOffset MadeAt,
     int Bookings, long Minutes, decimal Hours, int Organisations, long AttendeesReached, long AmountCents,
-    IReadOnlyList<ActionFieldFigures> ByActionField, IReadOnlyList<SiteFigures> BySite, IReadOnlyList<SpaceFigures> BySpace,
-    DeskFeeFigures DeskFees, ShareFigures CooperativeShares, BudgetUse Budget, IReadOnlyList<ReportMonth> Months);
+    IReadOnlyList<OrganisationFigures> ByOrganisation, IReadOnlyList<ActionFieldFigures> ByActionField, IReadOnlyList<SiteFigures> BySite,
+    IReadOnlyList<SpaceFigures> BySpace, DeskFeeFigures DeskFees, ShareFigures CooperativeShares, UsageFeeFigures UsageFees, BudgetUse Budget,
+    IReadOnlyList<ReportMonth> Months);
 
 /// <summary>The grant's terms as a report reads them.</summary>
 internal sealed record ReportGrant(Guid GrantId, Guid FunderId, string Name, string Reference, long BudgetCents);
@@ -63,8 +81,11 @@ internal sealed record ReportPeriod(string Kind, DateOnly From, DateOnly To)
 
     public static ReportPeriod Parse(string? period, string? from, string? to)
     {
-        if (period is null || !Kinds.Contains(period))
+        if (period is null)
             throw new BadInputException("period", $"period is required, one of {string.Join(", ", Kinds)}.");
+        // A week is no funder's reporting period: say what is offered rather than that nothing was asked.
+        if (!Kinds.Contains(period))
+            throw new BadInputException("period", $"period must be one of {string.Join(", ", Kinds)} (for any other range, period=custom with from and to).");
         var date = Query.Date(from, "from") ?? throw new BadInputException("from", "from is required, a date like 2027-07-01.");
         var until = Query.Date(to, "to");
         if (period != Custom)
@@ -102,18 +123,23 @@ internal sealed record ReportPeriod(string Kind, DateOnly From, DateOnly To)
 /// </summary>
 internal static class FunderReports
 {
-    public static FunderReport Compute(ReportGrant grant, ReportPeriod period, DateTimeOffset? asOf, long? position,
-        IReadOnlyList<PaidAllocation> inPeriod, IReadOnlyDictionary<DateOnly, long> usedByMonth)
+    public static FunderReport Compute(ReportGrant grant, ReportPeriod period, DateTimeOffset? asOf, long? position, DateTimeOffset madeAt,
+        IReadOnlyList<PaidAllocation> inPeriod, IReadOnlyDictionary<DateOnly, long> usedByMonth, ReportNames names)
     {
         var bookings = inPeriod.Where(a => a.SourceKind == SourceKinds.Booking).ToList();
         var distinct = bookings.DistinctBy(a => a.CostId).ToList();
 
         var byActionField = bookings.GroupBy(a => a.ActionField ?? "").OrderBy(g => g.Key, StringComparer.Ordinal)
-            .Select(g => Figures(g, (b, m, h, c) => new ActionFieldFigures(g.Key, b, m, h, c))).ToList();
+            .Select(g => Figures(g, (b, m, h, c) => new ActionFieldFigures(g.Key, ActionFieldLabels.GermanOf(g.Key), b, m, h, c))).ToList();
         var bySite = inPeriod.Where(a => a.SiteId is not null).GroupBy(a => a.SiteId!.Value).OrderBy(g => g.Key)
-            .Select(g => Figures(g, (b, m, h, c) => new SiteFigures(g.Key, b, m, h, c))).ToList();
+            .Select(g => Figures(g, (b, m, h, c) => new SiteFigures(g.Key, names.Of(g.Key), b, m, h, c))).ToList();
         var bySpace = inPeriod.Where(a => a.SpaceId is not null).GroupBy(a => (a.SpaceId!.Value, a.SiteId ?? Guid.Empty)).OrderBy(g => g.Key.Item1)
-            .Select(g => Figures(g, (b, m, h, c) => new SpaceFigures(g.Key.Item1, g.Key.Item2, b, m, h, c))).ToList();
+            .Select(g => Figures(g, (b, m, h, c) => new SpaceFigures(g.Key.Item1, names.Of(g.Key.Item1), g.Key.Item2, b, m, h, c))).ToList();
+        // By name (what a reader looks up), then id; every organisation the grant paid anything for.
+        var byOrganisation = inPeriod.GroupBy(a => a.OrganisationId)
+            .Select(g => Figures(g, (b, m, h, c) => new OrganisationFigures(g.Key, names.Of(g.Key), b, m, h, c)))
+            .OrderBy(o => o.Name, StringComparer.Ordinal).ThenBy(o => o.OrganisationId).ToList();
+        var usage = inPeriod.Where(a => a.CostType == CostTypes.UsageFees).ToList();
 
         var fees = inPeriod.Where(a => a.CostType == CostTypes.DeskFees).ToList();
         var deskMonths = fees.DistinctBy(a => a.CostId).Sum(a => (decimal)a.DeskDays / Berlin.DaysIn(a.CostDate));
@@ -131,11 +157,12 @@ internal static class FunderReports
         var allocated = inPeriod.Sum(a => a.AmountCents);
         var used = usedByMonth.Values.Sum();
         var totalMinutes = distinct.Sum(a => (long)a.Minutes);
-        return new FunderReport(grant.GrantId, grant.Name, grant.Reference, grant.FunderId, period.Kind, period.From, period.To, asOf, position,
-            distinct.Count, totalMinutes, Hours(totalMinutes), inPeriod.Select(a => a.OrganisationId).Distinct().Count(),
-            distinct.Sum(a => (long)a.Attendees), allocated, byActionField, bySite, bySpace,
+        return new FunderReport(grant.GrantId, grant.Name, grant.Reference, grant.FunderId, names.FunderName, period.Kind, period.From, period.To, asOf,
+            position, madeAt, distinct.Count, totalMinutes, Hours(totalMinutes), inPeriod.Select(a => a.OrganisationId).Distinct().Count(),
+            distinct.Sum(a => (long)a.Attendees), allocated, byOrganisation, byActionField, bySite, bySpace,
             new DeskFeeFigures(fees.DistinctBy(a => a.CostId).Count(), Math.Round(deskMonths, 2, MidpointRounding.AwayFromZero), fees.Sum(a => a.AmountCents)),
             new ShareFigures(shares.DistinctBy(a => a.CostId).Count(), shares.Sum(a => a.AmountCents)),
+            new UsageFeeFigures(usage.DistinctBy(a => a.CostId).Count(), usage.Sum(a => a.AmountCents)),
             new BudgetUse(grant.BudgetCents, allocated, used, grant.BudgetCents - used), months);
     }
 

@@ -77,7 +77,7 @@ internal static class ReadFundingReports
         _ => throw new BadInputException("format", html ? "format must be json, csv or html." : "format must be json or csv."),
     };
 
-    private static async Task<IResult> Grant(Guid grantId, HttpContext http, NpgsqlDataSource db, AsOfResolver horizon, CancellationToken ct,
+    private static async Task<IResult> Grant(Guid grantId, HttpContext http, NpgsqlDataSource db, AsOfResolver horizon, TimeProvider time, CancellationToken ct,
         string? period = null, string? from = null, string? to = null, string? asOf = null, string? format = null)
     {
         var range = ReportPeriod.Parse(period, from, to);
@@ -125,12 +125,13 @@ internal static class ReadFundingReports
         while (await reader.ReadAsync(ct))
             usedByMonth[reader.GetFieldValue<DateOnly>(0)] = reader.GetInt64(1);
         await reader.DisposeAsync();
+        var names = grant is null ? ReportNames.None : await NamesAsync(connection, transaction, grant.FunderId, allocations, ct);
         await transaction.CommitAsync(ct);
 
         // Unknown at that position, or another funder's: the same 404 (a funder learns nothing of others' grants).
         if (grant is null || !http.User.CanReadFunder(grant.FunderId))
             throw new NotFoundException("grant", position.IsCurrent ? grantId : $"{grantId} (as of {position.AsOf:O})");
-        var report = FunderReports.Compute(grant, range, position.AsOf, position.Settled, allocations, usedByMonth);
+        var report = FunderReports.Compute(grant, range, position.AsOf, position.Settled, position.AsOf ?? time.GetUtcNow(), allocations, usedByMonth, names);
         return output switch
         {
             "csv" => Results.Text(FunderCsv(report), $"{CsvType}; charset=utf-8", Encoding.UTF8),
@@ -200,6 +201,31 @@ internal static class ReadFundingReports
         return output == "csv" ? Results.Text(ActivityCsv(report), $"{CsvType}; charset=utf-8", Encoding.UTF8) : Results.Ok(report);
     }
 
+    /// <summary>
+    /// The names a funder report shows: sites, spaces and organisations from Funding's copies of Spaces'
+    /// and Membership's contracts, the funder from Funding's own. Names are labels as they are now (a room
+    /// renamed since shows its new name); the figures are those of the report's position.
+    /// </summary>
+    private static async Task<ReportNames> NamesAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid funderId,
+        IReadOnlyList<PaidAllocation> allocations, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand("""
+            select site_id, name from funding.sites where site_id = any($1)
+            union all select space_id, name from funding.spaces where space_id = any($2)
+            union all select organisation_id, name from funding.organisations where organisation_id = any($3)
+            union all select funder_id, name from funding.funders where funder_id = $4
+            """, connection, transaction);
+        command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = [.. allocations.Select(a => a.SiteId).OfType<Guid>().Distinct()] });
+        command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = [.. allocations.Select(a => a.SpaceId).OfType<Guid>().Distinct()] });
+        command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = [.. allocations.Select(a => a.OrganisationId).Distinct()] });
+        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = funderId });
+        var names = new Dictionary<Guid, string>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+            names[reader.GetGuid(0)] = reader.GetString(1);
+        return new ReportNames(names.GetValueOrDefault(funderId) ?? "", names);
+    }
+
     /// <summary>$1 the grant or organisation, $2 the position, then ($3, $4) the Berlin dates if given.</summary>
     private static void Parameters(NpgsqlBatchCommand command, Guid id, long position, DateOnly? from = null, DateOnly? to = null)
     {
@@ -231,10 +257,12 @@ internal static class ReadFundingReports
             ("grant", r.GrantId.ToString(), "name", r.GrantName),
             ("grant", r.GrantId.ToString(), "reference", r.Reference),
             ("grant", r.GrantId.ToString(), "funderId", r.FunderId.ToString()),
+            ("funder", r.FunderId.ToString(), "name", r.FunderName),
             ("period", r.Period, "from", D(r.From)),
             ("period", r.Period, "to", D(r.To)),
             ("report", "", "asOf", r.AsOf?.ToString("O", CultureInfo.InvariantCulture) ?? ""),
             ("report", "", "position", r.Position is { } p ? N(p) : ""),
+            ("report", "", "madeAt", r.MadeAt.ToString("O", CultureInfo.InvariantCulture)),
             ("total", "", "bookings", N(r.Bookings)),
             ("total", "", "minutes", N(r.Minutes)),
             ("total", "", "hours", N(r.Hours)),
@@ -242,17 +270,22 @@ internal static class ReadFundingReports
             ("total", "", "attendeesReached", N(r.AttendeesReached)),
             ("total", "", "amountCents", N(r.AmountCents)),
         };
+        foreach (var f in r.ByOrganisation)
+            rows.AddRange([("organisation", f.OrganisationId.ToString(), "name", f.Name), .. Group("organisation", f.OrganisationId.ToString(), f.Bookings, f.Minutes, f.Hours, f.AmountCents)]);
         foreach (var f in r.ByActionField)
-            rows.AddRange(Group("action-field", f.ActionField, f.Bookings, f.Minutes, f.Hours, f.AmountCents));
+            rows.AddRange([("action-field", f.ActionField, "label", f.Label), .. Group("action-field", f.ActionField, f.Bookings, f.Minutes, f.Hours, f.AmountCents)]);
         foreach (var f in r.BySite)
-            rows.AddRange(Group("site", f.SiteId.ToString(), f.Bookings, f.Minutes, f.Hours, f.AmountCents));
+            rows.AddRange([("site", f.SiteId.ToString(), "name", f.Name), .. Group("site", f.SiteId.ToString(), f.Bookings, f.Minutes, f.Hours, f.AmountCents)]);
         foreach (var f in r.BySpace)
-            rows.AddRange([("space", f.SpaceId.ToString(), "siteId", f.SiteId.ToString()), .. Group("space", f.SpaceId.ToString(), f.Bookings, f.Minutes, f.Hours, f.AmountCents)]);
+            rows.AddRange([("space", f.SpaceId.ToString(), "name", f.Name), ("space", f.SpaceId.ToString(), "siteId", f.SiteId.ToString()),
+                .. Group("space", f.SpaceId.ToString(), f.Bookings, f.Minutes, f.Hours, f.AmountCents)]);
         rows.Add(("desk-fees", "", "fees", N(r.DeskFees.Fees)));
         rows.Add(("desk-fees", "", "deskMonths", N(r.DeskFees.DeskMonths)));
         rows.Add(("desk-fees", "", "amountCents", N(r.DeskFees.AmountCents)));
         rows.Add(("cooperative-shares", "", "payments", N(r.CooperativeShares.Payments)));
         rows.Add(("cooperative-shares", "", "amountCents", N(r.CooperativeShares.AmountCents)));
+        rows.Add(("usage-fees", "", "fees", N(r.UsageFees.Fees)));
+        rows.Add(("usage-fees", "", "amountCents", N(r.UsageFees.AmountCents)));
         rows.Add(("budget", "", "budgetCents", N(r.Budget.BudgetCents)));
         rows.Add(("budget", "", "allocatedInPeriodCents", N(r.Budget.AllocatedInPeriodCents)));
         rows.Add(("budget", "", "usedToDateCents", N(r.Budget.UsedToDateCents)));

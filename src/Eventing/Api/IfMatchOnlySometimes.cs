@@ -1,0 +1,18 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+
+namespace Allmende.Eventing.Api;
+
+/// <summary>
+/// Marks an update that reads If-Match only in some cases (say, once a first setting exists), so that the
+/// OpenAPI document shows the header as optional and says when it is needed. Every other endpoint that
+/// declares 428 needs it always.
+/// </summary>
+public sealed record IfMatchOnlySometimes(string When);
+
+public static class IfMatchEndpoints
+{
+    /// <summary>If-Match is needed only <paramref name="when"/> (e.g. "once the plan's free hours were set").</summary>
+    public static RouteHandlerBuilder IfMatchOnly(this RouteHandlerBuilder builder, string when) =>
+        builder.WithMetadata(new IfMatchOnlySometimes(when));
+}
