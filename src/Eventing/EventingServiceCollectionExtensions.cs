@@ -1,4 +1,5 @@
 using Allmende.Eventing.Audit;
+using Allmende.Eventing.CritterStack;
 using Allmende.Eventing.Messaging;
 using Allmende.Eventing.Notifications;
 using Allmende.Eventing.Projections;
@@ -75,6 +76,12 @@ public static class EventingServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<ProjectionDaemon>());
         services.AddHostedService(sp => sp.GetRequiredService<DeliveryWorker>());
         services.AddHostedService(sp => sp.GetRequiredService<OutboxRetention>());
+
+        // Marten and Wolverine beside our store (docs/adr/0015): what this host is for is known only
+        // from the settings the caller binds, so read them here once.
+        var settings = new EventingOptions();
+        configure?.Invoke(settings);
+        services.AddMartenAndWolverine(connectionString, settings);
         return services;
     }
 

@@ -1,0 +1,81 @@
+using JasperFx;
+using JasperFx.CodeGeneration;
+using JasperFx.Events;
+using Marten;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Wolverine;
+using Wolverine.Marten;
+
+namespace Allmende.Eventing.CritterStack;
+
+/// <summary>
+/// Marten and Wolverine, configured beside our own store (docs/adr/0015, step 1): their tables are
+/// created at start-up and Wolverine's node runs, but no module writes to them yet. The log, the
+/// projections and the outbox are still ours; later steps move them over one at a time.
+/// </summary>
+internal static class CritterStackRegistration
+{
+    /// <summary>Marten's tables (the log and its streams, later the projections' checkpoints).</summary>
+    public const string MartenSchema = "marten";
+
+    /// <summary>Wolverine's envelope storage: inbox, outbox, dead letters, scheduled messages, nodes.</summary>
+    public const string WolverineSchema = "wolverine";
+
+    public static void AddMartenAndWolverine(this IServiceCollection services, string connectionString, EventingOptions settings)
+    {
+        services.AddMarten(sp =>
+            {
+                var options = new StoreOptions();
+                // Its own pool, reset on return: Wolverine keeps session-level advisory locks on some of
+                // its connections, which our main pool (no reset, ADR 6) must never carry.
+                var connection = new NpgsqlConnectionStringBuilder(connectionString)
+                {
+                    ApplicationName = $"allmende:{settings.HostId}:marten",
+                };
+                options.Connection(connection.ConnectionString);
+                options.DatabaseSchemaName = MartenSchema;
+                options.Events.DatabaseSchemaName = MartenSchema;
+                // Our stream ids are strings ("booking-…", "grant-…") and keep their names.
+                options.Events.StreamIdentity = StreamIdentity.AsString;
+                // Rich appends: inline projections see each event's sequence and version (the temporal
+                // report tables need them, ADR 14). Quick append also draws the sequence before its
+                // first write, which ADR 5's invariant forbids.
+                options.Events.AppendMode = EventAppendMode.Rich;
+                // Nothing that rewrites or removes stored events (ADR 13): archiving stays off, and so
+                // do masking, compacting and tombstones, which are opt-in calls we never make.
+                options.Events.UseArchivedStreamPartitioning = false;
+                // Every type the modules registered, under its stable name (Marten's alias is what
+                // mt_events.type stores). This also makes Marten create its event tables at start-up.
+                var types = sp.GetRequiredService<IOptions<EventingOptions>>().Value.Types;
+                foreach (var type in types.RegisteredTypes)
+                    options.Events.MapEventType(type, types.NameOf(type));
+                // Failed commands are logged with their parameters; event bodies may carry personal
+                // data (encrypted, ADR 8, but the key ids and envelopes need not reach the logs).
+                options.DisableNpgsqlLogging = true;
+                options.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
+                return options;
+            })
+            .UseLightweightSessions()
+            .ApplyAllDatabaseChangesOnStartup()
+            .IntegrateWithWolverine(integration => integration.MessageStorageSchemaName = WolverineSchema);
+
+        services.AddWolverine(options =>
+        {
+            options.ApplicationAssembly = typeof(CritterStackRegistration).Assembly;
+            // Our MessageRouting still finds and runs the modules' handlers; Wolverine takes them over
+            // in a later step and must not discover them (nor run them twice) before that.
+            options.Discovery.DisableConventionalDiscovery();
+            // Generated ahead, never with Roslyn at run time (start-up time, issue 13 item 6); with no
+            // handlers there is nothing to generate yet.
+            options.CodeGeneration.TypeLoadMode = TypeLoadMode.Static;
+            options.Durability.MessageStorageSchemaName = WolverineSchema;
+            // Its tables at start-up, like Marten's, so that the test template holds them too.
+            options.AutoBuildMessageStorageOnStartup = AutoCreate.CreateOrUpdate;
+            // Several hosts share one database: leadership, node assignment and takeover (ADR 6 today).
+            // A host that runs no background work (the test template, benchmarks' writers) runs alone.
+            options.Durability.Mode = settings.RunDelivery ? DurabilityMode.Balanced : DurabilityMode.Solo;
+        });
+    }
+}

@@ -1,0 +1,84 @@
+using System.Net;
+using System.Net.Http.Json;
+using Allmende.Tests.Infrastructure;
+using JasperFx.Events;
+using Marten;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Allmende.Tests.Eventing;
+
+/// <summary>
+/// Step 1 of the move onto Marten and Wolverine (docs/adr/0015): both run in the real host beside our
+/// store, with the settings later steps rely on, and nothing is written twice meanwhile.
+/// </summary>
+public sealed class CritterStackTests(AllmendeApp app) : IClassFixture<AllmendeApp>
+{
+    [Fact]
+    public void Martens_log_keeps_string_stream_ids_rich_appends_and_no_archiving()
+    {
+        var events = app.Services.GetRequiredService<StoreOptions>().Events;
+
+        new
+        {
+            events.DatabaseSchemaName,
+            events.StreamIdentity,
+            events.AppendMode,
+            events.UseArchivedStreamPartitioning,
+        }.ShouldBe(new
+        {
+            DatabaseSchemaName = "marten",
+            StreamIdentity = StreamIdentity.AsString,
+            AppendMode = EventAppendMode.Rich,
+            UseArchivedStreamPartitioning = false,
+        });
+    }
+
+    [Fact]
+    public async Task Every_database_has_Martens_and_Wolverines_tables_from_start_up()
+    {
+        var tables = new List<string>();
+        await using (var command = app.DataSource.CreateCommand("""
+            select table_schema || '.' || table_name from information_schema.tables
+            where (table_schema = 'marten' and table_name in ('mt_events', 'mt_streams', 'mt_event_progression'))
+               or (table_schema = 'wolverine' and table_name in ('wolverine_incoming_envelopes', 'wolverine_outgoing_envelopes', 'wolverine_dead_letters', 'wolverine_nodes'))
+            order by 1
+            """))
+        await using (var reader = await command.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+                tables.Add(reader.GetString(0));
+        }
+
+        tables.ShouldBe([
+            "marten.mt_event_progression", "marten.mt_events", "marten.mt_streams",
+            "wolverine.wolverine_dead_letters", "wolverine.wolverine_incoming_envelopes",
+            "wolverine.wolverine_nodes", "wolverine.wolverine_outgoing_envelopes",
+        ]);
+    }
+
+    [Fact]
+    public async Task A_command_writes_its_events_to_one_log_only()
+    {
+        using var admin = app.AdminClient();
+        var response = await admin.PostAsJsonAsync("/api/sites", new
+        {
+            name = "Stadtteilladen",
+            address = new { street = "Ringstraße 9", postalCode = "12345", city = "Musterstadt" },
+            openingHours = new[] { new { day = "tuesday", opens = "09:00", closes = "13:00" } },
+        });
+        response.StatusCode.ShouldBe(HttpStatusCode.Created);
+        var stream = $"site-{response.Headers.Location!.ToString().Split('/')[^1]}";
+
+        (await TestPostgres.ScalarAsync(app.ConnectionString, "select count(*) from eventing.events where stream_id = $1", stream)).ShouldBe(2);
+        (await TestPostgres.ScalarAsync(app.ConnectionString, "select count(*) from marten.mt_events")).ShouldBe(0);
+        (await TestPostgres.ScalarAsync(app.ConnectionString, "select count(*) from wolverine.wolverine_outgoing_envelopes")).ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task The_host_joins_Wolverines_cluster_as_a_node()
+    {
+        await Eventually.ReachedAsync(
+            async () => await TestPostgres.ScalarAsync(app.ConnectionString, "select count(*) from wolverine.wolverine_nodes") == 1,
+            "this host registered as Wolverine's one node");
+    }
+}
