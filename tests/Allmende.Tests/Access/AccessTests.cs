@@ -74,7 +74,11 @@ public sealed class AccessTests(AllmendeApp app) : IClassFixture<AllmendeApp>
     [Fact]
     public async Task An_expired_key_is_refused()
     {
-        var issued = await IssueAsync(new { name = "short", role = "auditor", expiresAt = DateTimeOffset.UtcNow.AddSeconds(1) });
+        // The host starts first (its start-up may take longer than the key lives), then the key is issued
+        // to live two seconds from now: valid at once, refused once that instant has passed.
+        using (var admin = app.AdminClient())
+            (await admin.GetAsync("/api/access/me")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        var issued = await IssueAsync(new { name = "short", role = "auditor", expiresAt = DateTimeOffset.UtcNow.AddSeconds(2) });
         using var auditor = With(issued.GetProperty("key").GetString()!);
         (await auditor.GetAsync("/api/access/me")).StatusCode.ShouldBe(HttpStatusCode.OK);
         await Eventually.ReachedAsync(async () => (await auditor.GetAsync("/api/access/me")).StatusCode == HttpStatusCode.Unauthorized, "key expires", 10);

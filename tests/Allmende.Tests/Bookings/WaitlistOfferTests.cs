@@ -4,13 +4,13 @@ using Allmende.Tests.Spaces;
 
 namespace Allmende.Tests.Bookings;
 
-/// <summary>A host whose waitlist offers freed slots, for two seconds.</summary>
+/// <summary>A host whose waitlist offers freed slots, for ten seconds: long enough to accept under load, short enough to see one expire.</summary>
 public sealed class WaitlistOfferApp : AllmendeApp
 {
     public WaitlistOfferApp()
     {
         With("Bookings:Waitlist", "offer");
-        With("Bookings:WaitlistOfferValidFor", "00:00:02");
+        With("Bookings:WaitlistOfferValidFor", "00:00:10");
     }
 }
 

@@ -52,7 +52,8 @@ public sealed class DurabilityTests : IAsyncLifetime
         var first = Host("sched-1");
         await first.StartAsync();
         var uow = first.Store.Begin(new EventMetadata("test"));
-        uow.Schedule(reminder, DateTimeOffset.UtcNow.AddSeconds(1.5));
+        // Far enough ahead that the kill below lands before it is due, however slowly the host stops.
+        uow.Schedule(reminder, DateTimeOffset.UtcNow.AddSeconds(8));
         await uow.CommitAsync();
         await KillAsync(first, "sched-1");
         (await ScalarAsync("select count(*) from tests.handled where id = $1", reminder.Id)).ShouldBe(0);
