@@ -6,6 +6,7 @@ using Allmende.Host;
 using Allmende.Host.Admin;
 using Allmende.Host.Audit;
 using Allmende.Host.Access;
+using Allmende.Host.Web;
 using Allmende.Membership;
 using Allmende.Spaces;
 
@@ -19,6 +20,7 @@ builder.Services
     .AddBookings()
     .AddFunding();
 builder.Services.AddAccess(builder.Configuration, builder.Environment);
+builder.Services.AddWebApp();
 builder.Services.AddAllmendeHealthChecks();
 builder.Services.AddProblemDetails();
 builder.Services.AddExceptionHandler<ProblemMapping>();
@@ -41,6 +43,7 @@ if (Cli.IsVerb(args))
 }
 app.Services.GetRequiredService<BootstrapAdminKey>(); // made (and in Development printed) before the first request
 
+app.CaptureApiPipeline(); // first: the web app's pages call the API through the rest of this pipeline
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 // The browsable API page is static: served before authentication, the API it calls is not.
@@ -49,6 +52,7 @@ app.UseSwaggerUI(o =>
     o.SwaggerEndpoint("/openapi/v1.json", "Allmende API v1");
     o.RoutePrefix = "api-docs";
 });
+app.UseRouting(); // here, after the capture above, so that in-process API calls are routed too
 app.UseAuthentication();
 app.UseAuthorization();
 app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
@@ -60,6 +64,7 @@ app.MapSpaces();
 app.MapMembership();
 app.MapBookings();
 app.MapFunding();
+app.MapWebApp();
 
 await app.RunAsync();
 return 0;
