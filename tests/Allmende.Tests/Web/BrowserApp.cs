@@ -47,7 +47,7 @@ public sealed class BrowserApp : AllmendeApp
         {
             ExecutablePath = chromium,
             Headless = true,
-            Args = ["--no-sandbox", "--disable-dev-shm-usage"],
+            Args = ["--no-sandbox", "--disable-dev-shm-usage", "--lang=de-DE"], // the language of form fields (dates as 24.12.2026)
         });
     }
 
