@@ -30,4 +30,4 @@ internal sealed record Availability(IReadOnlyList<SpaceFree> Spaces);
 internal sealed record CalendarItem(Guid SpaceId, string SpaceName, DateTimeOffset Start, DateTimeOffset End, string Status, bool Busy,
     Guid? Id, Guid? OrganisationId, int? Attendees, string? Purpose, string? ActionField);
 
-internal sealed record Calendar(string View, DateOnly Date, DateTimeOffset From, DateTimeOffset To, IReadOnlyList<CalendarItem> Bookings);
+internal sealed record SiteCalendar(string View, DateOnly Date, DateTimeOffset From, DateTimeOffset To, IReadOnlyList<CalendarItem> Bookings);
