@@ -45,6 +45,7 @@ internal sealed class DemoDataOnStart(
             }
             Console.WriteLine($"Demo data: {summary.Sites} sites, {summary.Spaces} spaces, {summary.Organisations} organisations, {summary.People} people, {summary.Bookings} bookings.");
             Console.WriteLine($"Member API key (Mira Beispiel, Initiative Kiezkiosk): {summary.MemberKey}");
+            await DemoSignIns.PrintAsync(client, stoppingToken);
         }
         catch (Exception e) when (e is HttpRequestException or InvalidOperationException)
         {

@@ -77,3 +77,42 @@ public sealed class StaffTests(BrowserApp app)
         return value!;
     }
 }
+
+/// <summary>Funders: their grants with budget use, and the printable report; another funder's report is refused by the server.</summary>
+[Collection(BrowserCollection.Name)]
+public sealed class FunderTests(BrowserApp app)
+{
+    [Fact]
+    public async Task A_funder_opens_its_grants_and_the_report_and_is_refused_another_funders_report()
+    {
+        var city = await app.FunderIdAsync("Sozialbehörde Musterstadt");
+        var funder = await app.SignedInAsync("foerderung.stadt@example.org", Roles.Funder, funderId: city);
+        await funder.GotoAsync("/foerderung");
+        var card = funder.Locator(".card").Filter(new() { HasText = "Engagement-Etage Kreativquartier" });
+        (await card.InnerTextAsync()).ShouldContain("500.000,00 €");
+        (await card.InnerTextAsync()).ShouldContain("Sozialbehörde Musterstadt");
+        await BrowserApp.ShouldBeAccessibleAsync(funder);
+        await BrowserApp.ScreenshotAsync(funder, "foerderungen");
+
+        await card.GetByRole(AriaRole.Link).ClickAsync();
+        await funder.WaitForURLAsync(new System.Text.RegularExpressions.Regex("/bericht"));
+        (await funder.ContentAsync()).ShouldContain("Engagement-Etage Kreativquartier");
+        var reportUrl = funder.Url;
+        await BrowserApp.ScreenshotAsync(funder, "foerderbericht");
+
+        // Another funder, signed in, asks for the city's report by its address: the server refuses.
+        using var admin = app.AdminClient();
+        var other = await System.Net.Http.Json.HttpClientJsonExtensions.PostAsJsonAsync(admin, "/api/funding/funders", new
+        {
+            name = "Stiftung Nachbarschaft", kind = "foundation", contact = new { office = "Förderreferat", email = "info@stiftung.example" }, reportingPeriod = "yearly",
+        });
+        other.EnsureSuccessStatusCode();
+        var otherId = (await System.Net.Http.Json.HttpContentJsonExtensions.ReadFromJsonAsync<System.Text.Json.JsonElement>(other.Content)).GetProperty("id").GetGuid();
+        var stranger = await app.SignedInAsync("stiftung@example.org", Roles.Funder, funderId: otherId);
+        var refused = await stranger.GotoAsync(reportUrl);
+        refused!.Status.ShouldBeOneOf(403, 404);
+        (await stranger.ContentAsync()).ShouldNotContain("Engagement-Etage Kreativquartier");
+        await stranger.GotoAsync("/foerderung");
+        (await stranger.Locator("main").InnerTextAsync()).ShouldNotContain("Engagement-Etage Kreativquartier");
+    }
+}
