@@ -145,3 +145,29 @@ internal static class Keyboard
     }
 
 }
+
+/// <summary>A member reaches their organisation's page; another organisation's is refused by the server, not merely unlinked.</summary>
+[Collection(BrowserCollection.Name)]
+public sealed class OrganisationPageTests(BrowserApp app)
+{
+    [Fact]
+    public async Task A_member_opens_their_organisations_page_and_is_refused_another_organisations()
+    {
+        var mira = await app.PersonIdAsync("Mira Beispiel");
+        var page = await app.SignedInAsync("mira.organisation@example.org", Roles.Member, personId: mira);
+        using var admin = app.AdminClient();
+        var organisations = (await admin.GetFromJsonAsync<JsonElement>("/api/organisations?limit=500")).GetProperty("items").EnumerateArray().ToList();
+        var own = organisations.Single(o => o.GetProperty("name").GetString() == "Initiative Kiezkiosk").GetProperty("id").GetGuid();
+        var other = organisations.First(o => o.GetProperty("name").GetString() != "Initiative Kiezkiosk");
+
+        // Membership's "acts for" reaches Access by message: until then the member's own page is refused too.
+        await Eventually.ReachedAsync(async () => (await page.GotoAsync($"/mitglied/organisation/{own}"))!.Status == 200, "the member acts for their organisation");
+        (await page.Locator("h1").InnerTextAsync()).ShouldBe("Initiative Kiezkiosk");
+        await BrowserApp.ShouldBeAccessibleAsync(page);
+
+        var refused = await page.GotoAsync($"/mitglied/organisation/{other.GetProperty("id").GetGuid()}");
+        refused!.Status.ShouldBe(404);
+        (await page.ContentAsync()).ShouldNotContain(other.GetProperty("name").GetString()!);
+        await BrowserApp.ShouldBeAccessibleAsync(page);
+    }
+}
