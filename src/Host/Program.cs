@@ -6,6 +6,7 @@ using Allmende.Host;
 using Allmende.Host.Admin;
 using Allmende.Host.Audit;
 using Allmende.Host.Access;
+using Allmende.Host.Web;
 using Allmende.Membership;
 using Allmende.Spaces;
 
@@ -29,6 +30,7 @@ builder.Services
     .AddBookings()
     .AddFunding();
 builder.Services.AddAccess(builder.Configuration, builder.Environment);
+builder.Services.AddWebApp();
 builder.Services.AddAllmendeHealthChecks();
 builder.Services.AddProblemDetails();
 builder.Services.AddSingleton<IProblemDetailsWriter, AnyAcceptProblemWriter>();
@@ -54,6 +56,7 @@ if (Cli.IsVerb(args))
 }
 app.Services.GetRequiredService<BootstrapAdminKey>(); // made (and in Development printed) before the first request
 
+app.CaptureApiPipeline(); // first: the web app's pages call the API through the rest of this pipeline
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 // Control characters in a query value or the path answer 400 before anything reads them.
@@ -70,6 +73,7 @@ app.UseSwaggerUI(o =>
     o.RoutePrefix = "api-docs";
     o.EnablePersistAuthorization();
 });
+app.UseRouting(); // here, after the capture above, so that in-process API calls are routed too
 app.UseAuthentication();
 app.UseAuthorization();
 app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
@@ -84,6 +88,7 @@ api.MapSpaces();
 api.MapMembership();
 api.MapBookings();
 api.MapFunding();
+app.MapWebApp();
 
 await app.RunAsync();
 return 0;

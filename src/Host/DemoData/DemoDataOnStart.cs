@@ -55,6 +55,7 @@ internal sealed class DemoDataOnStart(
                 {
                     lines.Add($"Member API key: {summary.MemberKey}   (Mira Beispiel, Initiative Kiezkiosk)");
                     lines.Add($"Demo data: {summary.Sites} sites, {summary.Spaces} spaces, {summary.Organisations} organisations, {summary.People} people, {summary.Bookings} bookings.");
+                    lines.AddRange(await DemoSignIns.LinesAsync(client, stoppingToken));
                 }
                 await DeliveriesSettledAsync(stoppingToken);
             }

@@ -1,0 +1,33 @@
+namespace Allmende.Host.Web.Api;
+
+// The API's JSON as the pages read it: only the fields a page shows. The API's own records stay
+// internal to their modules; these are a client's view of them, with no rule in them.
+
+internal sealed record SiteItem(Guid Id, string Name);
+
+internal sealed record SpaceItem(Guid Id, Guid SiteId, string Name, string Kind, int Capacity, IReadOnlyList<string> Accessibility, bool Bookable, bool Retired);
+
+internal sealed record OrganisationItem(Guid Id, string Name, string Status);
+
+internal sealed record ActingItem(Guid OrganisationId, string Role);
+
+internal sealed record PersonItem(Guid Id, string Name, IReadOnlyList<ActingItem> Organisations);
+
+internal sealed record FunderItem(Guid Id, string Name, string Kind);
+
+internal sealed record GrantItem(Guid Id, Guid FunderId, string Name, string Reference, long BudgetCents, DateOnly StartsOn, DateOnly EndsOn,
+    int ShareBasisPoints, string Status, long UsedCents, long RemainingCents, IReadOnlyList<int> ThresholdsReached);
+
+internal sealed record BookingItem(Guid Id, Guid SpaceId, Guid SiteId, Guid OrganisationId, Guid? PersonId, DateTimeOffset Start, DateTimeOffset End,
+    int Attendees, string Purpose, string ActionField, string Status, IReadOnlyList<string> Flags, long Version);
+
+internal sealed record TimeSlot(DateTimeOffset Start, DateTimeOffset End);
+
+internal sealed record SpaceFree(Guid SpaceId, string Name, IReadOnlyList<TimeSlot> Free, string? UnavailableBecause);
+
+internal sealed record Availability(IReadOnlyList<SpaceFree> Spaces);
+
+internal sealed record CalendarItem(Guid SpaceId, string SpaceName, DateTimeOffset Start, DateTimeOffset End, string Status, bool Busy,
+    Guid? Id, Guid? OrganisationId, int? Attendees, string? Purpose, string? ActionField);
+
+internal sealed record SiteCalendar(string View, DateOnly Date, DateTimeOffset From, DateTimeOffset To, IReadOnlyList<CalendarItem> Bookings);

@@ -1,0 +1,74 @@
+using System.Globalization;
+using Allmende.Host.Web.Api;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+
+namespace Allmende.Host.Web.Pages.Mitglied;
+
+/// <summary>Book the space found for one of the person's organisations: POST /api/bookings, whose rules decide.</summary>
+internal sealed class NeuModel(InProcessApi api) : PageModel
+{
+    [BindProperty(SupportsGet = true)]
+    public Guid Raum { get; set; }
+
+    [BindProperty(Name = "beginn", SupportsGet = true)]
+    public string? BeginnText { get; set; }
+
+    [BindProperty(SupportsGet = true)]
+    public int Dauer { get; set; } = 60;
+
+    [BindProperty(SupportsGet = true)]
+    public int Personen { get; set; } = 1;
+
+    [BindProperty]
+    public Guid? OrganisationId { get; set; }
+
+    [BindProperty]
+    public string? Zweck { get; set; }
+
+    [BindProperty]
+    public string? Handlungsfeld { get; set; }
+
+    public DateTimeOffset Beginn { get; private set; }
+
+    public string SpaceName { get; private set; } = "";
+
+    public IReadOnlyList<OrganisationItem> Organisations { get; private set; } = [];
+
+    public string? Error { get; private set; }
+
+    public Task OnGetAsync(CancellationToken ct) => LoadAsync(ct);
+
+    public async Task<IActionResult> OnPostAsync(CancellationToken ct)
+    {
+        await LoadAsync(ct);
+        var answer = await api.PostAsync(User, "/api/bookings", new
+        {
+            spaceId = Raum,
+            organisationId = OrganisationId,
+            start = Beginn,
+            end = Beginn.AddMinutes(Dauer),
+            attendees = Personen,
+            purpose = Zweck,
+            actionField = Handlungsfeld,
+        }, ct);
+        if (!answer.IsSuccess)
+        {
+            Error = $"Die Buchung ging nicht durch: {answer.Problem()}";
+            return Page();
+        }
+        var booking = answer.Read<BookingItem>();
+        return Redirect($"/mitglied/buchungen?neu={booking.Id}");
+    }
+
+    private async Task LoadAsync(CancellationToken ct)
+    {
+        if (!DateTimeOffset.TryParseExact(BeginnText, "yyyy-MM-ddTHH:mm:sszzz", CultureInfo.InvariantCulture, DateTimeStyles.None, out var start))
+            throw new ApiRefusedException(new ApiAnswer(404, "", null, null));
+        Beginn = start;
+        var names = await HouseNames.LoadAsync(api, User, ct);
+        SpaceName = names.SpaceAndSite(Raum);
+        Organisations = names.Organisations; // all the person acts for: whether one may book now is the API's to say
+        OrganisationId ??= Organisations.Count > 0 ? Organisations[0].Id : null;
+    }
+}

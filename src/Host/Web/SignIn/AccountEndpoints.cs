@@ -1,0 +1,59 @@
+using System.Net.Mail;
+using Allmende.Eventing.Api;
+using FluentValidation;
+
+namespace Allmende.Host.Web.SignIn;
+
+internal sealed record InvitePerson(string? Email, string? Role, Guid? PersonId, Guid? FunderId)
+{
+    // The address is personal data: records that hold it keep it out of logs.
+    public override string ToString() => $"InvitePerson {{ Role = {Role}, PersonId = {PersonId}, FunderId = {FunderId} }}";
+}
+
+/// <summary>The invitation: the account and its one-time link, shown once, for staff to pass on.</summary>
+internal sealed record Invitation(AccountView Account, string Link);
+
+internal sealed record RevokeAccess(string? Reason);
+
+internal sealed class InvitePersonValidator : AbstractValidator<InvitePerson>
+{
+    public InvitePersonValidator()
+    {
+        RuleFor(r => r.Email).NotEmpty().MaximumLength(320).Must(e => MailAddress.TryCreate(e, out var address) && address.Address == e!.Trim())
+            .WithMessage("email must be an e-mail address.");
+        RuleFor(r => r.Role).Must(r => r is not null && Roles.All.Contains(r)).WithMessage($"role must be one of: {string.Join(", ", Roles.All)}.");
+        // The same scopes as API keys: a member is a person of Membership, a funder speaks for one funder.
+        RuleFor(r => r.PersonId).NotNull().When(r => r.Role == Roles.Member).WithMessage("A member is a person: personId is required.");
+        RuleFor(r => r.FunderId).NotNull().When(r => r.Role == Roles.Funder).WithMessage("A funder's person speaks for a funder: funderId is required.");
+        RuleFor(r => r.FunderId).Null().When(r => r.Role != Roles.Funder).WithMessage("Only funder people name a funder.");
+    }
+}
+
+/// <summary>Staff invite people to sign in, list who may, and revoke access (ending every session).</summary>
+internal static class AccountEndpoints
+{
+    public static void Map(IEndpointRouteBuilder endpoints)
+    {
+        var accounts = endpoints.MapGroup("/api/access/accounts").WithTags("Access").RequireAuthorization(Policies.Staff);
+
+        accounts.MapPost("/", async (InvitePerson request, HttpContext http, AccountStore store, CancellationToken ct) =>
+        {
+            var (account, token) = await store.InviteAsync(request.Email!, request.Role!, request.PersonId, request.FunderId, http.EventMetadata(), ct);
+            return Results.Created($"/api/access/accounts/{account.AccountId}", new Invitation(account, $"/einladung/{token}"));
+        }).Validate<InvitePerson>()
+          .WithSummary("Invites a person by e-mail address for a role (a member names their person, a funder its funder); the answer holds the one-time link to set a password, shown only here")
+          .Produces<Invitation>(StatusCodes.Status201Created).ProducesProblem(StatusCodes.Status409Conflict);
+
+        accounts.MapGet("/", (AccountStore store, CancellationToken ct) => store.ListAsync(ct))
+            .WithSummary("People who may sign in to the web app, with their state (invited, active, locked, revoked)");
+
+        accounts.MapGet("/{accountId:guid}", async (Guid accountId, AccountStore store, CancellationToken ct) =>
+            await store.FindAsync(accountId, ct) ?? throw new NotFoundException("account", accountId))
+            .WithSummary("One person's access").Produces<AccountView>().ProducesProblem(StatusCodes.Status404NotFound);
+
+        accounts.MapPost("/{accountId:guid}/revoke", (Guid accountId, RevokeAccess? request, HttpContext http, AccountStore store, CancellationToken ct) =>
+            store.RevokeAsync(accountId, request?.Reason?.Trim() is { Length: > 0 } reason ? reason : "revoked", http.EventMetadata(), ct))
+            .WithSummary("Ends a person's access at once: no sign-in, open sessions end at their next request")
+            .Produces<AccountView>().ProducesProblem(StatusCodes.Status404NotFound);
+    }
+}

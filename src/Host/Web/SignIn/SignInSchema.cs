@@ -1,0 +1,54 @@
+using Allmende.Eventing.Schema;
+
+namespace Allmende.Host.Web.SignIn;
+
+/// <summary>
+/// People who sign in to the web app. The address is personal data: it is kept sealed under the
+/// account's own key (signin.account_keys; deleting the key forgets it, as ADR 8 does for people)
+/// and found at sign-in by a keyed hash, never in plain text. The events on the log name no address.
+/// </summary>
+internal static class SignInSchema
+{
+    public static IEnumerable<Migration> Migrations =>
+    [
+        new("signin", 1, "people who sign in: invitations, passwords, lockout, sessions", """
+            create schema if not exists signin;
+
+            -- The key of the address hash: random per installation, so that a copy of the table alone
+            -- cannot be searched with a list of known addresses.
+            create table signin.settings (
+                id           int primary key check (id = 1),
+                email_pepper bytea not null
+            );
+            insert into signin.settings (id, email_pepper)
+            values (1, decode(md5(gen_random_uuid()::text) || md5(gen_random_uuid()::text), 'hex'));
+
+            create table signin.accounts (
+                account_id            uuid primary key,
+                role                  text not null,
+                person_id             uuid,
+                funder_id             uuid,
+                email_hash            bytea,
+                email_sealed          text,
+                password_hash         text,
+                invitation_hash       bytea,
+                invitation_expires_at timestamptz,
+                invited_at            timestamptz not null,
+                invited_by            text not null,
+                activated_at          timestamptz,
+                failed_attempts       int not null default 0,
+                locked_until          timestamptz,
+                security_stamp        uuid not null,
+                revoked_at            timestamptz
+            );
+            create unique index accounts_email on signin.accounts (email_hash) where revoked_at is null;
+            create unique index accounts_invitation on signin.accounts (invitation_hash) where invitation_hash is not null;
+            create index accounts_person on signin.accounts (person_id) where person_id is not null;
+
+            create table signin.account_keys (
+                account_id uuid primary key,
+                key        bytea not null
+            );
+            """),
+    ];
+}

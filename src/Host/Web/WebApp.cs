@@ -1,0 +1,122 @@
+using System.Security.Claims;
+using Allmende.Eventing;
+using Allmende.Eventing.Api;
+using Allmende.Host.Web.Api;
+using Allmende.Host.Web.SignIn;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Authorization;
+
+namespace Allmende.Host.Web;
+
+/// <summary>The web app's authorization policies: each names the cookie scheme, so an API key never opens a page and a session cookie never opens the API.</summary>
+internal static class WebPolicies
+{
+    public const string Scheme = "Web";
+    public const string SignedIn = "web-signed-in";
+    public const string Staff = "web-staff";
+    public const string Member = "web-member";
+    public const string Funding = "web-funding";
+    public const string StampClaim = "allmende:security-stamp";
+    public const string EmailClaim = "allmende:email";
+}
+
+/// <summary>
+/// The web app for staff, members and funders, served by the host at "/" (the API stays under
+/// "/api"): Razor Pages, signed in by cookie, every read and write through the API in process
+/// (<see cref="InProcessApi"/>). Decision and consequences: docs/adr/0016-web-app.md.
+/// </summary>
+internal static class WebApp
+{
+    public static IServiceCollection AddWebApp(this IServiceCollection services)
+    {
+        services.Configure<EventingOptions>(o =>
+        {
+            o.Types.Register<PersonInvited>("signin.person-invited")
+                .Register<PasswordSet>("signin.password-set")
+                .Register<AccessRevoked>("signin.access-revoked");
+            o.AddMigrations(SignInSchema.Migrations);
+        });
+        services.AddSingleton<AccountStore>();
+        services.AddSingleton<InProcessApi>();
+
+        services.AddAuthentication().AddCookie(WebPolicies.Scheme, o =>
+        {
+            o.Cookie.Name = "allmende.session";
+            o.Cookie.HttpOnly = true;
+            o.Cookie.SameSite = SameSiteMode.Strict;
+            o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+            o.LoginPath = "/anmelden";
+            o.LogoutPath = "/abmelden";
+            o.AccessDeniedPath = "/kein-zugriff";
+            o.ExpireTimeSpan = TimeSpan.FromHours(8);
+            o.SlidingExpiration = true;
+            o.Events.OnValidatePrincipal = ValidateSessionAsync;
+        });
+        services.AddAuthorizationBuilder()
+            .AddPolicy(WebPolicies.SignedIn, p => p.AddAuthenticationSchemes(WebPolicies.Scheme).RequireAuthenticatedUser())
+            .AddPolicy(WebPolicies.Staff, p => p.AddAuthenticationSchemes(WebPolicies.Scheme).RequireRole(Roles.Admin))
+            .AddPolicy(WebPolicies.Member, p => p.AddAuthenticationSchemes(WebPolicies.Scheme).RequireRole(Roles.Member, Roles.Admin))
+            .AddPolicy(WebPolicies.Funding, p => p.AddAuthenticationSchemes(WebPolicies.Scheme).RequireRole(Roles.Funder, Roles.Admin, Roles.Auditor));
+
+        services.AddRazorPages(o =>
+        {
+            o.RootDirectory = "/Web/Pages";
+            o.Conventions.AuthorizeFolder("/", WebPolicies.SignedIn);
+            o.Conventions.AuthorizeFolder("/Verwaltung", WebPolicies.Staff);
+            o.Conventions.AuthorizeFolder("/Mitglied", WebPolicies.Member);
+            o.Conventions.AuthorizeFolder("/Foerderung", WebPolicies.Funding);
+            o.Conventions.AllowAnonymousToPage("/Anmelden");
+            o.Conventions.AllowAnonymousToPage("/Einladung");
+            o.Conventions.AllowAnonymousToPage("/KeinZugriff");
+        }).AddMvcOptions(o => o.Filters.Add<ApiRefusalFilter>());
+        return services;
+    }
+
+    /// <summary>
+    /// Put first in the pipeline: hands the rest of it (routing, authentication, the endpoints) to
+    /// <see cref="InProcessApi"/>, so that pages call the API exactly as a client over HTTP would.
+    /// </summary>
+    public static IApplicationBuilder CaptureApiPipeline(this IApplicationBuilder app)
+    {
+        var api = app.ApplicationServices.GetRequiredService<InProcessApi>();
+        return app.Use(next =>
+        {
+            api.Use(next);
+            return next;
+        });
+    }
+
+    public static IEndpointRouteBuilder MapWebApp(this IEndpointRouteBuilder endpoints)
+    {
+        AccountEndpoints.Map(endpoints);
+        endpoints.MapRazorPages();
+        return endpoints;
+    }
+
+    /// <summary>The principal of a signed-in person: the same role and scope claims as an API key of theirs.</summary>
+    public static ClaimsPrincipal PrincipalFor(SignInAccount account, string? email)
+    {
+        var principal = Access.Principals.For($"account-{account.AccountId:N}", account.Role, account.PersonId, account.FunderId, WebPolicies.Scheme);
+        var identity = (ClaimsIdentity)principal.Identity!;
+        identity.AddClaim(new Claim(WebPolicies.StampClaim, account.SecurityStamp.ToString()));
+        if (email is not null)
+            identity.AddClaim(new Claim(WebPolicies.EmailClaim, email));
+        return principal;
+    }
+
+    /// <summary>Every request re-checks the account: revoked, or its security stamp changed, and the session ends.</summary>
+    private static async Task ValidateSessionAsync(CookieValidatePrincipalContext context)
+    {
+        var subject = context.Principal?.FindFirstValue(ClaimTypes.NameIdentifier);
+        var stamp = context.Principal?.FindFirstValue(WebPolicies.StampClaim);
+        var account = subject is not null && subject.StartsWith("account-", StringComparison.Ordinal) && Guid.TryParseExact(subject["account-".Length..], "N", out var id)
+            ? await context.HttpContext.RequestServices.GetRequiredService<AccountStore>().LoadAsync(id, context.HttpContext.RequestAborted)
+            : null;
+        if (account is null || account.Revoked || account.SecurityStamp.ToString() != stamp)
+        {
+            context.RejectPrincipal();
+            await context.HttpContext.SignOutAsync(WebPolicies.Scheme);
+        }
+    }
+}

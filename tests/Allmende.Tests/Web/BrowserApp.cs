@@ -1,0 +1,159 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Allmende.Host.DemoData;
+using Allmende.Tests.Infrastructure;
+using Deque.AxeCore.Commons;
+using Deque.AxeCore.Playwright;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+
+namespace Allmende.Tests.Web;
+
+/// <summary>
+/// The real host on a real Kestrel port on 127.0.0.1, on its own database with the demo data, and a
+/// real Chromium driven by Playwright. Chromium is Debian's (`which chromium`, or ALLMENDE_CHROMIUM):
+/// Playwright's own browser download is never used. Without Chromium the tests fail, saying so.
+/// </summary>
+public sealed class BrowserApp : AllmendeApp
+{
+    private IPlaywright? _playwright;
+    private IBrowser? _browser;
+
+    public Uri BaseAddress { get; private set; } = null!;
+
+    public DemoSummary Demo { get; private set; } = null!;
+
+    public IBrowser Browser => _browser ?? throw new InvalidOperationException("The browser starts in InitializeAsync.");
+
+    public override async Task InitializeAsync()
+    {
+        var chromium = FindChromium() ?? throw new InvalidOperationException(
+            "Browser tests need Chromium and found none: install Debian's package (apt-get install -y chromium fonts-liberation) " +
+            "or point ALLMENDE_CHROMIUM at a Chromium binary. Playwright's own browser download is not used.");
+        await base.InitializeAsync();
+        UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
+        StartServer();
+        var address = Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
+        BaseAddress = new Uri(address);
+
+        using var admin = AdminClient();
+        Demo = await DemoData.SeedAsync(admin) ?? throw new InvalidOperationException("The demo data was seeded already.");
+
+        _playwright = await Playwright.CreateAsync();
+        _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = chromium,
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-dev-shm-usage", "--lang=de-DE"], // the language of form fields (dates as 24.12.2026)
+        });
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        if (_browser is not null)
+            await _browser.DisposeAsync();
+        _playwright?.Dispose();
+        await base.DisposeAsync();
+    }
+
+    private static string? FindChromium()
+    {
+        var configured = Environment.GetEnvironmentVariable("ALLMENDE_CHROMIUM");
+        if (!string.IsNullOrWhiteSpace(configured))
+            return File.Exists(configured) ? configured : null;
+        return (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator)
+            .SelectMany(dir => new[] { Path.Combine(dir, "chromium"), Path.Combine(dir, "chromium-browser") })
+            .FirstOrDefault(File.Exists);
+    }
+
+    /// <summary>A fresh browser context (its own cookies), German, Berlin time, a laptop's or a phone's viewport.</summary>
+    public async Task<IPage> NewPageAsync(bool phone = false)
+    {
+        var context = await Browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            BaseURL = BaseAddress.ToString(),
+            Locale = "de-DE",
+            TimezoneId = "Europe/Berlin",
+            ViewportSize = phone ? new ViewportSize { Width = 390, Height = 844 } : new ViewportSize { Width = 1280, Height = 900 },
+        });
+        return await context.NewPageAsync();
+    }
+
+    /// <summary>Staff invite a person through the API (admin key); the answer's one-time link, absolute.</summary>
+    public async Task<string> InviteAsync(string email, string role, Guid? personId = null, Guid? funderId = null)
+    {
+        using var admin = AdminClient();
+        var response = await admin.PostAsJsonAsync("/api/access/accounts", new { email, role, personId, funderId });
+        response.StatusCode.ShouldBe(HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
+        var invitation = await response.Content.ReadFromJsonAsync<JsonElement>();
+        return new Uri(BaseAddress, invitation.GetProperty("link").GetString()).ToString();
+    }
+
+    /// <summary>A person invited for <paramref name="role"/>, who opened the link and set a password: signed in on the returned page.</summary>
+    public async Task<IPage> SignedInAsync(string email, string role, Guid? personId = null, Guid? funderId = null, bool phone = false)
+    {
+        var link = await InviteAsync(email, role, personId, funderId);
+        var page = await NewPageAsync(phone);
+        await page.GotoAsync(link);
+        await page.GetByLabel("Neues Passwort").FillAsync(Password);
+        await page.GetByLabel("Passwort wiederholen").FillAsync(Password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Passwort speichern und anmelden" }).ClickAsync();
+        await page.WaitForURLAsync(new Uri(BaseAddress, "/").ToString());
+        return page;
+    }
+
+    public const string Password = "Kiezkiosk-2026!";
+
+    public async Task<Guid> PersonIdAsync(string name)
+    {
+        using var admin = AdminClient();
+        var people = await admin.GetFromJsonAsync<JsonElement>("/api/people?limit=500");
+        return people.GetProperty("items").EnumerateArray().Single(p => p.GetProperty("name").GetString() == name).GetProperty("id").GetGuid();
+    }
+
+    public async Task<Guid> FunderIdAsync(string name)
+    {
+        using var admin = AdminClient();
+        var funders = await admin.GetFromJsonAsync<JsonElement>("/api/funding/funders?limit=500");
+        return funders.GetProperty("items").EnumerateArray().Single(p => p.GetProperty("name").GetString() == name).GetProperty("id").GetGuid();
+    }
+
+    /// <summary>No serious or critical WCAG 2.1 A/AA violation on the page as it is now (axe).</summary>
+    public static async Task ShouldBeAccessibleAsync(IPage page)
+    {
+        var result = await page.RunAxe(new AxeRunOptions
+        {
+            RunOnly = new RunOnlyOptions { Type = "tag", Values = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] },
+        });
+        var serious = result.Violations.Where(v => v.Impact is "serious" or "critical")
+            .Select(v => $"{v.Id} ({v.Impact}): {v.Help} at {string.Join(", ", v.Nodes.Select(n => n.Target?.ToString()))}").ToList();
+        serious.ShouldBeEmpty($"axe on {page.Url}");
+    }
+
+    /// <summary>Fails with the page's own words when it shows an error (instead of waiting for what never comes).</summary>
+    public static async Task ShouldShowNoErrorAsync(IPage page)
+    {
+        await page.WaitForLoadStateAsync(LoadState.DOMContentLoaded);
+        var errors = page.Locator(".error");
+        if (await errors.CountAsync() > 0)
+            throw new ShouldAssertException($"{page.Url} shows: {await errors.First.InnerTextAsync()}");
+        if (await page.Locator("main").CountAsync() == 0)
+            throw new ShouldAssertException($"{page.Url} shows no page: {await page.ContentAsync()}");
+    }
+
+    /// <summary>A screenshot for the README, made by the tests' browser, into docs/screenshots.</summary>
+    public static async Task ScreenshotAsync(IPage page, string name)
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Allmende.slnx")))
+            directory = directory.Parent;
+        if (directory is null)
+            return; // tests run outside the repository: nothing to document
+        var folder = Path.Combine(directory.FullName, "docs", "screenshots");
+        Directory.CreateDirectory(folder);
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(folder, name + ".png"), FullPage = true });
+    }
+}
