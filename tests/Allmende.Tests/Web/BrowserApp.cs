@@ -144,15 +144,22 @@ public sealed class BrowserApp : AllmendeApp
             throw new ShouldAssertException($"{page.Url} shows no page: {await page.ContentAsync()}");
     }
 
-    /// <summary>A screenshot for the README, made by the tests' browser, into docs/screenshots.</summary>
+    /// <summary>
+    /// A screenshot of the page. Into docs/screenshots (the README's pictures) only when asked with
+    /// ALLMENDE_SCREENSHOTS=docs, so that an ordinary test run leaves the work tree as it was; otherwise
+    /// beside the test binaries, where a failed run can be looked at.
+    /// </summary>
     public static async Task ScreenshotAsync(IPage page, string name)
     {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Allmende.slnx")))
-            directory = directory.Parent;
-        if (directory is null)
-            return; // tests run outside the repository: nothing to document
-        var folder = Path.Combine(directory.FullName, "docs", "screenshots");
+        var folder = Path.Combine(AppContext.BaseDirectory, "screenshots");
+        if (Environment.GetEnvironmentVariable("ALLMENDE_SCREENSHOTS") == "docs")
+        {
+            var directory = new DirectoryInfo(AppContext.BaseDirectory);
+            while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Allmende.slnx")))
+                directory = directory.Parent;
+            if (directory is not null)
+                folder = Path.Combine(directory.FullName, "docs", "screenshots");
+        }
         Directory.CreateDirectory(folder);
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(folder, name + ".png"), FullPage = true });
     }
