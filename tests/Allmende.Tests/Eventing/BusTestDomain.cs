@@ -179,7 +179,9 @@ public class BusApp : AllmendeApp
             o.AddMigrations(Migrations);
             o.Types.Register<Greeted>("tests.greeted").Register<FlakyGreeting>("tests.flaky-greeting").Register<Reminder>("tests.reminder")
                 .Register<StalledGreeting>("tests.stalled-greeting").Register<SeveredGreeting>("tests.severed-greeting");
-            o.HandlerTimeout = TimeSpan.FromSeconds(2);
+            // Short, so the stalled handlers' tests end soon; long enough that the severed handler's
+            // terminate-and-wait never reaches it on a loaded machine (at 2 s it did, once in CI).
+            o.HandlerTimeout = TimeSpan.FromSeconds(5);
             o.AddProjection<AppliedLogProjection>(ProjectionLifecycle.Async);
             o.AddProjection<FragileSumProjection>(ProjectionLifecycle.Async);
             o.AddHandlers(typeof(BusApp).Assembly);
