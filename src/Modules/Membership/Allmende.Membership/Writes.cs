@@ -9,12 +9,6 @@ namespace Allmende.Membership;
 /// <summary>What the module's update endpoints share beyond Allmende.Eventing.Api.Updates.</summary>
 internal static class Writes
 {
-    /// <summary>The problems every update can answer: unknown id, refused or stale (409), no If-Match (428).</summary>
-    public static RouteHandlerBuilder ProducesUpdateProblems(this RouteHandlerBuilder endpoint) =>
-        endpoint.ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status428PreconditionRequired);
-
     private static readonly DateTimeZone Berlin = DateTimeZoneProviders.Tzdb["Europe/Berlin"];
 
     /// <summary>Today's date where the spaces are (Europe/Berlin), for rules about calendar dates.</summary>

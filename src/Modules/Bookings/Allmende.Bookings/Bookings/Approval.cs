@@ -51,17 +51,13 @@ internal static class Approval
             .RequireAuthorization(Policies.Staff)
             .WithSummary("Approves a request: the booking is confirmed (If-Match required)")
             .Produces<BookingResponse>()
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status428PreconditionRequired);
+            .ProducesUpdateProblems();
         bookings.MapPost("/{id:guid}/reject", HandleReject)
             .Validate<RejectBookingRequest>()
             .RequireAuthorization(Policies.Staff)
             .WithSummary("Rejects a request with a reason: its slot is free again (If-Match required)")
             .Produces<BookingResponse>()
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status428PreconditionRequired);
+            .ProducesUpdateProblems();
     }
 
     private static async Task<IResult> HandleApprove(Guid id, HttpContext http, EventStore store, IOptions<BookingsOptions> options, TimeProvider time,

@@ -65,24 +65,18 @@ internal static class Attendance
             .RequireAuthorization(Policies.ActForOrganisation)
             .WithSummary("Checks a confirmed booking in (members: their organisations' bookings), from CheckInOpensBefore before its start until its end (If-Match required)")
             .Produces<BookingResponse>()
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status428PreconditionRequired);
+            .ProducesUpdateProblems();
         bookings.MapPost("/{id:guid}/complete", HandleComplete)
             .RequireAuthorization(Policies.Staff)
             .WithSummary("Completes a checked-in booking: its slot is released (If-Match required)")
             .Produces<BookingResponse>()
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status428PreconditionRequired);
+            .ProducesUpdateProblems();
         bookings.MapPost("/{id:guid}/undo-no-show", HandleUndoNoShow)
             .Validate<UndoNoShowRequest>()
             .RequireAuthorization(Policies.Staff)
             .WithSummary("Undoes a no-show with a reason: the booking counts as used (completed); its slot stays released (If-Match required)")
             .Produces<BookingResponse>()
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status428PreconditionRequired);
+            .ProducesUpdateProblems();
     }
 
     private static async Task<IResult> HandleUndoNoShow(Guid id, UndoNoShowRequest request, HttpContext http, EventStore store,

@@ -36,9 +36,7 @@ internal static class CancelBooking
             .RequireAuthorization(Policies.ActForOrganisation)
             .WithSummary("Cancels a booking with a reason (members: their organisations' bookings); late after the deadline (If-Match required)")
             .Produces<BookingResponse>()
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status428PreconditionRequired);
+            .ProducesUpdateProblems();
 
     private static async Task<IResult> Handle(Guid id, CancelBookingRequest request, HttpContext http, EventStore store,
         IOptions<BookingsOptions> options, TimeProvider time, CancellationToken ct)

@@ -49,9 +49,7 @@ internal static class RescheduleBooking
             .RequireAuthorization(Policies.ActForOrganisation)
             .WithSummary("Moves a booking to a new time range with the same rules and slot guarantees as a new booking (If-Match required)")
             .Produces<BookingResponse>()
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status428PreconditionRequired);
+            .ProducesUpdateProblems();
 
     private static async Task<IResult> Handle(Guid id, RescheduleBookingRequest request, HttpContext http, EventStore store, NpgsqlDataSource db,
         IOptions<BookingsOptions> options, TimeProvider time, CancellationToken ct)

@@ -59,9 +59,7 @@ internal static class EndDeskAssignment
             .RequireAuthorization(Policies.Staff)
             .WithSummary("Ends a desk assignment early or withdraws it (until = the day before from); the days after are free (If-Match required)")
             .Produces<DeskAssignmentResponse>()
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status428PreconditionRequired);
+            .ProducesUpdateProblems();
 
     private static async Task<IResult> Handle(Guid id, EndDeskAssignmentRequest request, HttpContext http, EventStore store, TimeProvider time,
         CancellationToken ct)

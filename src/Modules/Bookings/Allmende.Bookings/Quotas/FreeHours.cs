@@ -61,9 +61,7 @@ internal static class FreeHoursApi
             .WithSummary("Sets the free hours per month a membership plan gives an organisation (If-Match once set)")
             .IfMatchOnly("once the plan's free hours were set: the first setting has no version to name")
             .Produces<FreeHoursResponse>()
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status428PreconditionRequired);
+            .ProducesUpdateProblems();
         bookings.MapGet("/free-hours", HandleList)
             .RequireAuthorization(Policies.Participant)
             .WithSummary("The free hours per month of every membership plan")

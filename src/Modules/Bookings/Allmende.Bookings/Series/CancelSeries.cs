@@ -47,9 +47,7 @@ internal static class CancelSeries
             .RequireAuthorization(Policies.ActForOrganisation)
             .WithSummary("Cancels the rest of a series: every still-cancellable occurrence starting at or after from (default now), in one go (If-Match of the series)")
             .Produces<SeriesResponse>()
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status428PreconditionRequired);
+            .ProducesUpdateProblems();
 
     private static async Task<IResult> Handle(Guid id, CancelSeriesRequest request, HttpContext http, EventStore store, NpgsqlDataSource db,
         IOptions<BookingsOptions> options, TimeProvider time, CancellationToken ct)

@@ -54,16 +54,12 @@ internal static class WaitlistApi
             .RequireAuthorization(Policies.ActForOrganisation)
             .WithSummary("Leaves the waitlist (If-Match required)")
             .Produces<WaitlistEntryResponse>()
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status428PreconditionRequired);
+            .ProducesUpdateProblems();
         waitlist.MapPost("/{id:guid}/accept", HandleAccept)
             .RequireAuthorization(Policies.ActForOrganisation)
             .WithSummary("Accepts an offered slot: books it with the same rules and slot guarantees as a new booking (If-Match required)")
             .Produces<WaitlistEntryResponse>()
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status428PreconditionRequired);
+            .ProducesUpdateProblems();
     }
 
     private static async Task<IResult> HandleJoin(RequestBookingRequest request, HttpContext http, EventStore store, NpgsqlDataSource db,

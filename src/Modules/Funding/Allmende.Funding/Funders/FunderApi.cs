@@ -47,9 +47,7 @@ internal static class FunderApi
             .RequireAuthorization(Policies.Staff)
             .WithSummary("Changes a funder's details (If-Match required)")
             .Produces<FunderResponse>()
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status428PreconditionRequired);
+            .ProducesUpdateProblems();
         funding.MapGet("/funders/{id:guid}", Get)
             .RequireAuthorization(Policies.ReadFunding)
             .WithSummary("One funder; a funder's key reads only its own")

@@ -116,25 +116,19 @@ internal static class GrantApi
             .RequireAuthorization(Policies.Staff)
             .WithSummary("Amends a grant: more budget (If-Match required)")
             .Produces<GrantResponse>()
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status428PreconditionRequired);
+            .ProducesUpdateProblems();
         funding.MapPost("/grants/{id:guid}/extension", Extend)
             .Validate<ExtendGrantRequest>()
             .RequireAuthorization(Policies.Staff)
             .WithSummary("Extends a grant to a later last day (If-Match required)")
             .Produces<GrantResponse>()
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status428PreconditionRequired);
+            .ProducesUpdateProblems();
         funding.MapPost("/grants/{id:guid}/close", Close)
             .Validate<CloseGrantRequest>()
             .RequireAuthorization(Policies.Staff)
             .WithSummary("Closes a grant: it pays for no new costs (If-Match required)")
             .Produces<GrantResponse>()
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status428PreconditionRequired);
+            .ProducesUpdateProblems();
         funding.MapGet("/grants/{id:guid}", Get)
             .RequireAuthorization(Policies.ReadFunding)
             .WithSummary("One grant with its use; a funder reads only its own")

@@ -56,9 +56,7 @@ internal static class Reallocations
             .RequireAuthorization(Policies.Staff)
             .WithSummary("Reverses a cost's allocations and allocates it anew by the rules, grantId first if given (If-Match required; reason)")
             .Produces<CostResponse>()
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status428PreconditionRequired);
+            .ProducesUpdateProblems();
         funding.MapGet("/grants/{id:guid}/fallen-through", FallenThrough)
             .RequireAuthorization(Policies.ReadAll)
             .WithSummary("Costs that fell through (budgets exhausted) and that this grant covers: candidates for re-allocation after a budget increase")

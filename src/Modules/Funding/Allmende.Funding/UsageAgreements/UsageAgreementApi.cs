@@ -89,17 +89,13 @@ internal static class UsageAgreementApi
             .RequireAuthorization(Policies.Staff)
             .WithSummary("New fee (and spaces) from a month's first day, not before the current month (If-Match required)")
             .Produces<UsageAgreementResponse>()
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status428PreconditionRequired);
+            .ProducesUpdateProblems();
         funding.MapPost("/usage-agreements/{id:guid}/end", End)
             .Validate<EndUsageAgreementRequest>()
             .RequireAuthorization(Policies.Staff)
             .WithSummary("Ends the agreement earlier: its last day (If-Match required)")
             .Produces<UsageAgreementResponse>()
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status428PreconditionRequired);
+            .ProducesUpdateProblems();
         funding.MapGet("/usage-agreements/{id:guid}", Get)
             .RequireAuthorization(Policies.ReadAll)
             .WithSummary("One usage agreement with its terms")

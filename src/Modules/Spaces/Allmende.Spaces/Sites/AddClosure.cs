@@ -60,9 +60,7 @@ internal static class AddClosure
             .RequireAuthorization(Policies.Staff)
             .WithSummary("Closes a site for days or a period: holidays, renovation (If-Match required)")
             .Produces<ClosureResponse>(StatusCodes.Status201Created)
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status428PreconditionRequired);
+            .ProducesUpdateProblems();
 
     private static async Task<IResult> Handle(Guid id, AddClosureRequest request, HttpContext http, EventStore store, CancellationToken ct)
     {

@@ -73,9 +73,7 @@ internal static class ChangeSite
             .RequireAuthorization(Policies.Staff)
             .WithSummary("Changes a site's name, address and floors (If-Match required)")
             .Produces<SiteResponse>()
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status428PreconditionRequired);
+            .ProducesUpdateProblems();
 
     private static async Task<IResult> Handle(Guid id, ChangeSiteRequest request, HttpContext http, EventStore store, CancellationToken ct)
     {

@@ -20,9 +20,7 @@ internal static class RemoveClosure
             .RequireAuthorization(Policies.Staff)
             .WithSummary("Withdraws a closure (If-Match required); answers 204 with the site's new ETag")
             .Produces(StatusCodes.Status204NoContent)
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status428PreconditionRequired);
+            .ProducesUpdateProblems();
 
     private static async Task<IResult> Handle(Guid id, Guid closureId, HttpContext http, EventStore store, CancellationToken ct)
     {

@@ -33,9 +33,7 @@ internal static class SetLease
             .RequireAuthorization(Policies.Staff)
             .WithSummary("Sets or clears the period a site may be used in (If-Match required)")
             .Produces<SiteResponse>()
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status428PreconditionRequired);
+            .ProducesUpdateProblems();
 
     private static async Task<IResult> Handle(Guid id, SetLeaseRequest request, HttpContext http, EventStore store, CancellationToken ct)
     {

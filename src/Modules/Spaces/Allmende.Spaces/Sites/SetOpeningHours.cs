@@ -36,9 +36,7 @@ internal static class SetOpeningHours
             .RequireAuthorization(Policies.Staff)
             .WithSummary("Sets a site's weekly opening hours, Europe/Berlin local time (If-Match required)")
             .Produces<SiteResponse>()
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status428PreconditionRequired);
+            .ProducesUpdateProblems();
 
     private static async Task<IResult> Handle(Guid id, SetOpeningHoursRequest request, HttpContext http, EventStore store, CancellationToken ct)
     {

@@ -52,9 +52,7 @@ internal static class ChangeRates
             .RequireAuthorization(Policies.Staff)
             .WithSummary("Changes a space's hourly rate and monthly desk fee from a day on (If-Match required)")
             .Produces<SpaceResponse>()
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status428PreconditionRequired);
+            .ProducesUpdateProblems();
 
     private static async Task<IResult> Handle(Guid id, ChangeRatesRequest request, HttpContext http, EventStore store, TimeProvider time, CancellationToken ct)
     {

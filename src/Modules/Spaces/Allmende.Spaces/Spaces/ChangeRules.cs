@@ -27,9 +27,7 @@ internal static class ChangeRules
             .RequireAuthorization(Policies.Staff)
             .WithSummary("Sets a space's booking rules: durations, lead time, approval, organisation kinds (If-Match required)")
             .Produces<SpaceResponse>()
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status428PreconditionRequired);
+            .ProducesUpdateProblems();
 
     private static async Task<IResult> Handle(Guid id, BookingRulesDto request, HttpContext http, EventStore store, TimeProvider time, CancellationToken ct)
     {

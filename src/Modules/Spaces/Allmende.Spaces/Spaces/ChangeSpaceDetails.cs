@@ -40,9 +40,7 @@ internal static class ChangeSpaceDetails
             .RequireAuthorization(Policies.Staff)
             .WithSummary("Changes a space's name, floor, kind, capacity, places, accessibility and equipment (If-Match required)")
             .Produces<SpaceResponse>()
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status428PreconditionRequired);
+            .ProducesUpdateProblems();
 
     private static async Task<IResult> Handle(Guid id, ChangeSpaceDetailsRequest request, HttpContext http, EventStore store, TimeProvider time, CancellationToken ct)
     {

@@ -27,9 +27,7 @@ internal static class RetireSpace
             .Accepts<RetireSpaceRequest>("application/json")
             .Produces<SpaceResponse>()
             .ProducesValidationProblem()
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status428PreconditionRequired);
+            .ProducesUpdateProblems();
 
     private static async Task<IResult> Handle(Guid id, HttpContext http, EventStore store, TimeProvider time, CancellationToken ct,
         RetireSpaceRequest? request = null)
