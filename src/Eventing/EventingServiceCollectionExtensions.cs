@@ -6,6 +6,7 @@ using Allmende.Eventing.Projections;
 using Allmende.Eventing.Reporting;
 using Allmende.Eventing.Schema;
 using Allmende.Eventing.Streams;
+using Marten;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -58,7 +59,8 @@ public static class EventingServiceCollectionExtensions
         services.AddSingleton(sp => new SchemaMigrator(
             sp.GetRequiredService<NpgsqlDataSource>(),
             sp.GetRequiredService<IOptions<EventingOptions>>().Value.Migrations,
-            sp.GetRequiredService<ILogger<SchemaMigrator>>()));
+            sp.GetRequiredService<ILogger<SchemaMigrator>>(),
+            _ => sp.GetRequiredService<IDocumentStore>().Storage.ApplyAllConfiguredChangesToDatabaseAsync()));
         services.AddSingleton<EventingMetrics>();
         services.AddSingleton<EventStore>();
 

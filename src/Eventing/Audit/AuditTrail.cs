@@ -357,7 +357,7 @@ public sealed class AuditTrail(NpgsqlDataSource dataSource, TimeProvider time)
         var orphans = new Queue<LogRow>();
         await using (var missing = new NpgsqlCommand("""
             select c.seq, c.position, c.hash from eventing.audit_chain c
-            where c.seq >= $1 and c.seq <= $2 and not exists (select 1 from eventing.events e where e.seq = c.seq)
+            where c.seq >= $1 and c.seq <= $2 and not exists (select 1 from marten.mt_events e where e.seq_id = c.seq)
             order by c.seq
             """, connection, transaction))
         {
@@ -389,11 +389,11 @@ public sealed class AuditTrail(NpgsqlDataSource dataSource, TimeProvider time)
         if (range.From <= range.To)
         {
             await using var events = new NpgsqlCommand("""
-                select e.seq, c.position, c.hash, e.event_id, e.stream_id, e.stream_version, e.event_type, e.recorded_at,
-                       e.actor, e.correlation_id, e.causation_id, e.data::text
-                from eventing.events e left join eventing.audit_chain c on c.seq = e.seq
-                where e.seq >= $1 and e.seq <= $2
-                order by e.seq
+                select e.seq_id, c.position, c.hash, e.id, e.stream_id, e.version, e.type, e.timestamp,
+                       e.user_name, e.correlation_id, e.causation_id, e.data::text
+                from marten.mt_events e left join eventing.audit_chain c on c.seq = e.seq_id
+                where e.seq_id >= $1 and e.seq_id <= $2
+                order by e.seq_id
                 """, connection, transaction);
             events.Parameters.Add(new NpgsqlParameter<long> { TypedValue = range.From });
             events.Parameters.Add(new NpgsqlParameter<long> { TypedValue = range.To });

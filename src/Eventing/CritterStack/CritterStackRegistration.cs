@@ -1,3 +1,4 @@
+using Allmende.Eventing.Storage;
 using JasperFx;
 using JasperFx.CodeGeneration;
 using JasperFx.Events;
@@ -5,6 +6,8 @@ using Marten;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using System.Text.Json;
+using Weasel.Core;
 using Wolverine;
 using Wolverine.Marten;
 
@@ -25,38 +28,7 @@ internal static class CritterStackRegistration
 
     public static void AddMartenAndWolverine(this IServiceCollection services, string connectionString, EventingOptions settings)
     {
-        services.AddMarten(sp =>
-            {
-                var options = new StoreOptions();
-                // Its own pool, reset on return: Wolverine keeps session-level advisory locks on some of
-                // its connections, which our main pool (no reset, ADR 6) must never carry.
-                var connection = new NpgsqlConnectionStringBuilder(connectionString)
-                {
-                    ApplicationName = $"allmende:{settings.HostId}:marten",
-                };
-                options.Connection(connection.ConnectionString);
-                options.DatabaseSchemaName = MartenSchema;
-                options.Events.DatabaseSchemaName = MartenSchema;
-                // Our stream ids are strings ("booking-…", "grant-…") and keep their names.
-                options.Events.StreamIdentity = StreamIdentity.AsString;
-                // Rich appends: inline projections see each event's sequence and version (the temporal
-                // report tables need them, ADR 14). Quick append also draws the sequence before its
-                // first write, which ADR 5's invariant forbids.
-                options.Events.AppendMode = EventAppendMode.Rich;
-                // Nothing that rewrites or removes stored events (ADR 13): archiving stays off, and so
-                // do masking, compacting and tombstones, which are opt-in calls we never make.
-                options.Events.UseArchivedStreamPartitioning = false;
-                // Every type the modules registered, under its stable name (Marten's alias is what
-                // mt_events.type stores). This also makes Marten create its event tables at start-up.
-                var types = sp.GetRequiredService<IOptions<EventingOptions>>().Value.Types;
-                foreach (var type in types.RegisteredTypes)
-                    options.Events.MapEventType(type, types.NameOf(type));
-                // Failed commands are logged with their parameters; event bodies may carry personal
-                // data (encrypted, ADR 8, but the key ids and envelopes need not reach the logs).
-                options.DisableNpgsqlLogging = true;
-                options.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
-                return options;
-            })
+        services.AddMarten(sp => MartenOptions(connectionString, settings.HostId, sp.GetRequiredService<IOptions<EventingOptions>>().Value.Types))
             .UseLightweightSessions()
             .ApplyAllDatabaseChangesOnStartup()
             .IntegrateWithWolverine(integration => integration.MessageStorageSchemaName = WolverineSchema);
@@ -77,5 +49,45 @@ internal static class CritterStackRegistration
             // A host that runs no background work (the test template, benchmarks' writers) runs alone.
             options.Durability.Mode = settings.RunDelivery ? DurabilityMode.Balanced : DurabilityMode.Solo;
         });
+    }
+
+    /// <summary>Marten's settings for one database: the host's, and a test's that lays out an empty database.</summary>
+    internal static StoreOptions MartenOptions(string connectionString, string hostId, TypeRegistry types)
+    {
+        var options = new StoreOptions();
+        // Its own pool, reset on return: Wolverine keeps session-level advisory locks on some of
+        // its connections, which our main pool (no reset, ADR 6) must never carry.
+        var connection = new NpgsqlConnectionStringBuilder(connectionString)
+        {
+            ApplicationName = $"allmende:{hostId}:marten",
+        };
+        options.Connection(connection.ConnectionString);
+        options.DatabaseSchemaName = MartenSchema;
+        options.Events.DatabaseSchemaName = MartenSchema;
+        // Our stream ids are strings ("booking-…", "grant-…") and keep their names.
+        options.Events.StreamIdentity = StreamIdentity.AsString;
+        // Rich appends: inline projections see each event's sequence and version (the temporal
+        // report tables need them, ADR 14). Quick append also draws the sequence before its
+        // first write, which ADR 5's invariant forbids.
+        options.Events.AppendMode = EventAppendMode.Rich;
+        // Nothing that rewrites or removes stored events (ADR 13): archiving stays off, and so
+        // do masking, compacting and tombstones, which are opt-in calls we never make.
+        options.Events.UseArchivedStreamPartitioning = false;
+        // Who and in answer to what: actor, correlation and causation in Marten's own columns
+        // (user_name, correlation_id, causation_id), so Marten's readers see them too.
+        options.Events.MetadataConfig.UserNameEnabled = true;
+        options.Events.MetadataConfig.CorrelationIdEnabled = true;
+        options.Events.MetadataConfig.CausationIdEnabled = true;
+        // The stored format is ours (EventingJson): Marten reads and writes the same JSON.
+        options.UseSystemTextJsonForSerialization(new JsonSerializerOptions(EventingJson.Options), EnumStorage.AsString, Casing.CamelCase);
+        // Every type the modules registered, under its stable name (Marten's alias is what
+        // mt_events.type stores). This also makes Marten create its event tables at start-up.
+        foreach (var type in types.RegisteredTypes)
+            options.Events.MapEventType(type, types.NameOf(type));
+        // Failed commands are logged with their parameters; event bodies may carry personal
+        // data (encrypted, ADR 8, but the key ids and envelopes need not reach the logs).
+        options.DisableNpgsqlLogging = true;
+        options.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
+        return options;
     }
 }

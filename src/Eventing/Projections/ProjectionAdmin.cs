@@ -36,7 +36,7 @@ public sealed class ProjectionAdmin(
     public async Task<IReadOnlyList<ProjectionStatus>> StatusAsync(CancellationToken ct = default)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
-        var head = await ScalarAsync<long>(connection, null, "select coalesce(max(seq), 0) from eventing.events", ct);
+        var head = await ScalarAsync<long>(connection, null, "select coalesce(max(seq_id), 0) from marten.mt_events", ct);
         var result = new List<ProjectionStatus>();
         foreach (var projection in projections.Inline)
             result.Add(new ProjectionStatus(projection.Name, "inline", "running", head, head, 0, 0, null, null, null, null));
@@ -45,8 +45,8 @@ public sealed class ProjectionAdmin(
         {
             await using var command = new NpgsqlCommand("""
                 select c.position, c.status, c.rebuild_to, c.error, c.error_seq, c.error_event_type,
-                       (select count(*) from (select 1 from eventing.events e where e.seq > c.position limit 1000001) behind),
-                       (select min(recorded_at) from (select recorded_at from eventing.events e where e.seq > c.position order by seq limit 1) oldest)
+                       (select count(*) from (select 1 from marten.mt_events e where e.seq_id > c.position limit 1000001) behind),
+                       (select min(timestamp) from (select timestamp from marten.mt_events e where e.seq_id > c.position order by seq_id limit 1) oldest)
                 from (select $1::text as projection) p
                 left join eventing.projection_checkpoints c using (projection)
                 """, connection);
@@ -95,7 +95,7 @@ public sealed class ProjectionAdmin(
                 insert into eventing.projection_checkpoints (projection) values ($1) on conflict (projection) do nothing
                 """, ct, name);
             await ExecuteAsync(connection, transaction, "select 1 from eventing.projection_checkpoints where projection = $1 for update", ct, name);
-            var head = await ScalarAsync<long>(connection, transaction, "select coalesce(max(seq), 0) from eventing.events", ct);
+            var head = await ScalarAsync<long>(connection, transaction, "select coalesce(max(seq_id), 0) from marten.mt_events", ct);
             await projection.ResetAsync(context, ct);
             await ExecuteAsync(connection, transaction, """
                 update eventing.projection_checkpoints
@@ -109,7 +109,7 @@ public sealed class ProjectionAdmin(
         }
 
         // Appends update their stream rows: this lock waits for running appends and holds off new ones.
-        await ExecuteAsync(connection, transaction, "lock table eventing.streams in share mode", ct);
+        await ExecuteAsync(connection, transaction, "lock table marten.mt_streams in share mode", ct);
         await projection.ResetAsync(context, ct);
         var names = projection.EventTypes.Select(types.NameOf).ToArray();
         long last = 0;
@@ -117,8 +117,8 @@ public sealed class ProjectionAdmin(
         {
             var batch = new List<StoredEvent>();
             await using (var read = new NpgsqlCommand($"""
-                select {EventStore.EventColumns} from eventing.events
-                where seq > $1 and event_type = any($2) order by seq limit 5000
+                select {EventStore.EventColumns} from marten.mt_events
+                where seq_id > $1 and type = any($2) order by seq_id limit 5000
                 """, connection, transaction))
             {
                 read.Parameters.Add(new NpgsqlParameter<long> { TypedValue = last });

@@ -245,10 +245,10 @@ internal sealed class ProjectionRunner(
             {
                 new("select pg_snapshot_xmin(pg_current_snapshot())::text::bigint, pg_snapshot_xmax(pg_current_snapshot())::text::bigint"),
                 new("""
-                    select seq, event_id, stream_id, stream_version, event_type,
-                           case when $4 or event_type = any($2) then data::text end,
-                           recorded_at, actor, correlation_id, causation_id
-                    from eventing.events where seq > $1 order by seq limit $3
+                    select seq_id, id, stream_id, version, type,
+                           case when $4 or type = any($2) then data::text end,
+                           timestamp, user_name, correlation_id, causation_id
+                    from marten.mt_events where seq_id > $1 order by seq_id limit $3
                     """)
                 {
                     Parameters =

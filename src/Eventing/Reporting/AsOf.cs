@@ -111,8 +111,8 @@ public sealed class AsOfResolver(NpgsqlDataSource dataSource, TimeProvider time)
                     select clock_timestamp(),
                            coalesce((select position from eventing.knowledge_horizon where known_at <= $1 order by known_at desc limit 1), 0),
                            exists (select 1 from eventing.knowledge_horizon where known_at > $1),
-                           not exists (select 1 from eventing.events
-                                       where seq > coalesce((select max(position) from eventing.knowledge_horizon), 0))
+                           not exists (select 1 from marten.mt_events
+                                       where seq_id > coalesce((select max(position) from eventing.knowledge_horizon), 0))
                     """)
                 {
                     Parameters = { new NpgsqlParameter { Value = asOf, NpgsqlDbType = NpgsqlDbType.TimestampTz } },

@@ -110,5 +110,37 @@ internal static class EventingSchema
         new(Module, 5, "finished deliveries by age, for the outbox retention", """
             create index deliveries_finished on eventing.deliveries (finished_at) where status in ('done', 'cancelled', 'discarded');
             """),
+        new(Module, 6, "the log moves to Marten's mt_events and mt_streams, append-only", """
+            -- A database written before the move (a developer's .pgdata/dev): its log would vanish
+            -- with the tables below, so the start-up stops here and says what to do instead.
+            do $$
+            begin
+                if exists (select 1 from eventing.events) then
+                    raise exception using
+                        message = format('This database holds %s events in eventing.events, the log from before it moved to Marten (docs/adr/0015), and this version reads only marten.mt_events.',
+                                         (select count(*) from eventing.events)),
+                        hint = 'Start this version on a new database (move .pgdata/dev aside, or point ConnectionStrings__Postgres elsewhere), or keep running the previous version on this one.';
+                end if;
+            end
+            $$;
+            drop table eventing.events, eventing.streams;
+            drop function eventing.refuse_log_change();
+
+            -- The log is append-only (docs/adr/0013); Marten keeps triggers it did not create. A stream
+            -- row may move its version on, never go: deleting one would cascade to its events.
+            create function eventing.refuse_log_change() returns trigger language plpgsql as $f$
+            begin
+                raise exception '% is append-only: % refused (docs/adr/0013)', tg_table_schema || '.' || tg_table_name, tg_op;
+            end
+            $f$;
+            create trigger events_append_only before update or delete on marten.mt_events
+                for each row execute function eventing.refuse_log_change();
+            create trigger events_no_truncate before truncate on marten.mt_events
+                for each statement execute function eventing.refuse_log_change();
+            create trigger streams_kept before delete on marten.mt_streams
+                for each row execute function eventing.refuse_log_change();
+            create trigger streams_no_truncate before truncate on marten.mt_streams
+                for each statement execute function eventing.refuse_log_change();
+            """),
     ];
 }

@@ -6,9 +6,11 @@ namespace Allmende.Eventing.Schema;
 /// <summary>
 /// Brings the database to the current schema at start-up. Every host runs it; a transaction-scoped
 /// advisory lock makes concurrent start-ups take turns, so each migration runs exactly once and a
-/// failing one leaves nothing behind (PostgreSQL DDL is transactional).
+/// failing one leaves nothing behind (PostgreSQL DDL is transactional). Marten's tables come first
+/// (<paramref name="beforeMigrations"/>): ours put the append-only guard on its log (docs/adr/0015).
 /// </summary>
-public sealed class SchemaMigrator(NpgsqlDataSource dataSource, IEnumerable<Migration> migrations, ILogger<SchemaMigrator> logger)
+public sealed class SchemaMigrator(NpgsqlDataSource dataSource, IEnumerable<Migration> migrations, ILogger<SchemaMigrator> logger,
+    Func<CancellationToken, Task>? beforeMigrations = null)
 {
     // Any constant that no other advisory-lock user of this database picks; "allmende" in ASCII.
     internal const long MigrationLockKey = 0x616C6C6D656E6465;
@@ -17,6 +19,8 @@ public sealed class SchemaMigrator(NpgsqlDataSource dataSource, IEnumerable<Migr
 
     public async Task<int> MigrateAsync(CancellationToken ct = default)
     {
+        if (beforeMigrations is not null)
+            await beforeMigrations(ct);
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
 

@@ -68,14 +68,14 @@ public sealed class EventStore(
         string streamId, long? version, DateTimeOffset? asOf, CancellationToken ct)
     {
         await using var command = new NpgsqlCommand($"""
-            select {EventColumns} from eventing.events
-            where stream_id = $1 and stream_version <= coalesce($2, stream_version)
+            select {EventColumns} from marten.mt_events
+            where stream_id = $1 and version <= coalesce($2, version)
               -- As of an instant: everything before the first event recorded after it, so that hosts'
               -- clock skew can never fold a later version without an earlier one.
-              and stream_version < coalesce(
-                  (select min(stream_version) from eventing.events later where later.stream_id = $1 and later.recorded_at > $3),
+              and version < coalesce(
+                  (select min(version) from marten.mt_events later where later.stream_id = $1 and later.timestamp > $3),
                   9223372036854775807)
-            order by stream_version
+            order by version
             """, connection, transaction);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = streamId });
         command.Parameters.Add(SqlParameters.OrNull(version, NpgsqlTypes.NpgsqlDbType.Bigint));
@@ -96,13 +96,17 @@ public sealed class EventStore(
 
     internal static async Task<long?> CurrentVersionAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string streamId, CancellationToken ct)
     {
-        await using var command = new NpgsqlCommand("select version from eventing.streams where stream_id = $1", connection, transaction);
+        await using var command = new NpgsqlCommand("select version from marten.mt_streams where id = $1", connection, transaction);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = streamId });
         return await command.ExecuteScalarAsync(ct) is long version ? version : null;
     }
 
+    /// <summary>
+    /// An event's columns in Marten's log (docs/adr/0015), in the order <see cref="ReadEvent"/> reads
+    /// them: sequence, id, stream, version, type, body, recorded at, actor, correlation, causation.
+    /// </summary>
     internal const string EventColumns =
-        "seq, event_id, stream_id, stream_version, event_type, data::text, recorded_at, actor, correlation_id, causation_id";
+        "seq_id, id, stream_id, version, type, data::text, timestamp, user_name, correlation_id, causation_id";
 
     /// <summary>Reads a row selected with <see cref="EventColumns"/>; a null data column leaves the payload unread.</summary>
     internal StoredEvent ReadEvent(NpgsqlDataReader reader)

@@ -182,7 +182,7 @@ public sealed class UnitOfWork
                     {
                     }
                 }
-                catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation && e.ConstraintName == "streams_pkey")
+                catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation && e.ConstraintName == StreamsKey)
                 {
                     var started = _writes.Where(w => w.Kind == WriteKind.Start).ToList();
                     var write = started.FirstOrDefault(w => e.Detail?.Contains($"({w.StreamId})", StringComparison.Ordinal) == true) ?? started.First();
@@ -209,34 +209,37 @@ public sealed class UnitOfWork
 
     private NpgsqlBatchCommand AppendCommand(StreamWrite write, DateTimeOffset now)
     {
-        // Each form writes the stream row before the events row in one statement. That ordering is load-
-        // bearing: the transaction holds an xid before it draws a sequence number, which the async
-        // daemon's gap rule relies on (docs/adr/0005-exact-gap-rule-for-async-projections.md).
+        // Marten's tables in Marten's shape (docs/adr/0015): its readers fold these streams too. Each
+        // form writes the stream row before the events in one statement. That ordering is load-bearing:
+        // the transaction holds an xid before it draws a sequence number, which the async daemon's gap
+        // rule relies on (docs/adr/0005-exact-gap-rule-for-async-projections.md). The timestamp is our
+        // TimeProvider's instant, not the database's clock: as-of reads and tests rely on it.
         const string insertEvents = """
-            insert into eventing.events (event_id, stream_id, stream_version, event_type, data, recorded_at, correlation_id, causation_id, actor)
-            select e.id, $1, s.base + e.ord, e.type, e.data, $3, $4, $5, $6
+            insert into marten.mt_events (seq_id, id, stream_id, version, type, data, timestamp, correlation_id, causation_id, user_name)
+            select nextval('marten.mt_events_sequence'), e.id, $1, s.base + e.ord, e.type, e.data, $3, $4, $5, $6
             from s, unnest($7::uuid[], $8::text[], $9::jsonb[]) with ordinality as e(id, type, data, ord)
-            returning seq, stream_version, event_id
+            order by e.ord
+            returning seq_id, version, id
             """;
         var sql = write.Kind switch
         {
             WriteKind.Start => """
                 with s as (
-                    insert into eventing.streams (stream_id, stream_type, version, created_at, updated_at)
+                    insert into marten.mt_streams (id, type, version, timestamp, created)
                     values ($1, $2, $10, $3, $3)
                     returning 0::bigint as base)
                 """,
             WriteKind.Expected => """
                 with s as (
-                    update eventing.streams set version = $2::bigint + $10, updated_at = $3
-                    where stream_id = $1 and version = $2::bigint
+                    update marten.mt_streams set version = $2::bigint + $10, timestamp = $3
+                    where id = $1 and version = $2::bigint
                     returning $2::bigint as base)
                 """,
             _ => """
                 with s as (
-                    insert into eventing.streams as t (stream_id, stream_type, version, created_at, updated_at)
+                    insert into marten.mt_streams as t (id, type, version, timestamp, created)
                     values ($1, $2, $10, $3, $3)
-                    on conflict (stream_id) do update set version = t.version + $10, updated_at = $3
+                    on conflict (id) do update set version = t.version + $10, timestamp = $3
                     returning t.version - $10 as base)
                 """,
         } + "\n" + insertEvents;
@@ -258,6 +261,9 @@ public sealed class UnitOfWork
         p.Add(new NpgsqlParameter<long> { TypedValue = write.Events.Count });
         return command;
     }
+
+    /// <summary>Marten's primary key of mt_streams: a started stream whose id is taken.</summary>
+    private const string StreamsKey = "pkey_mt_streams_id";
 
     private static NpgsqlParameter Text(string? value) => SqlParameters.OrNull(value, NpgsqlDbType.Text);
 

@@ -46,7 +46,7 @@ public sealed class AccessTests(AllmendeApp app) : IClassFixture<AllmendeApp>
         listed.ShouldNotContain(key.Split('_')[2]);
         (await app.Store.ReadStreamAsync($"api-key-{keyId:N}")).Single().Data
             .ShouldBe(new Allmende.Host.Access.ApiKeyIssued(keyId, "member", person, null, null));
-        await using var command = app.DataSource.CreateCommand("select count(*) from eventing.events where data::text like '%' || $1 || '%'");
+        await using var command = app.DataSource.CreateCommand("select count(*) from marten.mt_events where data::text like '%' || $1 || '%'");
         command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = key.Split('_')[2] });
         (await command.ExecuteScalarAsync()).ShouldBe(0L);
     }

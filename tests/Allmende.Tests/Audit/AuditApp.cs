@@ -45,7 +45,7 @@ public sealed class AuditApp : AllmendeApp
     /// <summary>Waits until the chain covers every event now in the log.</summary>
     public async Task ChainedAsync()
     {
-        var head = await ScalarAsync("select coalesce(max(seq), 0) from eventing.events");
+        var head = await ScalarAsync("select coalesce(max(seq_id), 0) from marten.mt_events");
         await Eventually.ReachedAsync(async () => await ScalarAsync("select coalesce(max(seq), 0) from eventing.audit_chain") >= head,
             $"the audit chain reaches event {head}");
     }
@@ -68,9 +68,9 @@ public sealed class AuditApp : AllmendeApp
 
     /// <summary>What an attacker with the database owner's rights does: switch the append-only guard off for one statement.</summary>
     public Task TamperAsync(string sql) => ExecuteAsync($"""
-        alter table eventing.events disable trigger events_append_only;
+        alter table marten.mt_events disable trigger events_append_only;
         {sql};
-        alter table eventing.events enable trigger events_append_only;
+        alter table marten.mt_events enable trigger events_append_only;
         """);
 
     /// <summary>GET /api/audit/export into a file, as a funder would save it.</summary>

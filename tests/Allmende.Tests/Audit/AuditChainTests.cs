@@ -28,9 +28,9 @@ public sealed class AuditChainTests(AuditApp app) : IClassFixture<AuditApp>
         // numbers spelled in ways jsonb keeps (1.50) or normalises (1e2).
         var stream = $"foreign-{Guid.NewGuid():N}";
         await app.ExecuteAsync($"""
-            insert into eventing.streams (stream_id, stream_type, version, created_at, updated_at) values ('{stream}', 'foreign', 1, now(), now());
-            insert into eventing.events (event_id, stream_id, stream_version, event_type, data, recorded_at)
-            values (gen_random_uuid(), '{stream}', 1, 'tests.never-registered', '{"{"}"b": 1.50, "a": [1e2, -0, "x\\ty", null, true], "ü": {"{"}"z": 0.0010{"}"}{"}"}', now());
+            insert into marten.mt_streams (id, type, version, timestamp, created) values ('{stream}', 'foreign', 1, now(), now());
+            insert into marten.mt_events (seq_id, id, stream_id, version, type, data, timestamp)
+            values (nextval('marten.mt_events_sequence'), gen_random_uuid(), '{stream}', 1, 'tests.never-registered', '{"{"}"b": 1.50, "a": [1e2, -0, "x\\ty", null, true], "ü": {"{"}"z": 0.0010{"}"}{"}"}', now());
             """);
         await app.AppendTalliesAsync("tally", streams: 1, countsEach: 1);
         await app.ChainedAsync();
@@ -193,9 +193,9 @@ public sealed class AuditChainTests(AuditApp app) : IClassFixture<AuditApp>
     public async Task The_log_refuses_updates_and_deletes_unless_someone_switches_its_guard_off()
     {
         await app.AppendTalliesAsync("guard", streams: 1, countsEach: 0);
-        var update = await Should.ThrowAsync<PostgresException>(() => app.ExecuteAsync("update eventing.events set actor = 'x' where seq = (select max(seq) from eventing.events)"));
-        var delete = await Should.ThrowAsync<PostgresException>(() => app.ExecuteAsync("delete from eventing.events where seq = (select max(seq) from eventing.events)"));
-        var truncate = await Should.ThrowAsync<PostgresException>(() => app.ExecuteAsync("truncate eventing.events cascade"));
+        var update = await Should.ThrowAsync<PostgresException>(() => app.ExecuteAsync("update marten.mt_events set user_name = 'x' where seq_id = (select max(seq_id) from marten.mt_events)"));
+        var delete = await Should.ThrowAsync<PostgresException>(() => app.ExecuteAsync("delete from marten.mt_events where seq_id = (select max(seq_id) from marten.mt_events)"));
+        var truncate = await Should.ThrowAsync<PostgresException>(() => app.ExecuteAsync("truncate marten.mt_events cascade"));
 
         update.MessageText.ShouldContain("append-only: UPDATE refused");
         delete.MessageText.ShouldContain("append-only: DELETE refused");

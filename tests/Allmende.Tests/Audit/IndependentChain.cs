@@ -19,8 +19,8 @@ internal static class IndependentChain
     public static async Task<List<Entry>> RecomputeAsync(NpgsqlDataSource dataSource)
     {
         await using var command = dataSource.CreateCommand("""
-            select seq, event_id, stream_id, stream_version, event_type, recorded_at, actor, correlation_id, causation_id, data::text
-            from eventing.events order by seq
+            select seq_id, id, stream_id, version, type, timestamp, user_name, correlation_id, causation_id, data::text
+            from marten.mt_events order by seq_id
             """);
         await using var reader = await command.ExecuteReaderAsync();
         var previous = new byte[32];

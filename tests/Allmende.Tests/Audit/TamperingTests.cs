@@ -59,7 +59,7 @@ public sealed class TamperingTests : IAsyncLifetime, IDisposable
         var position = await PositionAsync(victim.Sequence);
         (await VerifyAsync()).Ok.ShouldBeTrue();
 
-        await _app.TamperAsync($"update eventing.events set data = jsonb_set(data, '{{amount}}', '9990') where seq = {victim.Sequence}");
+        await _app.TamperAsync($"update marten.mt_events set data = jsonb_set(data, '{{amount}}', '9990') where seq_id = {victim.Sequence}");
 
         var verification = await VerifyAsync();
         (verification.Ok, verification.Problem, verification.Seq, verification.FirstBrokenPosition, verification.VerifiedEvents)
@@ -80,7 +80,7 @@ public sealed class TamperingTests : IAsyncLifetime, IDisposable
         var victim = _other[2];
         var position = await PositionAsync(victim.Sequence);
 
-        await _app.TamperAsync($"delete from eventing.events where seq = {victim.Sequence}");
+        await _app.TamperAsync($"delete from marten.mt_events where seq_id = {victim.Sequence}");
 
         var verification = await VerifyAsync();
         (verification.Ok, verification.Problem, verification.Seq, verification.FirstBrokenPosition)
@@ -104,10 +104,10 @@ public sealed class TamperingTests : IAsyncLifetime, IDisposable
             }
         }
         victim.ShouldNotBeNull();
-        var next = await _app.ScalarAsync("select min(seq) from eventing.events where seq > $1", victim.Sequence);
+        var next = await _app.ScalarAsync("select min(seq_id) from marten.mt_events where seq_id > $1", victim.Sequence);
         var position = await PositionAsync(victim.Sequence);
 
-        await _app.TamperAsync($"delete from eventing.events where seq = {victim.Sequence}; delete from eventing.audit_chain where seq = {victim.Sequence}");
+        await _app.TamperAsync($"delete from marten.mt_events where seq_id = {victim.Sequence}; delete from eventing.audit_chain where seq = {victim.Sequence}");
 
         var verification = await VerifyAsync();
         (verification.Ok, verification.Problem, verification.Seq, verification.FirstBrokenPosition)
@@ -121,14 +121,13 @@ public sealed class TamperingTests : IAsyncLifetime, IDisposable
     public async Task An_event_inserted_among_chained_ones_is_named_by_the_endpoint_and_by_the_offline_verifier()
     {
         // A number a rolled-back append burned: the chain went past it, an attacker can fill it.
-        var burned = await _app.ScalarAsync("select nextval(pg_get_serial_sequence('eventing.events', 'seq'))");
+        var burned = await _app.ScalarAsync("select nextval('marten.mt_events_sequence')");
         var later = await _app.AppendTalliesAsync("later", streams: 1, countsEach: 1);
         await _app.ChainedAsync();
         var stream = _grant[0].StreamId;
 
         await _app.TamperAsync($"""
-            insert into eventing.events (seq, event_id, stream_id, stream_version, event_type, data, recorded_at)
-            overriding system value
+            insert into marten.mt_events (seq_id, id, stream_id, version, type, data, timestamp)
             values ({burned}, gen_random_uuid(), '{stream}', 99, 'tests.tally-counted', '{"{"}"amount": 1000000{"}"}', now())
             """);
 
@@ -150,7 +149,7 @@ public sealed class TamperingTests : IAsyncLifetime, IDisposable
 
         // The attacker changes an event, then has the system rebuild the chain. The rebuild meets the
         // recorded checkpoints and stops at the first it no longer gives.
-        await _app.TamperAsync($"update eventing.events set data = jsonb_set(data, '{{amount}}', '9990') where seq = {victim.Sequence}");
+        await _app.TamperAsync($"update marten.mt_events set data = jsonb_set(data, '{{amount}}', '9990') where seq_id = {victim.Sequence}");
         (await admin.PostAsync($"/api/admin/projections/{AuditChainProjection.ProjectionName}/rebuild", null)).StatusCode.ShouldBe(HttpStatusCode.Accepted);
         await Eventually.ReachedAsync(async () => await _app.ScalarAsync(
             "select count(*) from eventing.projection_checkpoints where projection = $1 and status = 'stopped' and error_seq = $2",

@@ -134,5 +134,5 @@ public sealed class NoShowTests : IAsyncLifetime
     }
 
     private Task<long> NoShowsAsync(Guid id) => TestPostgres.ScalarAsync(_database,
-        "select count(*) from eventing.events where stream_id = $1 and event_type = 'bookings.booking.marked-no-show'", $"booking-{id:D}");
+        "select count(*) from marten.mt_events where stream_id = $1 and type = 'bookings.booking.marked-no-show'", $"booking-{id:D}");
 }

@@ -35,7 +35,7 @@ public sealed class SeriesApiTests(AllmendeApp app) : IClassFixture<AllmendeApp>
 
     private async Task<long> SeriesEventsAsync(Guid space) =>
         await TestPostgres.ScalarAsync(app.ConnectionString,
-            "select count(*) from eventing.events where event_type = 'bookings.series.requested' and data ->> 'spaceId' = $1::text", space);
+            "select count(*) from marten.mt_events where type = 'bookings.series.requested' and data ->> 'spaceId' = $1::text", space);
 
     [Fact]
     public async Task Book_free_books_the_free_occurrences_as_bookings_of_the_series_and_names_the_conflict()
@@ -99,7 +99,7 @@ public sealed class SeriesApiTests(AllmendeApp app) : IClassFixture<AllmendeApp>
         bookings.GetProperty("total").GetInt64().ShouldBe(1);
         (await SeriesEventsAsync(space)).ShouldBe(0);
         (await TestPostgres.ScalarAsync(app.ConnectionString,
-            "select count(*) from eventing.events where event_type = 'bookings.booking.requested' and data ->> 'spaceId' = $1::text", space)).ShouldBe(1);
+            "select count(*) from marten.mt_events where type = 'bookings.booking.requested' and data ->> 'spaceId' = $1::text", space)).ShouldBe(1);
 
         // Without the conflict the same request books all three.
         var free = await _world.SpaceAsync(await SiteOfAsync(admin, space));

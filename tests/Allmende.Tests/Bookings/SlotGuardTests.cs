@@ -37,7 +37,7 @@ public sealed class SlotGuardTests(AllmendeApp app) : IClassFixture<AllmendeApp>
                 (await refused.RuleAsync()).ShouldBe("slot-taken");
         }
         (await TestPostgres.ScalarAsync(app.ConnectionString, "select count(*) from bookings.slots where space_id = $1 and holds", space)).ShouldBe(Rounds);
-        (await TestPostgres.ScalarAsync(app.ConnectionString, "select count(*) from eventing.streams where stream_type = 'booking'")).ShouldBeGreaterThanOrEqualTo(Rounds);
+        (await TestPostgres.ScalarAsync(app.ConnectionString, "select count(*) from marten.mt_streams where type = 'booking'")).ShouldBeGreaterThanOrEqualTo(Rounds);
     }
 
     [Fact]

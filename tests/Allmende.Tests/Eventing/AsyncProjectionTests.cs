@@ -11,7 +11,7 @@ namespace Allmende.Tests.Eventing;
 
 public sealed class AsyncProjectionTests(BusApp app) : IClassFixture<BusApp>
 {
-    private async Task<long> HeadAsync() => await app.ScalarAsync("select coalesce(max(seq), 0) from eventing.events");
+    private async Task<long> HeadAsync() => await app.ScalarAsync("select coalesce(max(seq_id), 0) from marten.mt_events");
 
     private Task CaughtUpAsync(string projection, long head) => Eventually.ReachedAsync(
         async () => await app.ScalarAsync("select position from eventing.projection_checkpoints where projection = $1", projection) >= head,
@@ -67,7 +67,7 @@ public sealed class AsyncProjectionTests(BusApp app) : IClassFixture<BusApp>
 
         await CaughtUpAsync("applied-log", await HeadAsync());
         var applied = await app.ScalarAsync("select count(*) from tests.applied where stream_id like $1", $"torture-{seed}-%");
-        var stored = await app.ScalarAsync("select count(*) from eventing.events where stream_id like $1", $"torture-{seed}-%");
+        var stored = await app.ScalarAsync("select count(*) from marten.mt_events where stream_id like $1", $"torture-{seed}-%");
         stored.ShouldBe(committed);
         applied.ShouldBe(committed);
         (await app.ScalarAsync("select count(*) from tests.applied where applications <> 1")).ShouldBe(0);
@@ -172,7 +172,7 @@ public sealed class AsyncProjectionTests(BusApp app) : IClassFixture<BusApp>
             await app.ScalarAsync("select count(*) from eventing.projection_checkpoints where projection = 'fragile-sum' and status = 'stopped'") == 1,
             "fragile-sum stops");
         await CaughtUpAsync("applied-log", head); // the other projection goes on
-        var poisonSeq = await app.ScalarAsync("select seq from eventing.events where stream_id = $1 and stream_version = 2", stream);
+        var poisonSeq = await app.ScalarAsync("select seq_id from marten.mt_events where stream_id = $1 and version = 2", stream);
         (await app.ScalarAsync("select error_seq from eventing.projection_checkpoints where projection = 'fragile-sum'")).ShouldBe(poisonSeq);
         // Events before the poison were applied, the ones after it were not.
         (await app.ScalarAsync("select total from tests.sums where stream_id = $1", stream)).ShouldBe(5);
@@ -242,7 +242,7 @@ public sealed class RebuildVerbTests(BusApp app) : IClassFixture<BusApp>
         var uow = app.Store.Begin(new EventMetadata("test"));
         uow.Append("verb", new TallyCounted(1), new TallyCounted(2), new TallyCounted(3));
         await uow.CommitAsync();
-        var head = await app.ScalarAsync("select max(seq) from eventing.events");
+        var head = await app.ScalarAsync("select max(seq_id) from marten.mt_events");
         var output = new StringWriter();
         var original = Console.Out;
         Console.SetOut(output);

@@ -57,7 +57,7 @@ public sealed class CritterStackTests(AllmendeApp app) : IClassFixture<AllmendeA
     }
 
     [Fact]
-    public async Task A_command_writes_its_events_to_one_log_only()
+    public async Task A_command_writes_its_events_to_Martens_log_which_Marten_reads_back_as_written()
     {
         using var admin = app.AdminClient();
         var response = await admin.PostAsJsonAsync("/api/sites", new
@@ -69,8 +69,19 @@ public sealed class CritterStackTests(AllmendeApp app) : IClassFixture<AllmendeA
         response.StatusCode.ShouldBe(HttpStatusCode.Created);
         var stream = $"site-{response.Headers.Location!.ToString().Split('/')[^1]}";
 
-        (await TestPostgres.ScalarAsync(app.ConnectionString, "select count(*) from eventing.events where stream_id = $1", stream)).ShouldBe(2);
-        (await TestPostgres.ScalarAsync(app.ConnectionString, "select count(*) from marten.mt_events")).ShouldBe(0);
+        (await TestPostgres.ScalarAsync(app.ConnectionString, "select count(*) from marten.mt_events where stream_id = $1", stream)).ShouldBe(2);
+        (await TestPostgres.ScalarAsync(app.ConnectionString,
+            "select count(*) from information_schema.tables where table_schema = 'eventing' and table_name in ('events', 'streams')")).ShouldBe(0);
+        // One log, in Marten's shape: Marten's own reader folds what our unit of work wrote, with our
+        // type names, versions, sequence numbers, instants and metadata.
+        var ours = await app.Services.GetRequiredService<Allmende.Eventing.Streams.EventStore>().ReadStreamAsync(stream);
+        await using (var session = app.Services.GetRequiredService<IDocumentStore>().QuerySession())
+        {
+            var martens = await session.Events.FetchStreamAsync(stream);
+            martens.Select(e => new { e.Sequence, e.Id, e.StreamKey, e.Version, e.EventTypeName, e.Data, e.Timestamp, e.UserName, e.CorrelationId, e.CausationId })
+                .ShouldBe(ours.Select(e => new { e.Sequence, Id = e.EventId, StreamKey = (string?)e.StreamId, Version = e.StreamVersion, EventTypeName = e.EventType, e.Data,
+                    Timestamp = e.RecordedAt, UserName = e.Metadata.Actor, e.Metadata.CorrelationId, e.Metadata.CausationId }));
+        }
         (await TestPostgres.ScalarAsync(app.ConnectionString, "select count(*) from wolverine.wolverine_outgoing_envelopes")).ShouldBe(0);
     }
 

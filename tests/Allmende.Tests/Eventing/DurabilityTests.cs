@@ -88,7 +88,7 @@ public sealed class DurabilityTests : IAsyncLifetime
         }
 
         await Task.WhenAll(AppendAsync(a, 60), AppendAsync(b, 60));
-        var head = await ScalarAsync("select max(seq) from eventing.events");
+        var head = await ScalarAsync("select max(seq_id) from marten.mt_events");
         await Eventually.ReachedAsync(async () =>
             await ScalarAsync("select position from eventing.projection_checkpoints where projection = 'applied-log'") >= head, "caught up");
 
@@ -100,14 +100,14 @@ public sealed class DurabilityTests : IAsyncLifetime
 
         await KillAsync(owner, owner == a ? "host-a" : "host-b");
         await AppendAsync(survivor, 30);
-        head = await ScalarAsync("select max(seq) from eventing.events");
+        head = await ScalarAsync("select max(seq_id) from marten.mt_events");
         await Eventually.ReachedAsync(async () =>
             await ScalarAsync("select position from eventing.projection_checkpoints where projection = 'applied-log'") >= head, "survivor catches up");
 
         survivor.Services.GetRequiredService<ProjectionDaemon>().Runtimes["applied-log"].Owned.ShouldBeTrue();
         // Every event of the projection's types (other modules may write their own events meanwhile), each once.
         (await ScalarAsync("select count(*) from tests.applied"))
-            .ShouldBe(await ScalarAsync("select count(*) from eventing.events where event_type in ('tests.tally-opened', 'tests.tally-counted')"));
+            .ShouldBe(await ScalarAsync("select count(*) from marten.mt_events where type in ('tests.tally-opened', 'tests.tally-counted')"));
         (await ScalarAsync("select count(*) from tests.applied where applications <> 1")).ShouldBe(0);
         if (owner != a)
             await a.DisposeAsync();

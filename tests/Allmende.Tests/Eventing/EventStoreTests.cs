@@ -68,7 +68,7 @@ public sealed class EventStoreTests(StoreApp app) : IClassFixture<StoreApp>
 
         read.Single().Metadata.ShouldBe(Alice);
         read.Single().RecordedAt.ShouldBe(app.Clock.GetUtcNow());
-        (await CountAsync("select count(*) from eventing.events where stream_id = $1 and tx_id is not null and tx_id <= pg_current_xact_id()", stream))
+        (await CountAsync("select count(*) from marten.mt_events where stream_id = $1 and xmin::text::bigint <= pg_current_xact_id()::text::bigint", stream))
             .ShouldBe(1);
     }
 
@@ -142,7 +142,7 @@ public sealed class EventStoreTests(StoreApp app) : IClassFixture<StoreApp>
         await Should.ThrowAsync<ConcurrencyException>(() => uow.CommitAsync());
 
         (await app.Store.CurrentVersionAsync(fresh)).ShouldBeNull();
-        (await CountAsync("select count(*) from eventing.events where stream_id = $1", fresh)).ShouldBe(0);
+        (await CountAsync("select count(*) from marten.mt_events where stream_id = $1", fresh)).ShouldBe(0);
         (await CountAsync($"select count(*) from {TallyTotalsProjection.Table} where stream_id = $1", fresh)).ShouldBe(0);
     }
 
@@ -162,7 +162,7 @@ public sealed class EventStoreTests(StoreApp app) : IClassFixture<StoreApp>
     public async Task An_inline_projection_that_throws_rolls_the_append_back()
     {
         var stream = NewStream();
-        var before = await CountAsync("select count(*) from eventing.events");
+        var before = await CountAsync("select count(*) from marten.mt_events");
 
         var uow = app.Store.Begin(Alice);
         uow.StartStream("tally", stream, new TallyOpened(TallyTotalsProjection.PoisonName));
@@ -170,7 +170,7 @@ public sealed class EventStoreTests(StoreApp app) : IClassFixture<StoreApp>
         await Should.ThrowAsync<InvalidOperationException>(() => uow.CommitAsync());
 
         (await app.Store.CurrentVersionAsync(stream)).ShouldBeNull();
-        (await CountAsync("select count(*) from eventing.events")).ShouldBe(before);
+        (await CountAsync("select count(*) from marten.mt_events")).ShouldBe(before);
         (await CountAsync("select count(*) from eventing.outbox where body->>'name' = 'never delivered'")).ShouldBe(0);
     }
 

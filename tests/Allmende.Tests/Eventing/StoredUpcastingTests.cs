@@ -29,9 +29,9 @@ public sealed class StoredUpcastingTests(UpcastingApp app) : IClassFixture<Upcas
         await uow.CommitAsync();
         // As an older version of the code wrote it:
         await using (var command = app.DataSource.CreateCommand("""
-            with s as (update eventing.streams set version = 2 where stream_id = $1 returning stream_id)
-            insert into eventing.events (event_id, stream_id, stream_version, event_type, data, recorded_at)
-            select gen_random_uuid(), stream_id, 2, 'tests.counter-incremented', '{"by": 6}', now() from s
+            with s as (update marten.mt_streams set version = 2 where id = $1 returning id)
+            insert into marten.mt_events (seq_id, id, stream_id, version, type, data, timestamp)
+            select nextval('marten.mt_events_sequence'), gen_random_uuid(), id, 2, 'tests.counter-incremented', '{"by": 6}', now() from s
             """))
         {
             command.Parameters.Add(new NpgsqlParameter { Value = stream });

@@ -55,7 +55,7 @@ public sealed class FunderAuditExportTests : IAsyncLifetime, IDisposable
 
     private async Task<long[]> SeqsOfAsync(string streamId)
     {
-        await using var command = _app.DataSource.CreateCommand("select seq from eventing.events where stream_id = $1 order by seq");
+        await using var command = _app.DataSource.CreateCommand("select seq_id from marten.mt_events where stream_id = $1 order by seq_id");
         command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = streamId });
         var seqs = new List<long>();
         await using var reader = await command.ExecuteReaderAsync();
@@ -133,7 +133,7 @@ public sealed class FunderAuditExportTests : IAsyncLifetime, IDisposable
 
                 // The other part is there as a digest: the entry exists, only its content is withheld.
                 var hidden = await _app.ScalarAsync("""
-                    select seq from eventing.events where stream_id = $1 and event_type = 'funding.cost.allocated' and data ->> 'grantId' = $2
+                    select seq_id from marten.mt_events where stream_id = $1 and type = 'funding.cost.allocated' and data ->> 'grantId' = $2
                     """, $"booking-cost-{booking}", theirs.ToString());
                 var line = cost.Single(l => l.GetProperty("seq").GetInt64() == hidden);
                 (line.TryGetProperty("digest", out _), line.TryGetProperty("event", out _)).ShouldBe((true, false));
@@ -164,7 +164,7 @@ public sealed class FunderAuditExportTests : IAsyncLifetime, IDisposable
         var victim = (await SeqsOfAsync($"booking-{_booking}"))[0];
         var position = await _app.ScalarAsync("select position from eventing.audit_chain where seq = $1", victim);
 
-        await _app.TamperAsync($"update eventing.events set data = jsonb_set(data, '{{attendees}}', '80') where seq = {victim}");
+        await _app.TamperAsync($"update marten.mt_events set data = jsonb_set(data, '{{attendees}}', '80') where seq_id = {victim}");
 
         using var funder = await _app.ClientAsync(Roles.Funder, funderId: _funder);
         var file = await DownloadAsync(funder, _funder);

@@ -264,7 +264,7 @@ public sealed class FundingApiTests(AllmendeApp app) : IClassFixture<AllmendeApp
         allocated.Select(Row).ShouldBe([("grant", grant, "share", 7_500L)]);
         allocated.Single().GetProperty("status").GetString().ShouldBe("spent");
         allocated.Single().GetProperty("deskDays").GetInt32().ShouldBe(15);
-        (await TestPostgres.ScalarAsync(app.ConnectionString, "select count(*) from eventing.streams where stream_id like 'monthly-charges-2027-10'"))
+        (await TestPostgres.ScalarAsync(app.ConnectionString, "select count(*) from marten.mt_streams where id like 'monthly-charges-2027-10'"))
             .ShouldBe(1);
     }
 }

@@ -98,7 +98,7 @@ public sealed class MoneyOnTheRightGrantTests(AllmendeApp app) : IClassFixture<A
         ]);
         (await UsedAsync(admin, first), await UsedAsync(admin, second)).ShouldBe((0L, 3_750L));
         (await TestPostgres.ScalarAsync(app.ConnectionString, """
-            select count(*) from eventing.events where stream_id = $1 and event_type in ('funding.cost.reallocated', 'funding.cost.allocation-reversed')
+            select count(*) from marten.mt_events where stream_id = $1 and type in ('funding.cost.reallocated', 'funding.cost.allocation-reversed')
             """, costId!)).ShouldBe(2);
         // The same version again is stale now.
         await admin.SendAsync("POST", url, new { reason = "noch einmal" }, cost.ETag()).ShouldHaveStatus(HttpStatusCode.Conflict);

@@ -46,7 +46,7 @@ public sealed class ContractOutboxTests(MembershipApp app) : IClassFixture<Membe
         // Written by the same unit of work: same correlation and the same commit instant as an event.
         await using var command = app.DataSource.CreateCommand("""
             select count(*) from eventing.outbox o where o.correlation_id = $1
-              and not exists (select from eventing.events e where e.correlation_id = o.correlation_id and e.recorded_at = o.created_at)
+              and not exists (select from marten.mt_events e where e.correlation_id = o.correlation_id and e.timestamp = o.created_at)
             """);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = correlation });
         return (long)(await command.ExecuteScalarAsync())!;

@@ -73,10 +73,10 @@ public sealed class ErasureTests(MembershipApp app) : IClassFixture<MembershipAp
         // the read model and Funding's copy (and, once delivered, in Bookings' copy for calendar feeds, which may or may not
         // have arrived yet).
         (await DatabaseScan.HitsAsync(app.DataSource, "Quorbelheim")).Except(["bookings.organisation_names.name"]).ShouldBe(
-            ["eventing.events.data", "eventing.outbox.body", "funding.organisations.name", "membership.organisations.name"], ignoreOrder: true);
+            ["marten.mt_events.data", "eventing.outbox.body", "funding.organisations.name", "membership.organisations.name"], ignoreOrder: true);
         // The log holds the personal data sealed: present, but unreadable without the key.
         var registered = JsonNode.Parse(await TextAsync(
-            "select data::text from eventing.events where stream_id = $1 and event_type = 'membership.person.registered'", Person.StreamId(person)))!;
+            "select data::text from marten.mt_events where stream_id = $1 and type = 'membership.person.registered'", Person.StreamId(person)))!;
         Convert.FromBase64String(registered["personalData"]!["name"]!.GetValue<string>()).Length.ShouldBe(12 + 16 + FormerName.Length);
     }
 
@@ -85,7 +85,7 @@ public sealed class ErasureTests(MembershipApp app) : IClassFixture<MembershipAp
     {
         using var client = app.AdminClient();
         var (person, organisation, site, etag) = await MemberOfTheAssociationAsync(client);
-        var eventsBefore = await ScalarAsync("select count(*) from eventing.events where stream_id = $1", Person.StreamId(person));
+        var eventsBefore = await ScalarAsync("select count(*) from marten.mt_events where stream_id = $1", Person.StreamId(person));
 
         var forgotten = await (await client.PostAsync($"/api/people/{person}/forget", null, etag)).ShouldBeAsync(HttpStatusCode.OK);
 
@@ -100,9 +100,9 @@ public sealed class ErasureTests(MembershipApp app) : IClassFixture<MembershipAp
 
         // The key is gone; PersonForgotten was appended (nothing personal in it) and published.
         (await ScalarAsync("select count(*) from membership.person_keys where person_id = $1", person)).ShouldBe(0);
-        (await ScalarAsync("select count(*) from eventing.events where stream_id = $1", Person.StreamId(person))).ShouldBe(eventsBefore + 1);
+        (await ScalarAsync("select count(*) from marten.mt_events where stream_id = $1", Person.StreamId(person))).ShouldBe(eventsBefore + 1);
         JsonNode.DeepEquals(JsonNode.Parse(await TextAsync(
-                "select data::text from eventing.events where stream_id = $1 and event_type = 'membership.person.forgotten'", Person.StreamId(person))),
+                "select data::text from marten.mt_events where stream_id = $1 and type = 'membership.person.forgotten'", Person.StreamId(person))),
             new JsonObject { ["personId"] = person.ToString() }).ShouldBeTrue();
         var published = JsonNode.Parse(await TextAsync(
             "select body::text from eventing.outbox where message_type = 'membership.person-forgotten' and body->>'personId' = $1", person.ToString()))!;

@@ -120,7 +120,7 @@ public sealed class OccupancyReportTests(AllmendeApp app) : IClassFixture<Allmen
         await Task.Delay(50);
         var first = await BookedAsync(admin, space, organisation, "2027-07-05T10:00:00+02:00", "2027-07-05T12:00:00+02:00");
         // "Known" means settled by the projection daemon (ADR 14): wait until it has passed the booking.
-        var head = await TestPostgres.ScalarAsync(app.ConnectionString, "select max(seq) from eventing.events");
+        var head = await TestPostgres.ScalarAsync(app.ConnectionString, "select max(seq_id) from marten.mt_events");
         await Eventually.ReachedAsync(async () => await TestPostgres.ScalarAsync(app.ConnectionString,
             "select coalesce(max(position), 0) from eventing.knowledge_horizon") >= head, "the knowledge horizon passes the booking");
         await Task.Delay(50);

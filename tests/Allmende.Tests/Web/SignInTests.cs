@@ -122,7 +122,7 @@ public sealed class SignInTests(BrowserApp app)
             select count(*) from signin.accounts where email_sealed like '%geheim%' or encode(email_hash, 'escape') like '%geheim%';
             """, connection);
         ((long)(await command.ExecuteScalarAsync())!).ShouldBe(0);
-        await using var log = new NpgsqlCommand("select count(*) from eventing.events where data::text like '%geheim.adresse%'", connection);
+        await using var log = new NpgsqlCommand("select count(*) from marten.mt_events where data::text like '%geheim.adresse%'", connection);
         ((long)(await log.ExecuteScalarAsync())!).ShouldBe(0);
         using var admin = app.AdminClient();
         var accounts = await admin.GetFromJsonAsync<JsonElement>("/api/access/accounts");

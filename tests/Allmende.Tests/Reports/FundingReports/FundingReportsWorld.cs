@@ -109,7 +109,7 @@ internal sealed class FundingReportsWorld(AllmendeApp app)
     /// <summary>Waits until the projection daemon has settled everything written so far (ADR 14), so "now" is a knowable instant.</summary>
     public async Task SettledAsync()
     {
-        var head = await TestPostgres.ScalarAsync(app.ConnectionString, "select max(seq) from eventing.events");
+        var head = await TestPostgres.ScalarAsync(app.ConnectionString, "select max(seq_id) from marten.mt_events");
         await Eventually.ReachedAsync(async () => await TestPostgres.ScalarAsync(app.ConnectionString,
             "select coalesce(max(position), 0) from eventing.knowledge_horizon") >= head, "the knowledge horizon passes what was written");
     }

@@ -91,7 +91,7 @@ internal static class FeedCalendar
     {
         await using var command = db.CreateCommand($"""
             select x.id, x.desk, coalesce(s.name, ''), a.name, a.address, x.organisation_id, o.name, x.starts_at, x.ends_at, x.from_date, x.until_date,
-                   x.attendees, x.purpose, x.action_field, x.status, x.version, e.recorded_at, x.series_id
+                   x.attendees, x.purpose, x.action_field, x.status, x.version, e.timestamp, x.series_id
             from (
                 select booking_id as id, false as desk, space_id, site_id, organisation_id, starts_at, ends_at, null::date as from_date,
                        null::date as until_date, attendees, purpose, action_field, status, version, last_seq, series_id
@@ -104,7 +104,7 @@ internal static class FeedCalendar
             left join bookings.spaces s on s.space_id = x.space_id
             left join bookings.site_addresses a on a.site_id = x.site_id
             left join bookings.organisation_names o on o.organisation_id = x.organisation_id
-            left join eventing.events e on e.seq = x.last_seq
+            left join marten.mt_events e on e.seq_id = x.last_seq
             where {filter}
             order by coalesce(x.starts_at, x.from_date::timestamptz), x.id
             """);

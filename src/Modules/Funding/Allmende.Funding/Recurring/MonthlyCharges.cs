@@ -56,7 +56,7 @@ internal static class MonthlySchedule
     public static async Task EnsureAsync(MessageContext context, DateTimeOffset now, CancellationToken ct)
     {
         var month = Berlin.MonthOf(now);
-        await using var command = context.Database.Command("select exists (select 1 from eventing.streams where stream_id = $1)", StreamId(month));
+        await using var command = context.Database.Command("select exists (select 1 from marten.mt_streams where id = $1)", StreamId(month));
         Stage(context.Work, month, await command.ExecuteScalarAsync(ct) is true);
     }
 }
@@ -109,7 +109,7 @@ internal sealed class MonthEndedHandler
 
     private static async Task<bool> EventStoreVersion(MessageContext context, string streamId, CancellationToken ct)
     {
-        await using var command = context.Database.Command("select exists (select 1 from eventing.streams where stream_id = $1)", streamId);
+        await using var command = context.Database.Command("select exists (select 1 from marten.mt_streams where id = $1)", streamId);
         return await command.ExecuteScalarAsync(ct) is true;
     }
 }

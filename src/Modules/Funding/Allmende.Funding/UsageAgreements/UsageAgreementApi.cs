@@ -130,7 +130,7 @@ internal static class UsageAgreementApi
         var current = Berlin.MonthOf(now);
         for (var month = Berlin.MonthOf(made.From); month < current && (made.Until is null || month <= made.Until); month = month.AddMonths(1))
             work.Send(new UsageFeeDue(id, month));
-        await using (var command = new NpgsqlCommand("select exists (select 1 from eventing.streams where stream_id = $1)", connection))
+        await using (var command = new NpgsqlCommand("select exists (select 1 from marten.mt_streams where id = $1)", connection))
         {
             command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = MonthlySchedule.StreamId(current) });
             MonthlySchedule.Stage(work, current, await command.ExecuteScalarAsync(ct) is true);
