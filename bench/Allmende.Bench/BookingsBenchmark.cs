@@ -521,7 +521,7 @@ internal sealed class BookingsBenchmark(BookingsBenchmark.Settings settings)
     private static Task CreatePgbenchTablesAsync(BenchDatabase database, CancellationToken ct) => database.ExecuteAsync("""
         create schema benchbook;
         create table benchbook.slots (like bookings.slots including all);
-        create table benchbook.events (like eventing.events including all);
+        create table benchbook.events (like marten.mt_events including all);
         create table benchbook.bookings (like bookings.bookings including all);
         create table benchbook.outbox (like eventing.outbox including all);
         create sequence benchbook.numbers;
@@ -538,8 +538,8 @@ internal sealed class BookingsBenchmark(BookingsBenchmark.Settings settings)
                true, 1, true, n
         from (select nextval('benchbook.numbers') as n) s
         returning booking_id as id, space_id as space, lower(during) as starts, upper(during) as ends, last_seq as n \gset
-        insert into benchbook.events (event_id, stream_id, stream_version, event_type, data, recorded_at, correlation_id, causation_id, actor)
-        values (gen_random_uuid(), 'booking-' || :id::text, 1, 'bookings.booking.requested',
+        insert into benchbook.events (seq_id, id, stream_id, version, type, data, timestamp, correlation_id, causation_id, user_name)
+        values (:n::bigint, gen_random_uuid(), 'booking-' || :id::text, 1, 'bookings.booking.requested',
                 jsonb_build_object('bookingId', :id::text, 'spaceId', :space::text, 'siteId', :space::text, 'organisationId', :space::text, 'personId', null,
                     'start', :starts::text, 'end', :ends::text, 'attendees', 8, 'purpose', 'Nachbarschaftscafé', 'actionField', 'neighbourhood-culture',
                     'wholeSpace', true, 'approvalDueBy', null, 'at', now()),
@@ -627,7 +627,7 @@ internal sealed class BookingsBenchmark(BookingsBenchmark.Settings settings)
           .Line();
         md.Line($"pgbench: `pgbench -n -M {settings.PgbenchProtocol} -f script.sql -c {settings.Clients} -j {settings.Clients} -T {settings.RoundDuration.TotalSeconds:0}`, one transaction per booking: " +
                 "`BEGIN`; insert of the slot into `benchbook.slots` (`like bookings.slots including all`: the same gist exclusion constraint, so the insert is the overlap check, " +
-                "as in the host) returning the booking's id and range; one event insert into `benchbook.events` (`like eventing.events`); one read-model insert into " +
+                "as in the host) returning the booking's id and range; one event insert into `benchbook.events` (`like marten.mt_events`); one read-model insert into " +
                 "`benchbook.bookings` (`like bookings.bookings`); one outbox insert into `benchbook.outbox` (`like eventing.outbox`); `END`. No foreign keys, no contention.")
           .Line();
 

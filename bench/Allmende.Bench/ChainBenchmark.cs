@@ -12,7 +12,7 @@ namespace Allmende.Bench;
 /// <summary>
 /// `chain`: the audit hash chain (docs/adr/0013) over a million events: how fast the async projection
 /// chains a log from its first event, how fast GET /api/audit/verify and an export recompute it,
-/// beside a plain COPY (SELECT … FROM eventing.events ORDER BY seq) TO STDOUT of the same rows.
+/// beside a plain COPY (SELECT … FROM marten.mt_events ORDER BY seq_id) TO STDOUT of the same rows.
 /// </summary>
 internal sealed class ChainBenchmark(ChainBenchmark.Settings settings)
 {
@@ -53,11 +53,11 @@ internal sealed class ChainBenchmark(ChainBenchmark.Settings settings)
         BenchDatabase.Log($"writing {settings.Events:#,0} events over {settings.Streams:#,0} streams ...");
         var perStream = Math.Max(1, settings.Events / settings.Streams);
         await database.ExecuteAsync($"""
-            insert into eventing.streams (stream_id, stream_type, version, created_at, updated_at)
+            insert into marten.mt_streams (id, type, version, timestamp, created)
             select 'bench-' || s, 'bench', least({perStream}, {settings.Events} - (s - 1) * {perStream}), now(), now()
             from generate_series(1, {(settings.Events + perStream - 1) / perStream}) s;
-            insert into eventing.events (event_id, stream_id, stream_version, event_type, data, recorded_at, actor, correlation_id)
-            select gen_random_uuid(), 'bench-' || ((i - 1) / {perStream} + 1), (i - 1) % {perStream} + 1, 'bench.counted',
+            insert into marten.mt_events (seq_id, id, stream_id, version, type, data, timestamp, user_name, correlation_id)
+            select nextval('marten.mt_events_sequence'), gen_random_uuid(), 'bench-' || ((i - 1) / {perStream} + 1), (i - 1) % {perStream} + 1, 'bench.counted',
                    jsonb_build_object('writer', 1, 'number', i, 'note', 'bench'), now(), 'bench', 'corr-' || i
             from generate_series(1, {settings.Events}) i;
             """, ct);
@@ -94,7 +94,7 @@ internal sealed class ChainBenchmark(ChainBenchmark.Settings settings)
 
         var sizes = await database.ScalarAsync<string>("""
             select pg_size_pretty(pg_total_relation_size('eventing.audit_chain')) || ' for the chain, ' ||
-                   pg_size_pretty(pg_total_relation_size('eventing.events')) || ' for the events'
+                   pg_size_pretty(pg_total_relation_size('marten.mt_events')) || ' for the events'
             """, ct);
         var checkpoints = await database.ScalarAsync<long>("select count(*) from eventing.audit_checkpoints", ct);
         BenchDatabase.Log("done");
@@ -107,7 +107,7 @@ internal sealed class ChainBenchmark(ChainBenchmark.Settings settings)
         await connection.OpenAsync(ct);
         var clock = Stopwatch.StartNew();
         long rows = 0;
-        using (var reader = await connection.BeginTextExportAsync($"copy (select {EventStore.EventColumns} from eventing.events order by seq) to stdout", ct))
+        using (var reader = await connection.BeginTextExportAsync($"copy (select {EventStore.EventColumns} from marten.mt_events order by seq_id) to stdout", ct))
         {
             while (await reader.ReadLineAsync(ct) is not null)
                 rows++;
@@ -157,7 +157,7 @@ internal sealed class ChainBenchmark(ChainBenchmark.Settings settings)
                   $"{settings.BatchSize:#,0}: read with the data as text, canonical bytes, two SHA-256 per event, entries inserted with " +
                   "one statement per batch, checkpoint in the same transaction). Verify: `AuditTrail.VerifyAsync` over the whole log in one " +
                   "read-only snapshot (events merged with chain entries, every digest recomputed). Export: the same plus writing JSON lines. " +
-                  "Baseline: `COPY (SELECT <the store's event columns> FROM eventing.events ORDER BY seq) TO STDOUT` read to the end by the same client.")
+                  "Baseline: `COPY (SELECT <the store's event columns> FROM marten.mt_events ORDER BY seq_id) TO STDOUT` read to the end by the same client.")
             .Line()
             .Table(["What", "Events", "Seconds", "Events/s", "vs. COPY"],
                 new[] { copy }.Concat(phases).Select(p => (IReadOnlyList<string>)[p.What, Markdown.Number(p.Events), Seconds(p), Markdown.Number(p.Rate), Markdown.Percent(p.Rate / copy.Rate)]),

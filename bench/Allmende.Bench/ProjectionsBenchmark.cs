@@ -66,7 +66,7 @@ internal sealed class StreamTotalsProjection : IProjection
 
 /// <summary>
 /// `projections`: (1) rebuilding an async projection over a million events, beside a plain
-/// COPY (SELECT … FROM eventing.events ORDER BY seq) TO STDOUT of the same rows; (2) commit-to-handler
+/// COPY (SELECT … FROM marten.mt_events ORDER BY seq_id) TO STDOUT of the same rows; (2) commit-to-handler
 /// latency of outbox messages under a steady append load.
 /// </summary>
 internal sealed class ProjectionsBenchmark(ProjectionsBenchmark.Settings settings)
@@ -111,7 +111,7 @@ internal sealed class ProjectionsBenchmark(ProjectionsBenchmark.Settings setting
 
         BenchDatabase.Log($"writing {settings.Events:#,0} events over {settings.Streams:#,0} streams ...");
         await GenerateAsync(database, ct);
-        await database.ExecuteAsync("vacuum analyze eventing.events; checkpoint;", ct);
+        await database.ExecuteAsync("vacuum analyze marten.mt_events; checkpoint;", ct);
 
         BenchDatabase.Log("COPY baseline ...");
         var copy = await CopyAsync(database, ct);
@@ -149,11 +149,11 @@ internal sealed class ProjectionsBenchmark(ProjectionsBenchmark.Settings setting
     {
         var perStream = Math.Max(1, settings.Events / settings.Streams);
         await database.ExecuteAsync($"""
-            insert into eventing.streams (stream_id, stream_type, version, created_at, updated_at)
+            insert into marten.mt_streams (id, type, version, timestamp, created)
             select 'bench-' || s, 'bench', least({perStream}, {settings.Events} - (s - 1) * {perStream}), now(), now()
             from generate_series(1, {(settings.Events + perStream - 1) / perStream}) s;
-            insert into eventing.events (event_id, stream_id, stream_version, event_type, data, recorded_at, actor)
-            select gen_random_uuid(), 'bench-' || ((i - 1) / {perStream} + 1), (i - 1) % {perStream} + 1, 'bench.counted',
+            insert into marten.mt_events (seq_id, id, stream_id, version, type, data, timestamp, user_name)
+            select nextval('marten.mt_events_sequence'), gen_random_uuid(), 'bench-' || ((i - 1) / {perStream} + 1), (i - 1) % {perStream} + 1, 'bench.counted',
                    jsonb_build_object('writer', 1, 'number', i, 'note', 'bench'), now(), 'bench'
             from generate_series(1, {settings.Events}) i;
             """, ct);
@@ -170,7 +170,7 @@ internal sealed class ProjectionsBenchmark(ProjectionsBenchmark.Settings setting
         await connection.OpenAsync(ct);
         var clock = Stopwatch.StartNew();
         long rows = 0;
-        using (var reader = await connection.BeginTextExportAsync($"copy (select {EventStore.EventColumns} from eventing.events order by seq) to stdout", ct))
+        using (var reader = await connection.BeginTextExportAsync($"copy (select {EventStore.EventColumns} from marten.mt_events order by seq_id) to stdout", ct))
         {
             while (await reader.ReadLineAsync(ct) is not null)
                 rows++;
@@ -278,7 +278,7 @@ internal sealed class ProjectionsBenchmark(ProjectionsBenchmark.Settings setting
         md.Line($"Rebuild: {settings.Events:#,0} events over {settings.Streams:#,0} streams, replayed by the async daemon from a reset " +
                 $"(`ProjectionAdmin.RebuildAsync`, batches of {settings.BatchSize:#,0}) into a projection that keeps events and a sum per stream " +
                 "(events deserialized, folded per batch, one upsert statement per batch, checkpoint in the same transaction). " +
-                "Baseline: `COPY (SELECT <the daemon's columns> FROM eventing.events ORDER BY seq) TO STDOUT` read to the end by the same client.")
+                "Baseline: `COPY (SELECT <the daemon's columns> FROM marten.mt_events ORDER BY seq_id) TO STDOUT` read to the end by the same client.")
           .Line()
           .Table(["What", "Events", "Seconds", "Events/s", "vs. COPY"],
           [

@@ -107,7 +107,7 @@ internal sealed class ReportsBenchmark(ReportsBenchmark.Settings settings)
         await database.SettleAsync(ct);
         phases.Add(new("`vacuum (analyze)` and `checkpoint`", "", clock.Elapsed));
         var contents = await ContentsAsync(database, ct);
-        BenchDatabase.Log($"  {contents.Events:#,0} events in eventing.events");
+        BenchDatabase.Log($"  {contents.Events:#,0} events in marten.mt_events");
 
         var variants = Variants(world, booked, new DateTimeOffset(DateTime.SpecifyKind(asOf, DateTimeKind.Utc)));
         var results = new List<(Variant Variant, Measured Result)>();
@@ -492,7 +492,7 @@ internal sealed class ReportsBenchmark(ReportsBenchmark.Settings settings)
             await using var command = new Npgsql.NpgsqlCommand("""
                 select (select count(*) from eventing.deliveries where status = 'pending' and due_at <= now()),
                        (select count(*) from eventing.deliveries where status = 'dead'),
-                       coalesce((select max(seq) from eventing.events), 0),
+                       coalesce((select max(seq_id) from marten.mt_events), 0),
                        coalesce((select min(position) from eventing.projection_checkpoints), 0)
                 """, connection);
             await using var reader = await command.ExecuteReaderAsync(ct);
@@ -536,7 +536,7 @@ internal sealed class ReportsBenchmark(ReportsBenchmark.Settings settings)
                 rows.Add((reader.GetString(0), reader.GetInt64(1)));
             return rows;
         }
-        var byModule = await Rows("select split_part(event_type, '.', 1), count(*) from eventing.events group by 1 order by 2 desc");
+        var byModule = await Rows("select split_part(type, '.', 1), count(*) from marten.mt_events group by 1 order by 2 desc");
         var byStatus = await Rows("select status, count(*) from bookings.bookings group by 1 order by 2 desc");
         var counts = await Rows("""
             select 'allocations', count(*) from funding.allocations
@@ -706,7 +706,7 @@ internal sealed class ReportsBenchmark(ReportsBenchmark.Settings settings)
                 "charges by its deliveries, the report tables by inline projections, knowledge horizon and audit chain by async projections.")
           .Line();
         md.Table(["Generation", "Count", "Seconds"], phases.Select(p => (IReadOnlyList<string>)[p.What, p.Count, p.Elapsed.TotalSeconds.ToString("0", CultureInfo.InvariantCulture)]), "lrr");
-        md.Line($"**{Markdown.Number(contents.Events)} events** in `eventing.events` ({string.Join(", ", contents.ByModule.Select(m => $"{m.Module} {Markdown.Number(m.Events)}"))}); " +
+        md.Line($"**{Markdown.Number(contents.Events)} events** in `marten.mt_events` ({string.Join(", ", contents.ByModule.Select(m => $"{m.Module} {Markdown.Number(m.Events)}"))}); " +
                 $"bookings by status: {string.Join(", ", contents.ByStatus.Select(s => $"{s.Status} {Markdown.Number(s.Bookings)}"))}; " +
                 $"{Markdown.Number(contents.Allocations)} allocations; report rows: {Markdown.Number(contents.ReportBookings)} in `bookings.report_bookings`, " +
                 $"{Markdown.Number(contents.ReportAllocations)} in `funding.report_allocations`; {Markdown.Number(contents.Chain)} chain entries; database {contents.Size}.")

@@ -4,6 +4,8 @@ using JasperFx.CodeGeneration;
 using JasperFx.Events;
 using Marten;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using System.Text.Json;
@@ -28,7 +30,8 @@ internal static class CritterStackRegistration
 
     public static void AddMartenAndWolverine(this IServiceCollection services, string connectionString, EventingOptions settings)
     {
-        services.AddMarten(sp => MartenOptions(connectionString, settings.HostId, sp.GetRequiredService<IOptions<EventingOptions>>().Value.Types))
+        services.AddMarten(sp => MartenOptions(connectionString, settings.HostId, sp.GetRequiredService<IOptions<EventingOptions>>().Value.Types,
+                sp.GetRequiredService<ILoggerFactory>().CreateLogger("Marten")))
             .UseLightweightSessions()
             .ApplyAllDatabaseChangesOnStartup()
             .IntegrateWithWolverine(integration => integration.MessageStorageSchemaName = WolverineSchema);
@@ -52,7 +55,7 @@ internal static class CritterStackRegistration
     }
 
     /// <summary>Marten's settings for one database: the host's, and a test's that lays out an empty database.</summary>
-    internal static StoreOptions MartenOptions(string connectionString, string hostId, TypeRegistry types)
+    internal static StoreOptions MartenOptions(string connectionString, string hostId, TypeRegistry types, ILogger? logger = null)
     {
         var options = new StoreOptions();
         // Its own pool, reset on return: Wolverine keeps session-level advisory locks on some of
@@ -87,6 +90,7 @@ internal static class CritterStackRegistration
         // Failed commands are logged with their parameters; event bodies may carry personal
         // data (encrypted, ADR 8, but the key ids and envelopes need not reach the logs).
         options.DisableNpgsqlLogging = true;
+        options.Logger(new MartenLog(logger ?? NullLogger.Instance));
         options.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
         return options;
     }

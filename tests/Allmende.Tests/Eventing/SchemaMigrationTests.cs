@@ -62,4 +62,33 @@ public sealed class SchemaMigrationTests(StoreApp app) : IClassFixture<StoreApp>
 
         error.Message.ShouldContain("tests v1 ('tally totals') was changed after it was applied");
     }
+
+    [Fact]
+    public async Task A_database_whose_log_is_still_in_eventing_events_refuses_the_start_up_and_keeps_its_log()
+    {
+        // A developer's database from before the move: the old log holds an event, Marten's is empty.
+        var database = await TestPostgres.CreateEmptyDatabaseAsync();
+        var before = AllMigrations.Where(m => m.Module == "eventing" && m.Version < 6).ToList();
+        await using var source = NpgsqlDataSource.Create(database);
+        await new SchemaMigrator(source, before, NullLogger<SchemaMigrator>.Instance).MigrateAsync();
+        await using (var old = source.CreateCommand("""
+            insert into eventing.streams (stream_id, stream_type, version, created_at, updated_at) values ('tally-old', 'tally', 1, now(), now());
+            insert into eventing.events (event_id, stream_id, stream_version, event_type, data, recorded_at)
+            values (gen_random_uuid(), 'tally-old', 1, 'tests.tally-opened', '{"name": "Alt"}', now());
+            """))
+            await old.ExecuteNonQueryAsync();
+        var types = ((IOptions<EventingOptions>)app.Services.GetService(typeof(IOptions<EventingOptions>))!).Value.Types;
+        using var marten = new DocumentStore(CritterStackRegistration.MartenOptions(database, "test", types));
+
+        // What the host runs first at start-up: Marten's tables, then ours.
+        var refusal = await Should.ThrowAsync<PostgresException>(() => new SchemaMigrator(source, AllMigrations, NullLogger<SchemaMigrator>.Instance,
+            _ => marten.Storage.ApplyAllConfiguredChangesToDatabaseAsync()).MigrateAsync());
+
+        (refusal.MessageText, refusal.Hint).ShouldBe((
+            "This database holds 1 events in eventing.events, the log from before it moved to Marten (docs/adr/0015), and this version reads only marten.mt_events.",
+            "Start this version on a new database (move .pgdata/dev aside, or point ConnectionStrings__Postgres elsewhere), or keep running the previous version on this one."));
+        (await ScalarAsync(database, "select count(*) from eventing.events")).ShouldBe(1);
+        (await ScalarAsync(database, "select count(*) from marten.mt_events")).ShouldBe(0);
+        (await ScalarAsync(database, "select max(version) from eventing.schema_versions where module = 'eventing'")).ShouldBe(5);
+    }
 }
