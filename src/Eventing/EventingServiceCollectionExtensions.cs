@@ -62,6 +62,7 @@ public static class EventingServiceCollectionExtensions
             sp.GetRequiredService<ILogger<SchemaMigrator>>(),
             _ => sp.GetRequiredService<IDocumentStore>().Storage.ApplyAllConfiguredChangesToDatabaseAsync()));
         services.AddSingleton<EventingMetrics>();
+        services.AddSingleton<LogImport>();
         services.AddSingleton<EventStore>();
 
         services.AddSingleton<ProjectionAdmin>();

@@ -112,14 +112,15 @@ internal static class EventingSchema
             """),
         new(Module, 6, "the log moves to Marten's mt_events and mt_streams, append-only", """
             -- A database written before the move (a developer's .pgdata/dev): its log would vanish
-            -- with the tables below, so the start-up stops here and says what to do instead.
+            -- with the tables below, so the start-up stops here and says what to do instead. Once
+            -- import-log (LogImport) has copied it into Marten's log, the old tables go.
             do $$
             begin
-                if exists (select 1 from eventing.events) then
+                if exists (select 1 from eventing.events) and not exists (select 1 from marten.mt_events) then
                     raise exception using
                         message = format('This database holds %s events in eventing.events, the log from before it moved to Marten (docs/adr/0015), and this version reads only marten.mt_events.',
                                          (select count(*) from eventing.events)),
-                        hint = 'Start this version on a new database (move .pgdata/dev aside, or point ConnectionStrings__Postgres elsewhere), or keep running the previous version on this one.';
+                        hint = 'Copy it once with the verb import-log (dotnet run --project src/Host -- import-log), or start this version on a new database.';
                 end if;
             end
             $$;

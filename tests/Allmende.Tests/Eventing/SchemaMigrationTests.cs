@@ -64,7 +64,7 @@ public sealed class SchemaMigrationTests(StoreApp app) : IClassFixture<StoreApp>
     }
 
     [Fact]
-    public async Task A_database_whose_log_is_still_in_eventing_events_refuses_the_start_up_and_keeps_its_log()
+    public async Task A_database_whose_log_is_still_in_eventing_events_refuses_the_start_up_until_import_log_copies_it_whole()
     {
         // A developer's database from before the move: the old log holds an event, Marten's is empty.
         var database = await TestPostgres.CreateEmptyDatabaseAsync();
@@ -72,9 +72,10 @@ public sealed class SchemaMigrationTests(StoreApp app) : IClassFixture<StoreApp>
         await using var source = NpgsqlDataSource.Create(database);
         await new SchemaMigrator(source, before, NullLogger<SchemaMigrator>.Instance).MigrateAsync();
         await using (var old = source.CreateCommand("""
-            insert into eventing.streams (stream_id, stream_type, version, created_at, updated_at) values ('tally-old', 'tally', 1, now(), now());
-            insert into eventing.events (event_id, stream_id, stream_version, event_type, data, recorded_at)
-            values (gen_random_uuid(), 'tally-old', 1, 'tests.tally-opened', '{"name": "Alt"}', now());
+            insert into eventing.streams (stream_id, stream_type, version, created_at, updated_at)
+            values ('tally-old', 'tally', 1, '2026-01-02 03:04:05.123456+00', '2026-02-03 04:05:06.654321+00');
+            insert into eventing.events (event_id, stream_id, stream_version, event_type, data, recorded_at, actor, correlation_id, causation_id)
+            values (gen_random_uuid(), 'tally-old', 1, 'tests.tally-opened', '{"name": "Alt"}', '2026-01-02 03:04:05.123456+00', 'alice', 'corr-1', 'cause-1');
             """))
             await old.ExecuteNonQueryAsync();
         var types = ((IOptions<EventingOptions>)app.Services.GetService(typeof(IOptions<EventingOptions>))!).Value.Types;
@@ -86,9 +87,38 @@ public sealed class SchemaMigrationTests(StoreApp app) : IClassFixture<StoreApp>
 
         (refusal.MessageText, refusal.Hint).ShouldBe((
             "This database holds 1 events in eventing.events, the log from before it moved to Marten (docs/adr/0015), and this version reads only marten.mt_events.",
-            "Start this version on a new database (move .pgdata/dev aside, or point ConnectionStrings__Postgres elsewhere), or keep running the previous version on this one."));
+            "Copy it once with the verb import-log (dotnet run --project src/Host -- import-log), or start this version on a new database."));
         (await ScalarAsync(database, "select count(*) from eventing.events")).ShouldBe(1);
         (await ScalarAsync(database, "select count(*) from marten.mt_events")).ShouldBe(0);
         (await ScalarAsync(database, "select max(version) from eventing.schema_versions where module = 'eventing'")).ShouldBe(5);
+
+        // import-log: every column kept, then the start-up's migration passes and drops the old tables.
+        var oldRows = await TextAsync(database, OldRows);
+        (await new LogImport(source, marten).ImportAsync()).ShouldBe(1);
+        await new SchemaMigrator(source, AllMigrations, NullLogger<SchemaMigrator>.Instance).MigrateAsync();
+
+        (await TextAsync(database, ImportedRows)).ShouldBe(oldRows);
+        (await ScalarAsync(database, "select count(*) from information_schema.tables where table_schema = 'eventing' and table_name in ('events', 'streams')")).ShouldBe(0);
+        (await ScalarAsync(database, "select nextval('marten.mt_events_sequence')")).ShouldBe(2);
+    }
+
+    private const string OldRows = """
+        select string_agg(concat_ws('|', e.seq, e.event_id, e.stream_id, e.stream_version, e.event_type, e.data::text, e.recorded_at,
+                                    e.actor, e.correlation_id, e.causation_id, s.stream_type, s.version, s.created_at, s.updated_at), ';' order by e.seq)
+        from eventing.events e join eventing.streams s using (stream_id)
+        """;
+
+    private const string ImportedRows = """
+        select string_agg(concat_ws('|', e.seq_id, e.id, e.stream_id, e.version, e.type, e.data::text, e.timestamp,
+                                    e.user_name, e.correlation_id, e.causation_id, s.type, s.version, s.created, s.timestamp), ';' order by e.seq_id)
+        from marten.mt_events e join marten.mt_streams s on s.id = e.stream_id
+        """;
+
+    private static async Task<string> TextAsync(string connectionString, string sql)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        return (string)(await command.ExecuteScalarAsync())!;
     }
 }
