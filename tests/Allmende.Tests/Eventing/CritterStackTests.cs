@@ -14,9 +14,10 @@ namespace Allmende.Tests.Eventing;
 public sealed class CritterStackTests(AllmendeApp app) : IClassFixture<AllmendeApp>
 {
     [Fact]
-    public void Martens_log_keeps_string_stream_ids_rich_appends_and_no_archiving()
+    public void Martens_log_keeps_string_stream_ids_rich_appends_metadata_columns_and_no_archiving()
     {
-        var events = app.Services.GetRequiredService<StoreOptions>().Events;
+        var options = app.Services.GetRequiredService<StoreOptions>();
+        var events = options.Events;
 
         new
         {
@@ -24,12 +25,20 @@ public sealed class CritterStackTests(AllmendeApp app) : IClassFixture<AllmendeA
             events.StreamIdentity,
             events.AppendMode,
             events.UseArchivedStreamPartitioning,
+            events.MetadataConfig.UserNameEnabled,
+            events.MetadataConfig.CorrelationIdEnabled,
+            events.MetadataConfig.CausationIdEnabled,
+            Logger = options.Logger().GetType().Name,
         }.ShouldBe(new
         {
             DatabaseSchemaName = "marten",
             StreamIdentity = StreamIdentity.AsString,
             AppendMode = EventAppendMode.Rich,
             UseArchivedStreamPartitioning = false,
+            UserNameEnabled = true,
+            CorrelationIdEnabled = true,
+            CausationIdEnabled = true,
+            Logger = "MartenLog", // failed commands without their parameters
         });
     }
 
