@@ -9,8 +9,12 @@ internal static class MailModule
     {
         services.Configure<MailOptions>(configuration.GetSection(MailOptions.Section));
         if (environment.IsDevelopment() && string.IsNullOrEmpty(configuration[$"{MailOptions.Section}:Host"]))
+        {
             services.AddSingleton(sp => new LocalMailServer(Path.Combine(Database.RepositoryRoot(environment.ContentRootPath), ".mail"),
                 sp.GetRequiredService<ILogger<LocalMailServer>>()));
+            // Started with the host, so that its one line (port and folder) shows before the first mail.
+            services.AddHostedService<LocalMailServerStart>();
+        }
         services.AddSingleton<MailServerLocator>();
         services.AddSingleton<MailTransport>();
         services.AddSingleton<MailSending>();
@@ -18,4 +22,15 @@ internal static class MailModule
         services.Configure<EventingOptions>(o => o.Types.Register<InvitationMailDue>("host.mail.invitation-due"));
         return services;
     }
+}
+
+internal sealed class LocalMailServerStart(LocalMailServer server) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        server.Start();
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }
