@@ -16,6 +16,9 @@ public sealed class MailApp : AllmendeApp
         With("Mail:From", "Raumverwaltung Lindenhaus <post@lindenhaus.example>");
         With("Mail:StaffAddress", StaffAddress);
         With("Mail:PublicUrl", PublicUrl);
+        // A freed slot is offered to the waiting organisation (which the offer mail tells), not booked for it.
+        With("Bookings:Waitlist", "offer");
+        With("Bookings:WaitlistOfferValidFor", "2.00:00:00");
     }
 
     public TestMailServer Mail { get; } = new();

@@ -40,13 +40,20 @@ public sealed class MailTests(MailApp app) : IClassFixture<MailApp>
         {
             siteId = site, name = spaceName, kind = "room", capacity = 30, rules = approvalRequired ? new { approvalRequired = true } : null,
         }).ShouldHaveStatus(HttpStatusCode.Created)).JsonAsync()).GetProperty("id").GetGuid();
+        var organisation = await OrganisationAsync(organisationName, officeEmail);
+        await _world.KnownAsync(space, organisation);
+        return new House(space, organisation, spaceName, siteName, organisationName);
+    }
+
+    private async Task<Guid> OrganisationAsync(string name, string? officeEmail)
+    {
+        using var admin = app.AdminClient();
         var (organisation, etag) = await OrganisationApiTests.RegisterAsync(admin, new
         {
-            Name = organisationName, Kind = "association", NonProfit = true, Contact = officeEmail is null ? null : new { Email = officeEmail },
+            Name = name, Kind = "association", NonProfit = true, Contact = officeEmail is null ? null : new { Email = officeEmail },
         });
         await OrganisationApiTests.PostAsync(admin, $"/api/organisations/{organisation.Id}/activate", null, etag);
-        await _world.KnownAsync(space, organisation.Id);
-        return new House(space, organisation.Id, spaceName, siteName, organisationName);
+        return organisation.Id;
     }
 
     private async Task<(Guid Id, string ETag)> PersonAsync(string name, string email, Guid organisation)
@@ -158,6 +165,30 @@ public sealed class MailTests(MailApp app) : IClassFixture<MailApp>
         Body(cancelled).ShouldStartWith("Guten Tag,\n\n");
         Body(cancelled).ShouldContain("Der Raum wird nicht mehr vergeben. Hinweis: Umbau zur Werkstatt");
         await LoggedAsync($"Mail booking-cancelled about {booking} sent");
+    }
+
+    [Fact]
+    public async Task A_waitlist_offer_tells_the_waiting_organisation_until_when_it_may_book()
+    {
+        var house = await HouseAsync();
+        var waiting = await OrganisationAsync($"Repair-Café {Guid.NewGuid():N}"[..18], "hallo@repaircafe.example");
+        await _world.KnownAsync(house.Space, waiting);
+        using var admin = app.AdminClient();
+        var start = Evening.AddDays(42);
+        var (taken, etag) = await BookAsync(admin, house, null, start);
+        var entry = (await (await admin.SendAsync("POST", "/api/bookings/waitlist", BookingsWorld.Booking(house.Space, waiting, start, start.AddHours(2)))
+            .ShouldHaveStatus(HttpStatusCode.Created)).JsonAsync()).GetProperty("id").GetGuid();
+
+        await admin.SendAsync("POST", $"/api/bookings/{taken}/cancel", new { reason = "Termin entfällt" }, etag).ShouldHaveStatus(HttpStatusCode.OK);
+
+        var mail = (await app.Mail.ArrivedAsync("hallo@repaircafe.example")).Single();
+        var offered = await (await admin.GetAsync($"/api/bookings/waitlist/{entry}")).JsonAsync();
+        var until = TimeZoneInfo.ConvertTime(offered.GetProperty("offeredUntil").GetDateTimeOffset(), TimeZoneInfo.FindSystemTimeZoneById("Europe/Berlin"));
+        mail.Subject.ShouldBe($"Ein Platz ist frei geworden: {house.SpaceName}, Di, 13.07.2027, 18:00 Uhr");
+        var body = Body(mail);
+        body.ShouldContain($"der Termin, auf den {(await (await admin.GetAsync($"/api/organisations/{waiting}")).JsonAsync()).GetProperty("name").GetString()} wartet, ist frei geworden:");
+        body.ShouldContain("  Zeit:      Dienstag, 13. Juli 2027, 18:00–20:00 Uhr");
+        body.ShouldContain($"Sie können ihn bis {until.ToString("dddd, d. MMMM yyyy, HH:mm", System.Globalization.CultureInfo.GetCultureInfo("de-DE"))} Uhr buchen.");
     }
 
     [Fact]
