@@ -47,7 +47,7 @@ internal static class Database
         return new NpgsqlConnectionStringBuilder(serverConnectionString) { Database = database }.ConnectionString;
     }
 
-    private static string RepositoryRoot(string start)
+    internal static string RepositoryRoot(string start)
     {
         for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
         {

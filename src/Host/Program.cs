@@ -5,6 +5,7 @@ using Allmende.Funding;
 using Allmende.Host;
 using Allmende.Host.Admin;
 using Allmende.Host.Audit;
+using Allmende.Host.Mail;
 using Allmende.Host.Access;
 using Allmende.Host.Web;
 using Allmende.Membership;
@@ -31,6 +32,7 @@ builder.Services
     .AddFunding();
 builder.Services.AddAccess(builder.Configuration, builder.Environment);
 builder.Services.AddWebApp();
+builder.Services.AddMail(builder.Configuration, builder.Environment);
 builder.Services.AddAllmendeHealthChecks();
 builder.Services.AddProblemDetails();
 builder.Services.AddSingleton<IProblemDetailsWriter, AnyAcceptProblemWriter>();

@@ -102,14 +102,18 @@ public sealed class BookingsApiTests(AllmendeApp app) : IClassFixture<AllmendeAp
         var rejected = await admin.SendAsync("POST", $"/api/bookings/{firstId}/reject", new { reason = "Raum wird gestrichen" }, "\"1\"")
             .ShouldHaveStatus(HttpStatusCode.OK);
         (await rejected.JsonAsync()).GetProperty("reason").GetString().ShouldBe("Raum wird gestrichen");
-        (await app.OutboxAsync("bookingId", firstId)).ShouldNotContain(m => m.Type.StartsWith("bookings.booking-", StringComparison.Ordinal));
+        // A rejected request never held its space for others to know of: only the rejection itself is published (for mail).
+        (await app.OutboxAsync("bookingId", firstId)).Where(m => m.Type.StartsWith("bookings.booking-", StringComparison.Ordinal)).Select(m => m.Type)
+            .ShouldBe(["bookings.booking-rejected"]);
+        var rejection = (await app.AllPublishedAsync<BookingRejected>("bookings.booking-rejected", "bookingId", firstId)).Single();
+        rejection.ShouldBe(rejection with { BookingId = firstId, SpaceId = space, OrganisationId = organisation, Start = start, End = start.AddHours(2), Reason = "Raum wird gestrichen" });
 
         var second = await (await BookAsync(admin, space, organisation, start.AddHours(1), start.AddHours(3)).ShouldHaveStatus(HttpStatusCode.Created)).JsonAsync();
         var secondId = second.GetProperty("id").GetGuid();
         var approved = await admin.SendAsync("POST", $"/api/bookings/{secondId}/approve", null, "\"1\"").ShouldHaveStatus(HttpStatusCode.OK);
         (await approved.JsonAsync()).GetProperty("status").GetString().ShouldBe("confirmed");
         approved.ETag().ShouldBe("\"3\"");
-        (await app.AllPublishedAsync<BookingConfirmed>("bookings.booking-confirmed", "bookingId", secondId)).Count.ShouldBe(1);
+        (await app.AllPublishedAsync<BookingConfirmed>("bookings.booking-confirmed", "bookingId", secondId)).Single().Approved.ShouldBeTrue();
         (await (await admin.SendAsync("POST", $"/api/bookings/{secondId}/approve", null, "\"3\"")).RuleAsync()).ShouldBe("not-awaiting-approval");
     }
 

@@ -4,7 +4,7 @@ using FluentValidation;
 
 namespace Allmende.Host.Web.SignIn;
 
-internal sealed record InvitePerson(string? Email, string? Role, Guid? PersonId, Guid? FunderId)
+internal sealed record InvitePerson(string? Email, string? Role, Guid? PersonId, Guid? FunderId, string? Language = null)
 {
     // The address is personal data: records that hold it keep it out of logs.
     public override string ToString() => $"InvitePerson {{ Role = {Role}, PersonId = {PersonId}, FunderId = {FunderId} }}";
@@ -26,6 +26,8 @@ internal sealed class InvitePersonValidator : AbstractValidator<InvitePerson>
         RuleFor(r => r.PersonId).NotNull().When(r => r.Role == Roles.Member).WithMessage("A member is a person: personId is required.");
         RuleFor(r => r.FunderId).NotNull().When(r => r.Role == Roles.Funder).WithMessage("A funder's person speaks for a funder: funderId is required.");
         RuleFor(r => r.FunderId).Null().When(r => r.Role != Roles.Funder).WithMessage("Only funder people name a funder.");
+        // The invitation mail's language (ADR 18); without it the installation's (German unless set).
+        RuleFor(r => r.Language).Must(l => l is null or "de" or "en").WithMessage("language must be de or en.");
     }
 }
 
@@ -38,7 +40,7 @@ internal static class AccountEndpoints
 
         accounts.MapPost("/", async (InvitePerson request, HttpContext http, AccountStore store, CancellationToken ct) =>
         {
-            var (account, token) = await store.InviteAsync(request.Email!, request.Role!, request.PersonId, request.FunderId, http.EventMetadata(), ct);
+            var (account, token) = await store.InviteAsync(request.Email!, request.Role!, request.PersonId, request.FunderId, http.EventMetadata(), ct, request.Language);
             return Results.Created($"/api/access/accounts/{account.AccountId}", new Invitation(account, $"/einladung/{token}"));
         }).Validate<InvitePerson>()
           .WithSummary("Invites a person by e-mail address for a role (a member names their person, a funder its funder); the answer holds the one-time link to set a password, shown only here")

@@ -28,7 +28,8 @@ internal sealed class AccountStore(NpgsqlDataSource db, EventStore store, TimePr
 
     private static readonly PasswordHasher<SignInAccount> Hasher = new();
 
-    public async Task<(AccountView Account, string Token)> InviteAsync(string email, string role, Guid? personId, Guid? funderId, EventMetadata metadata, CancellationToken ct)
+    public async Task<(AccountView Account, string Token)> InviteAsync(string email, string role, Guid? personId, Guid? funderId, EventMetadata metadata, CancellationToken ct,
+        string? language = null)
     {
         var normalised = Normalise(email);
         var hash = await EmailHashAsync(normalised, ct);
@@ -38,6 +39,9 @@ internal sealed class AccountStore(NpgsqlDataSource db, EventStore store, TimePr
         var expires = time.GetUtcNow() + InvitationLifetime;
         var uow = store.Begin(metadata);
         uow.StartStream(AccountStreams.Type, AccountStreams.Id(accountId), new PersonInvited(accountId, role, personId, funderId, expires));
+        // The mail with the link (ADR 18): the outbox holds the link sealed with the account's key, so
+        // forgetting the person before it is sent leaves nothing readable behind.
+        uow.Send(new Mail.InvitationMailDue(accountId, Seal(key, accountId, token, "invitation"), language));
         uow.Enlist(async (context, token2) =>
         {
             await using (var insertKey = context.Command("insert into signin.account_keys (account_id, key) values ($1, $2)", accountId, key))
@@ -246,30 +250,31 @@ internal sealed class AccountStore(NpgsqlDataSource db, EventStore store, TimePr
 
     public static string Normalise(string email) => email.Trim().ToLowerInvariant();
 
-    private static string Seal(byte[] key, Guid accountId, string value)
+    internal static string Seal(byte[] key, Guid accountId, string value, string field = "email")
     {
         var nonce = RandomNumberGenerator.GetBytes(12);
         var plain = Encoding.UTF8.GetBytes(value);
         var cipher = new byte[plain.Length];
         var tag = new byte[16];
         using var aes = new AesGcm(key, 16);
-        aes.Encrypt(nonce, plain, cipher, tag, AssociatedData(accountId));
+        aes.Encrypt(nonce, plain, cipher, tag, AssociatedData(accountId, field));
         return Convert.ToBase64String([.. nonce, .. tag, .. cipher]);
     }
 
     /// <summary>The sealed address, or null once the key is gone (the person was forgotten).</summary>
-    private static string? Open(NpgsqlDataReader r, int sealedColumn, int keyColumn, Guid accountId)
+    private static string? Open(NpgsqlDataReader r, int sealedColumn, int keyColumn, Guid accountId) =>
+        r.IsDBNull(sealedColumn) || r.IsDBNull(keyColumn) ? null : Open(r.GetFieldValue<byte[]>(keyColumn), accountId, r.GetString(sealedColumn));
+
+    internal static string Open(byte[] key, Guid accountId, string sealedValue, string field = "email")
     {
-        if (r.IsDBNull(sealedColumn) || r.IsDBNull(keyColumn))
-            return null;
-        var bytes = Convert.FromBase64String(r.GetString(sealedColumn));
+        var bytes = Convert.FromBase64String(sealedValue);
         var plain = new byte[bytes.Length - 28];
-        using var aes = new AesGcm(r.GetFieldValue<byte[]>(keyColumn), 16);
-        aes.Decrypt(bytes.AsSpan(0, 12), bytes.AsSpan(28), bytes.AsSpan(12, 16), plain, AssociatedData(accountId));
+        using var aes = new AesGcm(key, 16);
+        aes.Decrypt(bytes.AsSpan(0, 12), bytes.AsSpan(28), bytes.AsSpan(12, 16), plain, AssociatedData(accountId, field));
         return Encoding.UTF8.GetString(plain);
     }
 
-    private static byte[] AssociatedData(Guid accountId) => Encoding.UTF8.GetBytes($"allmende.signin.account:{accountId}:email");
+    private static byte[] AssociatedData(Guid accountId, string field) => Encoding.UTF8.GetBytes($"allmende.signin.account:{accountId}:{field}");
 
     private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }

@@ -14,11 +14,27 @@ namespace Allmende.Bookings.Contracts;
 // carries the split it had: whether it is charged at all is the subscriber's rule (see Late); a timely
 // cancellation has given its free minutes back to the month.
 
-/// <summary>A booking holds its space from now on: booked without approval, or approved by staff.</summary>
+/// <summary>
+/// A booking holds its space from now on: booked without approval, or approved by staff (Approved;
+/// false in messages written before it existed).
+/// </summary>
 public sealed record BookingConfirmed(
     Guid BookingId, Guid SpaceId, Guid SiteId, Guid OrganisationId,
     DateTimeOffset Start, DateTimeOffset End, int Attendees, string ActionField, int ChargeableMinutes,
-    DateTimeOffset At);
+    DateTimeOffset At, bool Approved = false);
+
+/// <summary>Staff turned down a request awaiting approval; it never held its space. Reason: as staff gave it.</summary>
+public sealed record BookingRejected(
+    Guid BookingId, Guid SpaceId, Guid SiteId, Guid OrganisationId,
+    DateTimeOffset Start, DateTimeOffset End, string Reason, DateTimeOffset At);
+
+/// <summary>
+/// A waitlist entry was offered a slot that came free: the organisation may book it until OfferedUntil.
+/// PersonId: who joined the waitlist for the organisation, when known.
+/// </summary>
+public sealed record WaitlistOfferMade(
+    Guid EntryId, Guid SpaceId, Guid SiteId, Guid OrganisationId, Guid? PersonId,
+    DateTimeOffset Start, DateTimeOffset End, DateTimeOffset OfferedUntil, DateTimeOffset At);
 
 /// <summary>A confirmed booking moved to a new time range (PreviousStart/PreviousEnd: where it was).</summary>
 public sealed record BookingChanged(

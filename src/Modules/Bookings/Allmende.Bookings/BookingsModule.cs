@@ -46,6 +46,8 @@ public static class BookingsModule
             o.Types.Register<Contracts.BookingCompleted>("bookings.booking-completed");
             o.Types.Register<Contracts.BookingNoShow>("bookings.booking-no-show");
             o.Types.Register<Contracts.BookingNoShowUndone>("bookings.booking-no-show-undone");
+            o.Types.Register<Contracts.BookingRejected>("bookings.booking-rejected");
+            o.Types.Register<Contracts.WaitlistOfferMade>("bookings.waitlist-offer-made");
             foreach (var (type, name) in SeriesEventNames.All)
                 o.Types.Register(type, name);
             foreach (var (type, name) in DeskAssignmentEventNames.All)

@@ -44,6 +44,26 @@ public static class MembershipModule
         return services;
     }
 
+    /// <summary>
+    /// A person's name and e-mail address in plain text, opened with their key at the moment of asking
+    /// (for mail, resolved at send time: ADR 18); null once the person is forgotten or unknown. The
+    /// caller keeps the values in memory only: never in a message, a table or a log line.
+    /// </summary>
+    public static async Task<(string Name, string Email)?> PersonAddressAsync(ProjectionContext db, Guid personId, CancellationToken ct)
+    {
+        await using var command = db.Command("""
+            select p.name_sealed, p.email_sealed, k.key from membership.people p
+            join membership.person_keys k on k.person_id = p.id
+            where p.id = $1 and p.name_sealed is not null and p.email_sealed is not null
+            """, personId);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        if (!await reader.ReadAsync(ct))
+            return null;
+        var key = reader.GetFieldValue<byte[]>(2);
+        var data = PersonalDataCipher.Reveal(key, personId, new SealedPersonalData(reader.GetString(0), reader.GetString(1), null));
+        return data is { Erased: false, Email: { } email } ? (data.Name, email) : null;
+    }
+
     public static IEndpointRouteBuilder MapMembership(this IEndpointRouteBuilder endpoints)
     {
         var api = endpoints.MapGroup("/api").WithTags("Membership");

@@ -35,7 +35,7 @@ internal static class BookingWrites
                     break;
                 case BookingConfirmed c:
                     uow.Publish(new Contract.BookingConfirmed(after.Id, after.SpaceId, after.SiteId, after.OrganisationId, after.Start, after.End,
-                        after.Attendees, after.ActionField, after.ChargeableMinutes, c.At));
+                        after.Attendees, after.ActionField, after.ChargeableMinutes, c.At, events.Any(a => a is BookingApproved)));
                     uow.Schedule(new NoShowCheckDue(after.Id, after.Start), after.Start + policy.NoShowReleaseDelay);
                     break;
                 case BookingRescheduled r when after.Status == BookingStatus.Confirmed:
@@ -45,6 +45,9 @@ internal static class BookingWrites
                     break;
                 case BookingRescheduled { ApprovalDueBy: { } due } when after.Status == BookingStatus.PendingApproval:
                     uow.Schedule(new ApprovalExpiryDue(after.Id, due), due);
+                    break;
+                case BookingRejected r:
+                    uow.Publish(new Contract.BookingRejected(after.Id, after.SpaceId, after.SiteId, after.OrganisationId, after.Start, after.End, r.Reason, r.At));
                     break;
                 case BookingCancelled c when before.Status == BookingStatus.Confirmed:
                     // Only what was announced as confirmed is announced as cancelled.

@@ -61,6 +61,8 @@ internal sealed class SlotReleases(IOptions<BookingsOptions> options, TimeProvid
                 context.Work.Append(current.StreamId, current.Version, offered);
                 var until = ((WaitlistOffered)offered[0]).OfferedUntil;
                 context.Work.Schedule(new WaitlistOfferDue(entry.Id, until), until);
+                context.Work.Publish(new Contracts.WaitlistOfferMade(entry.Id, entry.SpaceId, entry.SiteId, entry.OrganisationId, entry.PersonId,
+                    entry.Start, entry.End, until, now));
                 // An offered range counts as taken for the rest of this pass: one offer at a time per slot.
                 held = [.. held, taken];
                 continue;
