@@ -31,3 +31,18 @@ internal sealed record CalendarItem(Guid SpaceId, string SpaceName, DateTimeOffs
     Guid? Id, Guid? OrganisationId, int? Attendees, string? Purpose, string? ActionField);
 
 internal sealed record SiteCalendar(string View, DateOnly Date, DateTimeOffset From, DateTimeOffset To, IReadOnlyList<CalendarItem> Bookings);
+
+internal sealed record FeedItem(Guid Id, string Scope, Guid TargetId, string View, DateTimeOffset CreatedAt, DateTimeOffset? RevokedAt);
+
+internal sealed record CreatedFeed(string Url, FeedItem Feed);
+
+internal sealed record OccurrenceItem(DateTimeOffset Start, DateTimeOffset End, Guid? BookingId, string? Status, string? Rule);
+
+internal sealed record SeriesItem(Guid Id, Guid SpaceId, string Purpose, IReadOnlyList<OccurrenceItem> Occurrences);
+
+internal sealed record StatementPayment(string Payer, Guid? GrantId, long AmountCents);
+
+internal sealed record StatementLine(string SourceKind, string CostType, Guid? SpaceId, string? ActionField, DateTimeOffset? Start, DateTimeOffset? End,
+    int Minutes, int Attendees, long CostCents, string Status, IReadOnlyList<StatementPayment> PaidBy);
+
+internal sealed record Statement(string Month, long TotalCents, long GrantsCents, long OwnShareCents, IReadOnlyList<StatementLine> Items);
