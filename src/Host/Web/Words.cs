@@ -104,4 +104,29 @@ internal static class Words
         "usage-fees" => "Nutzungsentgelt",
         _ => type,
     };
+
+    /// <summary>Why Bookings flagged or held a booking (its English reason text, "site closed: Wasserschaden") in German.</summary>
+    public static string Flag(string flag)
+    {
+        foreach (var (prefix, german) in FlagPrefixes)
+        {
+            if (flag == prefix)
+                return german;
+            if (flag.StartsWith(prefix + ": ", StringComparison.Ordinal))
+                return $"{german}: {flag[(prefix.Length + 2)..]}";
+        }
+        const string hours = "outside opening hours after the change of ";
+        return flag.StartsWith(hours, StringComparison.Ordinal) && DateOnly.TryParseExact(flag[hours.Length..], "yyyy-MM-dd", out var changed)
+            ? $"außerhalb der Öffnungszeiten seit deren Änderung am {Formats.Date(changed)}"
+            : flag;
+    }
+
+    private static readonly (string Prefix, string German)[] FlagPrefixes =
+    [
+        ("site closed", "Standort geschlossen"),
+        ("space retired", "Raum stillgelegt"),
+        ("organisation suspended", "Organisation ruht"),
+        ("organisation ended", "Organisation beendet"),
+        ("person forgotten", "Person gelöscht"),
+    ];
 }
