@@ -129,4 +129,42 @@ internal static class Words
         ("organisation ended", "Organisation beendet"),
         ("person forgotten", "Person gelöscht"),
     ];
+
+    public static readonly IReadOnlyList<(string Code, string Name)> OrganisationKinds =
+    [
+        ("initiative", "Initiative"),
+        ("association", "Verein"),
+        ("social-enterprise", "Sozialunternehmen"),
+        ("cooperative", "Genossenschaft"),
+        ("company", "Unternehmen"),
+        ("public-body", "Öffentliche Einrichtung"),
+    ];
+
+    public static string OrganisationKind(string kind) => OrganisationKinds.FirstOrDefault(k => k.Code == kind).Name ?? kind;
+
+    public static string OrganisationStatus(string status) => status switch
+    {
+        "applied" => "beantragt",
+        "active" => "aktiv",
+        "suspended" => "ruht",
+        "ended" => "beendet",
+        _ => status,
+    };
+
+    public static readonly IReadOnlyList<(string Code, string Name)> Plans =
+    [
+        ("civil-society", "Zivilgesellschaft (frei)"),
+        ("flexible-desk", "Flexibler Arbeitsplatz"),
+        ("fixed-desk", "Fester Arbeitsplatz"),
+        ("cooperative-member", "Genossenschaftsmitglied"),
+    ];
+
+    public static string Plan(string plan) => Plans.FirstOrDefault(p => p.Code == plan).Name ?? plan;
+
+    public static string ActingRole(string role) => role switch
+    {
+        "representative" => "vertritt",
+        "member" => "Mitglied",
+        _ => role,
+    };
 }

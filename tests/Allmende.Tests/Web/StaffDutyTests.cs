@@ -71,7 +71,7 @@ public sealed class StaffDutyTests(BrowserApp app)
 
         // A member is no staff: the server refuses the duty pages.
         var member = await app.SignedInAsync("mira.dienst@example.org", Roles.Member, personId: await app.PersonIdAsync("Mira Beispiel"));
-        foreach (var path in new[] { "/verwaltung/heute", "/verwaltung/auffaellig" })
+        foreach (var path in new[] { "/verwaltung/heute", "/verwaltung/auffaellig", "/verwaltung/personen", "/verwaltung/organisationen" })
         {
             (await member.GotoAsync(path))!.Status.ShouldBe(403, path);
             (await member.ContentAsync()).ShouldNotContain("Kiezrunde");

@@ -46,3 +46,10 @@ internal sealed record StatementLine(string SourceKind, string CostType, Guid? S
     int Minutes, int Attendees, long CostCents, string Status, IReadOnlyList<StatementPayment> PaidBy);
 
 internal sealed record Statement(string Month, long TotalCents, long GrantsCents, long OwnShareCents, IReadOnlyList<StatementLine> Items);
+
+internal sealed record OrganisationRecord(Guid Id, string Name, string Kind, bool NonProfit, string Status, string? StatusReason, long Version);
+
+internal sealed record PlanItem(string Plan, Guid? OrganisationId, DateOnly ValidFrom, DateOnly? ValidUntil);
+
+internal sealed record PersonRecord(Guid Id, string Name, string? Email, string? Phone, bool Erased, IReadOnlyList<ActingItem> Organisations,
+    IReadOnlyList<PlanItem> Plans, long Version);
