@@ -53,3 +53,23 @@ internal sealed record PlanItem(string Plan, Guid? OrganisationId, DateOnly Vali
 
 internal sealed record PersonRecord(Guid Id, string Name, string? Email, string? Phone, bool Erased, IReadOnlyList<ActingItem> Organisations,
     IReadOnlyList<PlanItem> Plans, long Version);
+
+internal sealed record FigureRow(Guid? OrganisationId, Guid? SiteId, string? ActionField, string? Label, string? Name, int Bookings, decimal Hours, long AmountCents);
+
+internal sealed record ReportBudget(long BudgetCents, long AllocatedInPeriodCents, long UsedToDateCents, long RemainingCents);
+
+internal sealed record ReportMonth(string Month, long RemainingCents);
+
+internal sealed record GrantReport(string GrantName, string FunderName, DateOnly From, DateOnly To, int Bookings, decimal Hours, int Organisations,
+    long AttendeesReached, long AmountCents, IReadOnlyList<FigureRow> ByOrganisation, IReadOnlyList<FigureRow> ByActionField, IReadOnlyList<FigureRow> BySite,
+    ReportBudget Budget, IReadOnlyList<ReportMonth> Months);
+
+internal sealed record AllocationItem(Guid SourceId, string SourceKind, Guid OrganisationId, Guid? SpaceId, string Month, long AmountCents, string Status);
+
+internal sealed record FieldChange(string Field, System.Text.Json.Nodes.JsonNode? From, System.Text.Json.Nodes.JsonNode? To);
+
+internal sealed record HistoryEntry(long Version, string Event, DateTimeOffset RecordedAt, string? Actor, IReadOnlyList<FieldChange> Changes);
+
+internal sealed record HistoryAllocation(string Payer, Guid? GrantId, long AmountCents, string Month, DateTimeOffset? ReversedAt, string? ReversalReason);
+
+internal sealed record BookingHistory(Guid BookingId, IReadOnlyList<HistoryEntry> Events, IReadOnlyList<HistoryAllocation> Allocations);
