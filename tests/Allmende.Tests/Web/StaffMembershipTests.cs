@@ -72,3 +72,25 @@ public sealed class StaffMembershipTests(BrowserApp app)
         person.GetProperty("email").ValueKind.ShouldBe(JsonValueKind.Null);
     }
 }
+
+/// <summary>Admins: the projections' lag and the dead letters, in German; a member is refused the page.</summary>
+[Collection(BrowserCollection.Name)]
+public sealed class OperationsPageTests(BrowserApp app)
+{
+    [Fact]
+    public async Task An_admin_sees_the_projections_and_dead_letters_and_a_member_is_refused()
+    {
+        var staff = await app.SignedInAsync("verwaltung.betrieb@example.org", Roles.Admin);
+        await staff.GotoAsync("/verwaltung/betrieb");
+        await BrowserApp.ShouldShowNoErrorAsync(staff);
+        var projections = staff.GetByRole(AriaRole.Table, new() { Name = "Lesemodelle (Projektionen)" });
+        (await projections.Locator("tbody tr").CountAsync()).ShouldBeGreaterThan(3);
+        (await projections.Locator("tbody tr td:nth-child(2)").AllInnerTextsAsync()).ShouldAllBe(s => s.StartsWith("läuft"));
+        (await staff.GetByRole(AriaRole.Heading, new() { Name = "Unzustellbare Nachrichten" }).CountAsync()).ShouldBe(1);
+        await BrowserApp.ShouldBeAccessibleAsync(staff);
+
+        var member = await app.SignedInAsync("mira.betrieb@example.org", Roles.Member, personId: await app.PersonIdAsync("Mira Beispiel"));
+        (await member.GotoAsync("/verwaltung/betrieb"))!.Status.ShouldBe(403);
+        (await member.ContentAsync()).ShouldNotContain("Lesemodelle");
+    }
+}

@@ -73,3 +73,8 @@ internal sealed record HistoryEntry(long Version, string Event, DateTimeOffset R
 internal sealed record HistoryAllocation(string Payer, Guid? GrantId, long AmountCents, string Month, DateTimeOffset? ReversedAt, string? ReversalReason);
 
 internal sealed record BookingHistory(Guid BookingId, IReadOnlyList<HistoryEntry> Events, IReadOnlyList<HistoryAllocation> Allocations);
+
+internal sealed record ProjectionItem(string Name, string Lifecycle, string Status, long EventsBehind, double SecondsBehind, double? RebuildProgress,
+    string? Error, string? ErrorEventType);
+
+internal sealed record DeadLetterItem(long Id, string MessageType, string Handler, int Attempts, DateTimeOffset CreatedAt, DateTimeOffset? FailedAt, string? Error);
