@@ -71,4 +71,100 @@ internal static class Words
         "workshop-slot" => "Werkstatt-Termin",
         _ => kind,
     };
+
+    /// <summary>A refusal's rule (the API's 409 "rule") as a sentence, or null for one without German words yet.</summary>
+    public static string? Refusal(string? rule) => rule switch
+    {
+        "slot-taken" => "Der Raum ist zu dieser Zeit schon belegt.",
+        "no-place-free" => "Zu dieser Zeit ist kein Platz mehr frei.",
+        "outside-opening-hours" => "Der Standort ist zu dieser Zeit nicht geöffnet.",
+        "site-closed" => "Der Standort ist an diesem Tag geschlossen.",
+        "starts-in-the-past" => "Der Beginn liegt in der Vergangenheit.",
+        "lead-time" => "So kurzfristig kann dieser Raum nicht gebucht werden.",
+        "below-minimum-duration" => "Die Buchung ist kürzer als die Mindestdauer des Raums.",
+        "above-maximum-duration" => "Die Buchung ist länger als die Höchstdauer des Raums.",
+        "over-capacity" => "Der Raum fasst nicht so viele Personen.",
+        "space-not-bookable" => "Dieser Raum ist nicht buchbar.",
+        "organisation-not-active" => "Die Organisation ist nicht aktiv und kann nicht buchen.",
+        "check-in-not-open" => "Einchecken geht erst kurz vor Beginn und nur bis zum Ende der Buchung.",
+        "not-confirmed" => "Nur eine bestätigte Buchung kann eingecheckt werden.",
+        "not-reschedulable" => "Nur Anfragen und bestätigte Buchungen, die noch nicht begonnen haben, können verlegt werden.",
+        "not-cancellable" => "Diese Buchung kann nicht mehr storniert werden.",
+        "series-conflicts" => "Keiner der Termine der Serie ist frei.",
+        "time-does-not-exist" => "Diese Uhrzeit gibt es an dem Tag nicht (Zeitumstellung).",
+        _ => null,
+    };
+
+    public static string CostType(string type) => type switch
+    {
+        "room-hours" => "Raumstunden",
+        "event-hall-hours" => "Saalstunden",
+        "desk-fees" => "Arbeitsplatz",
+        "cooperative-shares" => "Genossenschaftsanteile",
+        "usage-fees" => "Nutzungsentgelt",
+        _ => type,
+    };
+
+    /// <summary>Why Bookings flagged or held a booking (its English reason text, "site closed: Wasserschaden") in German.</summary>
+    public static string Flag(string flag)
+    {
+        foreach (var (prefix, german) in FlagPrefixes)
+        {
+            if (flag == prefix)
+                return german;
+            if (flag.StartsWith(prefix + ": ", StringComparison.Ordinal))
+                return $"{german}: {flag[(prefix.Length + 2)..]}";
+        }
+        const string hours = "outside opening hours after the change of ";
+        return flag.StartsWith(hours, StringComparison.Ordinal) && DateOnly.TryParseExact(flag[hours.Length..], "yyyy-MM-dd", out var changed)
+            ? $"außerhalb der Öffnungszeiten seit deren Änderung am {Formats.Date(changed)}"
+            : flag;
+    }
+
+    private static readonly (string Prefix, string German)[] FlagPrefixes =
+    [
+        ("site closed", "Standort geschlossen"),
+        ("space retired", "Raum stillgelegt"),
+        ("organisation suspended", "Organisation ruht"),
+        ("organisation ended", "Organisation beendet"),
+        ("person forgotten", "Person gelöscht"),
+    ];
+
+    public static readonly IReadOnlyList<(string Code, string Name)> OrganisationKinds =
+    [
+        ("initiative", "Initiative"),
+        ("association", "Verein"),
+        ("social-enterprise", "Sozialunternehmen"),
+        ("cooperative", "Genossenschaft"),
+        ("company", "Unternehmen"),
+        ("public-body", "Öffentliche Einrichtung"),
+    ];
+
+    public static string OrganisationKind(string kind) => OrganisationKinds.FirstOrDefault(k => k.Code == kind).Name ?? kind;
+
+    public static string OrganisationStatus(string status) => status switch
+    {
+        "applied" => "beantragt",
+        "active" => "aktiv",
+        "suspended" => "ruht",
+        "ended" => "beendet",
+        _ => status,
+    };
+
+    public static readonly IReadOnlyList<(string Code, string Name)> Plans =
+    [
+        ("civil-society", "Zivilgesellschaft (frei)"),
+        ("flexible-desk", "Flexibler Arbeitsplatz"),
+        ("fixed-desk", "Fester Arbeitsplatz"),
+        ("cooperative-member", "Genossenschaftsmitglied"),
+    ];
+
+    public static string Plan(string plan) => Plans.FirstOrDefault(p => p.Code == plan).Name ?? plan;
+
+    public static string ActingRole(string role) => role switch
+    {
+        "representative" => "vertritt",
+        "member" => "Mitglied",
+        _ => role,
+    };
 }

@@ -22,6 +22,12 @@ public sealed class BrowserApp : AllmendeApp
     private IPlaywright? _playwright;
     private IBrowser? _browser;
 
+    /// <summary>
+    /// Check-in opens 100 days before a booking's start here (30 minutes in a real house): the tests run
+    /// at any hour, and a booking that starts within half an hour must also fall in the opening hours.
+    /// </summary>
+    public BrowserApp() => With("Bookings:CheckInOpensBefore", "100.00:00:00");
+
     public Uri BaseAddress { get; private set; } = null!;
 
     public DemoSummary Demo { get; private set; } = null!;

@@ -114,7 +114,7 @@ public sealed class MemberBookingTests(BrowserApp app)
     }
 
     /// <summary>Membership's "acts for" reaches Access by message: wait for it rather than for a time.</summary>
-    private static async Task MemberSeesTheirOrganisationAsync(IPage page) =>
+    internal static async Task MemberSeesTheirOrganisationAsync(IPage page) =>
         await Eventually.ReachedAsync(async () =>
         {
             await page.GotoAsync("/mitglied/buchen/neu?raum=00000000-0000-0000-0000-000000000000&beginn=2030-01-01T10:00:00%2B01:00&dauer=60");

@@ -94,7 +94,7 @@ public sealed class FunderTests(BrowserApp app)
         await BrowserApp.ShouldBeAccessibleAsync(funder);
         await BrowserApp.ScreenshotAsync(funder, "foerderungen");
 
-        await card.GetByRole(AriaRole.Link).ClickAsync();
+        await card.GetByRole(AriaRole.Link, new() { NameRegex = new System.Text.RegularExpressions.Regex("^Förderbericht") }).ClickAsync();
         await funder.WaitForURLAsync(new System.Text.RegularExpressions.Regex("/bericht"));
         (await funder.ContentAsync()).ShouldContain("Engagement-Etage Kreativquartier");
         var reportUrl = funder.Url;

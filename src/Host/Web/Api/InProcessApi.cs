@@ -14,11 +14,26 @@ internal sealed record ApiAnswer(int Status, string Body, string? ContentType, s
     public T Read<T>() => JsonSerializer.Deserialize<T>(Body, InProcessApi.Json)
         ?? throw new InvalidOperationException($"The API answered {Status} without a body.");
 
-    /// <summary>The problem's words for a person: the detail, else the title; field errors after it.</summary>
+    /// <summary>A 409's rule ("slot-taken", "check-in-not-open"), or null.</summary>
+    public string? Rule()
+    {
+        if (string.IsNullOrEmpty(Body) || ContentType?.Contains("json", StringComparison.Ordinal) != true)
+            return null;
+        using var document = JsonDocument.Parse(Body);
+        return document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("rule", out var rule)
+            && rule.ValueKind == JsonValueKind.String ? rule.GetString() : null;
+    }
+
+    /// <summary>
+    /// The problem's words for a person: a known rule in German (<see cref="Words.Refusal"/>), else the
+    /// detail, else the title; field errors after it.
+    /// </summary>
     public string Problem()
     {
         if (string.IsNullOrEmpty(Body) || ContentType?.Contains("json", StringComparison.Ordinal) != true)
             return $"Fehler {Status}";
+        if (Words.Refusal(Rule()) is { } german)
+            return german;
         using var document = JsonDocument.Parse(Body);
         var root = document.RootElement;
         var text = root.TryGetProperty("detail", out var detail) && detail.ValueKind == JsonValueKind.String ? detail.GetString()
@@ -52,6 +67,9 @@ internal sealed class InProcessApi(IServiceScopeFactory scopes)
 
     public Task<ApiAnswer> PostAsync(ClaimsPrincipal user, string path, object? body, CancellationToken ct, string? ifMatch = null) =>
         SendAsync(user, HttpMethods.Post, path, body, ifMatch, ct);
+
+    public Task<ApiAnswer> PutAsync(ClaimsPrincipal user, string path, object? body, CancellationToken ct, string? ifMatch = null) =>
+        SendAsync(user, HttpMethods.Put, path, body, ifMatch, ct);
 
     private static async Task<T> ReadAsync<T>(Task<ApiAnswer> answering)
     {

@@ -8,7 +8,8 @@ namespace Allmende.Host.Web.Pages.Mitglied;
 
 /// <summary>
 /// The bookings of the person's organisations (/api/bookings limits a member to them), upcoming and
-/// past, with cancelling at the version shown (If-Match: a change meanwhile is refused, not overwritten).
+/// past, with cancelling, checking in and moving at the version shown (If-Match: a change meanwhile is
+/// refused, not overwritten); and the person's calendar feeds, whose secret link is shown once.
 /// </summary>
 internal sealed class BuchungenModel(InProcessApi api, TimeProvider time) : PageModel
 {
@@ -22,13 +23,69 @@ internal sealed class BuchungenModel(InProcessApi api, TimeProvider time) : Page
 
     public string? Error { get; private set; }
 
-    public async Task OnGetAsync(Guid? neu, CancellationToken ct)
+    public DateTimeOffset Now { get; private set; }
+
+    public IReadOnlyList<FeedItem> Feeds { get; private set; } = [];
+
+    /// <summary>A feed's secret link, right after it was made: the only time anyone sees it.</summary>
+    public string? NewFeedUrl { get; private set; }
+
+    /// <summary>The occurrences of a weekly series just booked that could not be (date and why).</summary>
+    public IReadOnlyList<OccurrenceItem> Skipped { get; private set; } = [];
+
+    public async Task OnGetAsync(Guid? neu, Guid? verlegt, Guid? serie, CancellationToken ct)
     {
         await LoadAsync(ct);
         if (neu is { } id && Upcoming.FirstOrDefault(b => b.Id == id) is { } booking)
             Message = booking.Status == "pending-approval"
                 ? $"Gebucht: {Names.Space(booking.SpaceId)}, {Formats.Range(booking.Start, booking.End)}. Die Raumverwaltung muss die Buchung noch freigeben."
                 : $"Gebucht: {Names.Space(booking.SpaceId)}, {Formats.Range(booking.Start, booking.End)}. Die Buchung ist bestätigt.";
+        if (verlegt is { } moved && Upcoming.FirstOrDefault(b => b.Id == moved) is { } movedBooking)
+            Message = $"Verlegt auf {Formats.Range(movedBooking.Start, movedBooking.End)}.";
+        if (serie is { } seriesId)
+        {
+            var series = await api.GetAsync<SeriesItem>(User, $"/api/bookings/series/{seriesId}", ct);
+            var booked = series.Occurrences.Count(o => o.BookingId is not null);
+            Skipped = [.. series.Occurrences.Where(o => o.BookingId is null)];
+            Message = $"Serie gebucht: {booked} von {series.Occurrences.Count} Terminen, {Names.Space(series.SpaceId)}, „{series.Purpose}“."
+                + (series.Occurrences.Any(o => o.Status == "pending-approval") ? " Die Raumverwaltung muss die Termine noch freigeben." : "");
+        }
+    }
+
+    public async Task<IActionResult> OnPostCheckInAsync(Guid id, long version, CancellationToken ct)
+    {
+        var answer = await api.PostAsync(User, $"/api/bookings/{id}/check-in", null, ct, ifMatch: ETag(version));
+        if (answer.IsSuccess)
+            Message = "Eingecheckt. Viel Erfolg bei Ihrem Termin!";
+        else
+            Error = $"Einchecken ging nicht: {answer.Problem()}";
+        await LoadAsync(ct);
+        return Page();
+    }
+
+    public async Task<IActionResult> OnPostFeedAsync(Guid organisation, CancellationToken ct)
+    {
+        var answer = await api.PostAsync(User, "/api/bookings/feeds", new { scope = "organisation", id = organisation }, ct);
+        if (answer.IsSuccess)
+        {
+            NewFeedUrl = $"{Request.Scheme}://{Request.Host}{answer.Read<CreatedFeed>().Url}";
+            Message = "Der Kalender-Link ist erstellt. Kopieren Sie ihn jetzt: er wird nur dieses eine Mal angezeigt.";
+        }
+        else
+            Error = $"Der Kalender-Link ging nicht: {answer.Problem()}";
+        await LoadAsync(ct);
+        return Page();
+    }
+
+    public async Task<IActionResult> OnPostRevokeFeedAsync(Guid id, CancellationToken ct)
+    {
+        var answer = await api.PostAsync(User, $"/api/bookings/feeds/{id}/revoke", null, ct);
+        if (answer.IsSuccess)
+            Message = "Der Kalender-Link ist gesperrt: Kalender, die ihn abonniert haben, bekommen nichts mehr.";
+        else
+            Error = $"Sperren ging nicht: {answer.Problem()}";
+        await LoadAsync(ct);
+        return Page();
     }
 
     public async Task<IActionResult> OnPostCancelAsync(Guid id, long version, string? grund, CancellationToken ct)
@@ -46,12 +103,15 @@ internal sealed class BuchungenModel(InProcessApi api, TimeProvider time) : Page
 
     private async Task LoadAsync(CancellationToken ct)
     {
-        var now = time.GetUtcNow();
+        var now = Now = time.GetUtcNow();
         var names = HouseNames.LoadAsync(api, User, ct);
         // Staff see every organisation's bookings here too; a member only their organisations'.
         var upcoming = api.GetAsync<Page<BookingItem>>(User, $"/api/bookings?from={Instant(now)}&limit=200", ct);
         var past = api.GetAsync<Page<BookingItem>>(User, $"/api/bookings?from={Instant(now.AddDays(-90))}&to={Instant(now)}&limit=500", ct);
+        var feeds = api.GetAsync<IReadOnlyList<FeedItem>>(User, "/api/bookings/feeds", ct);
         Names = await names;
+        // Staff see every feed; this page shows the organisations' ones the person may subscribe to.
+        Feeds = [.. (await feeds).Where(f => f.Scope == "organisation" && f.RevokedAt is null && Names.Organisations.Any(o => o.Id == f.TargetId))];
         Upcoming = [.. (await upcoming).Items.Where(b => b.End > now)];
         Past = [.. (await past).Items.Where(b => b.End <= now).Reverse()];
     }

@@ -5,7 +5,10 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace Allmende.Host.Web.Pages.Mitglied;
 
-/// <summary>Book the space found for one of the person's organisations: POST /api/bookings, whose rules decide.</summary>
+/// <summary>
+/// Book the space found for one of the person's organisations: POST /api/bookings, whose rules decide; or
+/// weekly for a number of weeks, POST /api/bookings/series booking the free weeks and naming the others.
+/// </summary>
 internal sealed class NeuModel(InProcessApi api) : PageModel
 {
     [BindProperty(SupportsGet = true)]
@@ -29,6 +32,12 @@ internal sealed class NeuModel(InProcessApi api) : PageModel
     [BindProperty]
     public string? Handlungsfeld { get; set; }
 
+    /// <summary>How many weeks in a row, this one included; 1 books once.</summary>
+    [BindProperty]
+    public int Wochen { get; set; } = 1;
+
+    public const int MaxWeeks = 52;
+
     public DateTimeOffset Beginn { get; private set; }
 
     public string SpaceName { get; private set; } = "";
@@ -42,6 +51,13 @@ internal sealed class NeuModel(InProcessApi api) : PageModel
     public async Task<IActionResult> OnPostAsync(CancellationToken ct)
     {
         await LoadAsync(ct);
+        if (Wochen is < 1 or > MaxWeeks)
+        {
+            Error = $"Bitte 1 bis {MaxWeeks} Wochen angeben.";
+            return Page();
+        }
+        if (Wochen > 1)
+            return await BookWeeklyAsync(ct);
         var answer = await api.PostAsync(User, "/api/bookings", new
         {
             spaceId = Raum,
@@ -59,6 +75,29 @@ internal sealed class NeuModel(InProcessApi api) : PageModel
         }
         var booking = answer.Read<BookingItem>();
         return Redirect($"/mitglied/buchungen?neu={booking.Id}");
+    }
+
+    private async Task<IActionResult> BookWeeklyAsync(CancellationToken ct)
+    {
+        var answer = await api.PostAsync(User, "/api/bookings/series", new
+        {
+            spaceId = Raum,
+            organisationId = OrganisationId,
+            start = Beginn,
+            end = Beginn.AddMinutes(Dauer),
+            attendees = Personen,
+            purpose = Zweck,
+            actionField = Handlungsfeld,
+            repeat = new { frequency = "weekly", count = Wochen },
+            // The weeks that are free are booked; the page then names the others and why.
+            conflicts = "book-free",
+        }, ct);
+        if (!answer.IsSuccess)
+        {
+            Error = $"Die Serie ging nicht durch: {answer.Problem()}";
+            return Page();
+        }
+        return Redirect($"/mitglied/buchungen?serie={answer.Read<SeriesItem>().Id}");
     }
 
     private async Task LoadAsync(CancellationToken ct)

@@ -7,7 +7,8 @@ namespace Allmende.Host.Web.Pages.Mitglied;
 
 /// <summary>
 /// An organisation's month: its name from /api/organisations/{id}, which answers 404 to a member of
-/// another organisation, so the page refuses on the server, and its bookings of the Berlin month.
+/// another organisation, so the page refuses on the server; its monthly statement (what it used and
+/// who paid: /api/funding/statements) and its bookings of the Berlin month.
 /// </summary>
 internal sealed class OrganisationModel(InProcessApi api, TimeProvider time) : PageModel
 {
@@ -15,16 +16,23 @@ internal sealed class OrganisationModel(InProcessApi api, TimeProvider time) : P
 
     public string MonthName { get; private set; } = "";
 
+    public DateOnly Month { get; private set; }
+
+    public Statement Statement { get; private set; } = null!;
+
     public HouseNames Names { get; private set; } = null!;
 
     public IReadOnlyList<BookingItem> Bookings { get; private set; } = [];
 
-    public async Task OnGetAsync(Guid id, CancellationToken ct)
+    public async Task OnGetAsync(Guid id, string? monat, CancellationToken ct)
     {
         var organisation = await api.GetAsync<OrganisationItem>(User, $"/api/organisations/{id}", ct);
         Name = organisation.Name;
         var today = Formats.Today(time);
-        var first = new DateOnly(today.Year, today.Month, 1);
+        // A month asked for that is no month shows the current one (a link, not a form: nothing to correct).
+        var first = Month = DateOnly.TryParseExact(monat, "yyyy-MM", CultureInfo.InvariantCulture, DateTimeStyles.None, out var asked)
+            ? asked : new DateOnly(today.Year, today.Month, 1);
+        Statement = await api.GetAsync<Statement>(User, $"/api/funding/statements/{id}?month={first.ToString("yyyy-MM", CultureInfo.InvariantCulture)}", ct);
         MonthName = first.ToString("MMMM yyyy", Formats.German);
         var from = Formats.FromBerlin(first, TimeOnly.MinValue);
         var to = Formats.FromBerlin(first.AddMonths(1), TimeOnly.MinValue);
