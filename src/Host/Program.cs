@@ -78,6 +78,7 @@ app.UseSwaggerUI(o =>
 app.UseRouting(); // here, after the capture above, so that in-process API calls are routed too
 app.UseAuthentication();
 app.UseAuthorization();
+app.UseRateLimiter(); // after routing: the policies are chosen per endpoint (the public membership application)
 app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
 app.MapAllmendeHealthChecks();
 // Every body of every module meets the same text and date rules before its endpoint runs.

@@ -99,3 +99,12 @@ public static class PrincipalExtensions
                 ? correlation.ToString()
                 : context.TraceIdentifier);
 }
+
+/// <summary>
+/// Marks a request that a web page sends to the API in process (HttpContext.Items; no client can set
+/// it), for the few rules that look at the client's connection, such as a rate limit per address.
+/// </summary>
+public static class InProcessCall
+{
+    public const string Marker = "allmende:in-process-call";
+}

@@ -69,6 +69,7 @@ internal static class WebApp
             o.Conventions.AllowAnonymousToPage("/Anmelden");
             o.Conventions.AllowAnonymousToPage("/Einladung");
             o.Conventions.AllowAnonymousToPage("/KeinZugriff");
+            o.Conventions.AllowAnonymousToPage("/Mitgliedsantrag");
         }).AddMvcOptions(o => o.Filters.Add<ApiRefusalFilter>());
         return services;
     }

@@ -21,7 +21,9 @@ namespace Allmende.Tests.Access;
 public sealed class RoleMatrixTests(AllmendeApp app) : IClassFixture<AllmendeApp>
 {
     // Calendar feeds are public by intent: calendar apps send no header, the feed's secret in the URL is its key (FeedTests).
-    private static readonly string[] Public = ["/health/live", "/health/ready", "/openapi/{documentName}.json", "/api/bookings/ical/{token}"];
+    // So is an organisation's own membership application and its consent text: rate-limited per address (ApplicationApiTests).
+    private static readonly string[] Public = ["/health/live", "/health/ready", "/openapi/{documentName}.json", "/api/bookings/ical/{token}",
+        "/api/membership/applications", "/api/membership/applications/consent"];
 
     /// <summary>
     /// The only endpoints open to every signed-in role: the caller's own, and a booking's history, which then

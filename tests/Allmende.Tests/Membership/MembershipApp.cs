@@ -11,7 +11,7 @@ namespace Allmende.Tests.Membership;
 /// The real host for Membership's tests, with every log line of every category kept in memory, so
 /// that a test can prove no personal data was logged.
 /// </summary>
-public sealed class MembershipApp : AllmendeApp
+public class MembershipApp : AllmendeApp
 {
     public LogCapture Logs { get; } = new();
 

@@ -23,6 +23,9 @@ public sealed class MembershipOpenApiTests(MembershipApp app) : IClassFixture<Me
             "GET /api/people", "POST /api/people", "GET /api/people/{id}", "PUT /api/people/{id}", "POST /api/people/{id}/organisations",
             "DELETE /api/people/{id}/organisations/{organisationId}", "POST /api/people/{id}/plans", "POST /api/people/{id}/duty-rota",
             "DELETE /api/people/{id}/duty-rota/{siteId}", "POST /api/people/{id}/forget", "DELETE /api/people/{id}/personal-data",
+            "GET /api/membership/applications/consent", "POST /api/membership/applications", "GET /api/membership/applications",
+            "GET /api/membership/applications/{id}", "POST /api/membership/applications/{id}/approve", "POST /api/membership/applications/{id}/decline",
+            "DELETE /api/membership/applications/{id}/contact-person",
         ], ignoreOrder: true);
         operations.ShouldAllBe(o => o.Operation["summary"] != null);
     }

@@ -10,7 +10,7 @@ namespace Allmende.Tests.Web;
 /// <summary>Every page of the web app, found by itself: only the sign-in pages open without a session, and no API key opens one.</summary>
 public sealed class WebPageAccessTests(AllmendeApp app) : IClassFixture<AllmendeApp>
 {
-    private static readonly string[] Open = ["/anmelden", "/einladung/{token}", "/kein-zugriff"];
+    private static readonly string[] Open = ["/anmelden", "/einladung/{token}", "/kein-zugriff", "/mitgliedsantrag"];
 
     private IReadOnlyList<string> Pages() =>
         [.. app.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()

@@ -115,6 +115,7 @@ internal sealed class InProcessApi(IServiceScopeFactory scopes)
         // The person signed in to the web app is the caller: the authentication middleware leaves a
         // principal alone when no key is presented, and the authorization policies read it.
         var context = new DefaultHttpContext(features) { User = user };
+        context.Items[Allmende.Eventing.Api.InProcessCall.Marker] = true;
         await pipeline(context);
         buffer.Position = 0;
         var contentType = context.Response.ContentType;

@@ -61,6 +61,7 @@ public static class BookingsModule
             // is harmless), so that the history's copy of allocations is routed whichever module registers first.
             o.Types.Register<Allmende.Funding.Contracts.CostAllocated>("funding.cost-allocated");
             o.Types.Register<Allmende.Funding.Contracts.AllocationReversed>("funding.allocation-reversed");
+            o.Types.Register<Allmende.Funding.Contracts.GrantAwardedForPlaces>("funding.grant-awarded-for-places");
 
             o.AddMigrations(BookingsSchema.Migrations);
             o.AddProjection<SlotGuard>(ProjectionLifecycle.Inline);

@@ -31,3 +31,9 @@ public sealed record AllocationReversed(
 /// <summary>A grant's use (committed and spent) reached a warning threshold (percent of its budget).</summary>
 public sealed record GrantBudgetThresholdReached(
     Guid GrantId, Guid FunderId, int ThresholdPercent, long UsedCents, long BudgetCents, DateTimeOffset At);
+
+/// <summary>
+/// A grant was awarded for these places: sites and spaces it covers (both empty: every place). Coverage
+/// never changes after the award, so this is all another module needs to know where a grant pays.
+/// </summary>
+public sealed record GrantAwardedForPlaces(Guid GrantId, Guid FunderId, IReadOnlyList<Guid> SiteIds, IReadOnlyList<Guid> SpaceIds, DateTimeOffset At);

@@ -43,6 +43,7 @@ public static class FundingModule
             // Contracts: stable names other modules subscribe by. Never rename one.
             o.Types.Register<Contracts.CostAllocated>("funding.cost-allocated");
             o.Types.Register<Contracts.AllocationReversed>("funding.allocation-reversed");
+            o.Types.Register<Contracts.GrantAwardedForPlaces>("funding.grant-awarded-for-places");
             o.Types.Register<Contracts.GrantBudgetThresholdReached>("funding.grant-budget-threshold-reached");
 
             o.AddMigrations(FundingSchema.Migrations);

@@ -2,6 +2,7 @@ using Allmende.Eventing;
 using Allmende.Eventing.Api;
 using Allmende.Eventing.Projections;
 using Allmende.Eventing.Storage;
+using Allmende.Membership.Applications;
 using Allmende.Membership.Organisations;
 using Allmende.Membership.Organisations.Details;
 using Allmende.Membership.Organisations.Lifecycle;
@@ -38,7 +39,9 @@ public static class MembershipModule
             o.AddMigrations(MembershipSchema.Migrations);
             o.AddProjection<OrganisationsProjection>(ProjectionLifecycle.Inline);
             o.AddProjection<PeopleProjection>(ProjectionLifecycle.Inline);
+            o.AddProjection<ApplicationsProjection>(ProjectionLifecycle.Inline);
         });
+        services.AddApplicationRateLimit();
         services.AddValidatorsFrom(typeof(MembershipModule).Assembly);
         services.AddSingleton<PersonKeys>();
         return services;
@@ -79,6 +82,8 @@ public static class MembershipModule
         AssignPlan.Map(api);
         DutyRota.Map(api);
         ForgetPerson.Map(api);
+        ApplyForMembership.Map(api);
+        ReviewApplications.Map(api);
         return endpoints;
     }
 
@@ -101,7 +106,11 @@ public static class MembershipModule
             .Register<MembershipPlanEnded>("membership.person.plan-ended")
             .Register<DutyRotaJoined>("membership.person.duty-rota-joined")
             .Register<DutyRotaLeft>("membership.person.duty-rota-left")
-            .Register<PersonForgotten>("membership.person.forgotten");
+            .Register<PersonForgotten>("membership.person.forgotten")
+            .Register<MembershipApplicationSubmitted>("membership.application.submitted")
+            .Register<MembershipApplicationApproved>("membership.application.approved")
+            .Register<MembershipApplicationDeclined>("membership.application.declined")
+            .Register<MembershipApplicationContactErased>("membership.application.contact-erased");
 
         types.Register<Contracts.OrganisationActivated>("membership.organisation-activated")
             .Register<Contracts.OrganisationSuspended>("membership.organisation-suspended")

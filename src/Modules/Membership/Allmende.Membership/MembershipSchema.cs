@@ -88,5 +88,34 @@ internal static class MembershipSchema
                 created_at timestamptz not null default now()
             );
             """),
+        new(Module, 2, "applications organisations sent by themselves", """
+            -- The contact person only sealed (key in person_keys under the application id), nulled when erased.
+            create table membership.applications (
+                id                   uuid primary key,
+                status               text    not null,
+                name                 text    not null,
+                kind                 text    not null,
+                non_profit           boolean not null,
+                street               text,
+                postal_code          text,
+                city                 text,
+                contact_email        text,
+                contact_phone        text,
+                person_name_sealed   text,
+                person_email_sealed  text,
+                person_phone_sealed  text,
+                contact_erased_at    timestamptz,
+                consent_given_at     timestamptz not null,
+                consent_text_version text    not null,
+                decided_at           timestamptz,
+                decline_reason       text,
+                organisation_id      uuid,
+                submitted_at         timestamptz not null,
+                updated_at           timestamptz not null,
+                version              bigint  not null,
+                last_seq             bigint  not null
+            );
+            create index applications_status on membership.applications (status, submitted_at, id);
+            """),
     ];
 }

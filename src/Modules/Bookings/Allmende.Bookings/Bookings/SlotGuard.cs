@@ -15,6 +15,10 @@ namespace Allmende.Bookings.Bookings;
 /// A fixed-desk assignment (FixedDesks/) holds its desk the same way, as a whole-space row under its own
 /// id for [start of its first day, start of the day after its last) in Berlin: bookings and assignments
 /// of one desk exclude each other; ending it early shrinks the range, withdrawing it releases it.
+/// A waitlist offer (mode "offer") holds its slot too, under the entry's id: the row is written, not
+/// holding, when the entry joins; the offer makes it hold, so nobody else can book the slot while the
+/// offer stands; accepting, expiry, withdrawal and the entry's own expiry release it. Releases of
+/// offers run first in a batch, so that accepting frees the entry's hold before its booking takes the slot.
 /// </summary>
 internal sealed class SlotGuard : IProjection
 {
@@ -27,6 +31,8 @@ internal sealed class SlotGuard : IProjection
         typeof(BookingRequested), typeof(BookingRescheduled), typeof(BookingRejected), typeof(BookingApprovalExpired),
         typeof(BookingCancelled), typeof(BookingMarkedNoShow), typeof(BookingCompleted),
         typeof(FixedDesks.DeskAssigned), typeof(FixedDesks.DeskAssignmentEnded),
+        typeof(Waitlist.WaitlistJoined), typeof(Waitlist.WaitlistOffered), typeof(Waitlist.WaitlistOfferExpired), typeof(Waitlist.WaitlistBooked),
+        typeof(Waitlist.WaitlistWithdrawn), typeof(Waitlist.WaitlistExpired),
     ];
 
     public async Task ApplyAsync(IReadOnlyList<StoredEvent> events, ProjectionContext context, CancellationToken ct)
@@ -34,8 +40,25 @@ internal sealed class SlotGuard : IProjection
         await using var batch = context.Batch();
         foreach (var e in events)
         {
+            if (e.Data is Waitlist.IWaitlistEvent w and not (Waitlist.WaitlistJoined or Waitlist.WaitlistOffered))
+            {
+                batch.BatchCommands.Add(Command("""
+                    update bookings.slots set holds = false, last_seq = $2 where booking_id = $1 and last_seq < $2
+                    """, w.EntryId, e.Sequence));
+            }
+        }
+        foreach (var e in events)
+        {
             var command = e.Data switch
             {
+                Waitlist.WaitlistJoined j => Command("""
+                    insert into bookings.slots (booking_id, space_id, during, whole_space, places, holds, last_seq)
+                    values ($1, $2, tstzrange($3, $4, '[)'), $5, $6, false, $7)
+                    on conflict (booking_id) do nothing
+                    """, j.EntryId, j.SpaceId, Instant(j.Start), Instant(j.End), j.WholeSpace, j.WholeSpace ? 1 : j.Attendees, e.Sequence),
+                Waitlist.WaitlistOffered o => Command("""
+                    update bookings.slots set holds = true, last_seq = $2 where booking_id = $1 and last_seq < $2
+                    """, o.EntryId, e.Sequence),
                 BookingRequested r => Command("""
                     insert into bookings.slots (booking_id, space_id, during, whole_space, places, holds, last_seq)
                     values ($1, $2, tstzrange($3, $4, '[)'), $5, $6, true, $7)
@@ -72,7 +95,8 @@ internal sealed class SlotGuard : IProjection
         // `bookings` benchmark, docs/benchmarks.md). Locking the spaces first, in a fixed order, makes
         // the later one wait for the earlier one's commit and then fail the constraint cleanly.
         var taking = events.Select(e => e.Data).OfType<BookingRequested>().Where(r => r.WholeSpace).Select(r => r.SpaceId).ToArray();
-        var moving = events.Select(e => e.Data).OfType<BookingRescheduled>().Select(r => r.BookingId).ToArray();
+        var moving = events.Select(e => e.Data).OfType<BookingRescheduled>().Select(r => r.BookingId)
+            .Concat(events.Select(e => e.Data).OfType<Waitlist.WaitlistOffered>().Select(o => o.EntryId)).ToArray();
         if (taking.Length > 0 || moving.Length > 0)
             batch.BatchCommands.Insert(0, Command($"""
                 select pg_advisory_xact_lock(hashtextextended('{Name}:' || space_id::text, 0))

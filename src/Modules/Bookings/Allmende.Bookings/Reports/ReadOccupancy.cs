@@ -29,7 +29,11 @@ internal static class ReportsRegistration
         o.AddProjection<HouseHistoryProjection>(ProjectionLifecycle.Inline);
     }
 
-    public static void Map(IEndpointRouteBuilder endpoints) => ReadOccupancy.Map(endpoints);
+    public static void Map(IEndpointRouteBuilder endpoints)
+    {
+        ReadOccupancy.Map(endpoints);
+        ReadGrantOccupancy.Map(endpoints);
+    }
 }
 
 /// <summary>
@@ -97,7 +101,7 @@ internal static class ReadOccupancy
         Query.RequiredDate(value, name, "2026-10-25");
 
     /// <summary>The site, its closures in the period, its spaces and their bookings in the period, all as of one position, in one round trip.</summary>
-    private static async Task<(OccupancySite? Site, List<OccupancySpace> Spaces, List<OccupancyBooking> Bookings)> LoadAsync(
+    internal static async Task<(OccupancySite? Site, List<OccupancySpace> Spaces, List<OccupancyBooking> Bookings)> LoadAsync(
         NpgsqlDataSource db, Guid siteId, DateTimeOffset from, DateTimeOffset to, long position, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);

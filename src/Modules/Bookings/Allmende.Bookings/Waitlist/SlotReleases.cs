@@ -39,9 +39,8 @@ internal sealed class SlotReleases(IOptions<BookingsOptions> options, TimeProvid
         var to = candidates.Max(c => c.End);
         if (await SlotFit.ReadAsync(context.Database.Connection, context.Database.Transaction, message.SpaceId, from, to, ct) is not { } space)
             return;
+        // Standing offers hold their slots in bookings.slots (SlotGuard), so they are among the held ones.
         var held = space.Held;
-        if (settings.Waitlist == WaitlistMode.Offer)
-            held.AddRange(await StandingOffersAsync(context, message.SpaceId, from, to, ct));
         var policy = settings.ToPolicy();
         var quota = QuotaLedger.Over(context.Database);
         foreach (var candidate in candidates)
@@ -110,22 +109,6 @@ internal sealed class SlotReleases(IOptions<BookingsOptions> options, TimeProvid
         var events = Waitlisting.ExpireAtStart(current.State, time.GetUtcNow());
         if (events.Count > 0)
             context.Work.Append(current.StreamId, current.Version, events);
-    }
-
-    /// <summary>Ranges offered and not yet taken up or expired: counted as taken, so one slot is offered to one entry at a time.</summary>
-    private static async Task<List<HeldSlot>> StandingOffersAsync(MessageContext context, Guid spaceId, DateTimeOffset from, DateTimeOffset to,
-        CancellationToken ct)
-    {
-        await using var command = context.Database.Command("""
-            select w.starts_at, w.ends_at, case when s.kind = 'flexible-desk-area' then w.attendees else 1 end
-            from bookings.waitlist w join bookings.spaces s using (space_id)
-            where w.space_id = $1 and w.status = 'offered' and w.starts_at < $3 and w.ends_at > $2
-            """, spaceId, from, to);
-        var offers = new List<HeldSlot>();
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
-            offers.Add(new HeldSlot(reader.GetFieldValue<DateTimeOffset>(0), reader.GetFieldValue<DateTimeOffset>(1), reader.GetInt32(2)));
-        return offers;
     }
 
     private sealed record Candidate(Guid EntryId, DateTimeOffset Start, DateTimeOffset End);

@@ -104,6 +104,9 @@ internal static class WaitlistApi
         var events = Waitlisting.Withdraw(current.State, time.GetUtcNow());
         var uow = store.Begin(http.EventMetadata());
         uow.Append(current.StreamId, current.Version, events);
+        // Declining an offer frees the slot it held (SlotGuard): the next waiting entry gets its turn.
+        if (current.State.Status == WaitlistStatus.Offered)
+            uow.Send(new SlotReleased(current.State.SpaceId, current.State.Start, current.State.End));
         var version = (await uow.CommitAsync(ct))[^1].StreamVersion;
         http.Response.SetETag(version);
         return Results.Ok(WaitlistEntryResponse.From(current.State.Fold(events), version));

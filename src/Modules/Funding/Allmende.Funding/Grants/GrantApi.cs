@@ -162,6 +162,7 @@ internal static class GrantApi
         var events = GrantDecisions.Award(Grant.Initial, id, terms, time.GetUtcNow());
         var uow = store.Begin(http.EventMetadata());
         uow.StartStream("grant", Grant.StreamId(id), events);
+        uow.Publish(new Contracts.GrantAwardedForPlaces(id, terms.FunderId, terms.Coverage.SiteIds, terms.Coverage.SpaceIds, time.GetUtcNow()));
         var version = (await uow.CommitAsync(ct))[^1].StreamVersion;
         http.Response.SetETag(version);
         return Results.Created($"/api/funding/grants/{id}", GrantResponse.From(Grant.Initial.Fold(events), version));
