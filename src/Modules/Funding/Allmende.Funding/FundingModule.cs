@@ -34,6 +34,8 @@ public static class FundingModule
                 o.Types.Register(type, name);
             foreach (var (type, name) in UsageAgreements.UsageAgreementNames.All)
                 o.Types.Register(type, name);
+            foreach (var (type, name) in Purposes.PurposePaymentNames.All)
+                o.Types.Register(type, name);
 
             // Bookings' desk contracts under the names Bookings gives them (registering the same name twice is
             // harmless), so that Funding's handlers are routed even before Bookings publishes them.
@@ -51,6 +53,7 @@ public static class FundingModule
             o.AddProjection<CostsProjection>(ProjectionLifecycle.Inline);
             o.AddProjection<FlexibleDeskPricesProjection>(ProjectionLifecycle.Inline);
             o.AddProjection<UsageAgreements.UsageAgreementsProjection>(ProjectionLifecycle.Inline);
+            o.AddProjection<Purposes.PurposePaymentsProjection>(ProjectionLifecycle.Inline);
             FundingReportsRegistration.Register(o);
             o.AddHandlers(typeof(FundingModule).Assembly);
         });
@@ -68,6 +71,7 @@ public static class FundingModule
         FlexibleDeskPrices.Map(funding);
         UsageAgreements.UsageAgreementApi.Map(funding);
         Reallocation.Reallocations.Map(funding);
+        Purposes.PurposePaymentApi.Map(funding);
         FundingReportsRegistration.Map(funding);
         Audit.FunderAuditExport.Map(funding);
         return endpoints;

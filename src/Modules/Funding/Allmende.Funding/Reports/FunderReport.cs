@@ -18,6 +18,15 @@ internal sealed record SpaceFigures(Guid SpaceId, string Name, Guid SiteId, int 
 /// <summary>An organisation the grant paid for: its bookings, their hours, and all the grant paid for it (bookings, fees, shares).</summary>
 internal sealed record OrganisationFigures(Guid OrganisationId, string Name, int Bookings, long Minutes, decimal Hours, long AmountCents);
 
+/// <summary>A payment the grant made for its purpose (ADR 20), as staff recorded it.</summary>
+internal sealed record PurposePaymentFigure(Guid PaymentId, DateOnly PaidOn, string WhatFor, string ReceiptReference, Guid OrganisationId, long AmountCents);
+
+/// <summary>What was paid for the grant's purpose (a sponsor's prize or project): each payment in force, by date paid.</summary>
+internal sealed record PurposeFigures(int Payments, long AmountCents, IReadOnlyList<PurposePaymentFigure> Items);
+
+/// <summary>What a purpose payment's cost stream was for (never changes once recorded), by cost id.</summary>
+internal sealed record PurposeLabel(Guid PaymentId, string WhatFor, string ReceiptReference);
+
 /// <summary>Usage agreements' monthly fees the grant paid.</summary>
 internal sealed record UsageFeeFigures(int Fees, long AmountCents);
 
@@ -55,7 +64,8 @@ internal sealed record FunderReport(
     long? Position, DateTimeOffset MadeAt,
     int Bookings, long Minutes, decimal Hours, int Organisations, long AttendeesReached, long AmountCents,
     IReadOnlyList<OrganisationFigures> ByOrganisation, IReadOnlyList<ActionFieldFigures> ByActionField, IReadOnlyList<SiteFigures> BySite,
-    IReadOnlyList<SpaceFigures> BySpace, DeskFeeFigures DeskFees, ShareFigures CooperativeShares, UsageFeeFigures UsageFees, BudgetUse Budget,
+    IReadOnlyList<SpaceFigures> BySpace, DeskFeeFigures DeskFees, ShareFigures CooperativeShares, UsageFeeFigures UsageFees,
+    PurposeFigures Purposes, BudgetUse Budget,
     IReadOnlyList<ReportMonth> Months);
 
 /// <summary>The grant's terms as a report reads them.</summary>
@@ -124,7 +134,8 @@ internal sealed record ReportPeriod(string Kind, DateOnly From, DateOnly To)
 internal static class FunderReports
 {
     public static FunderReport Compute(ReportGrant grant, ReportPeriod period, DateTimeOffset? asOf, long? position, DateTimeOffset madeAt,
-        IReadOnlyList<PaidAllocation> inPeriod, IReadOnlyDictionary<DateOnly, long> usedByMonth, ReportNames names)
+        IReadOnlyList<PaidAllocation> inPeriod, IReadOnlyDictionary<DateOnly, long> usedByMonth, ReportNames names,
+        IReadOnlyDictionary<string, PurposeLabel>? purposeLabels = null)
     {
         var bookings = inPeriod.Where(a => a.SourceKind == SourceKinds.Booking).ToList();
         var distinct = bookings.DistinctBy(a => a.CostId).ToList();
@@ -144,6 +155,12 @@ internal static class FunderReports
         var fees = inPeriod.Where(a => a.CostType == CostTypes.DeskFees).ToList();
         var deskMonths = fees.DistinctBy(a => a.CostId).Sum(a => (decimal)a.DeskDays / Berlin.DaysIn(a.CostDate));
         var shares = inPeriod.Where(a => a.CostType == CostTypes.CooperativeShares).ToList();
+        var purposes = inPeriod.Where(a => a.CostType == CostTypes.PurposePayments).Select(a =>
+        {
+            var label = purposeLabels?.GetValueOrDefault(a.CostId);
+            return new PurposePaymentFigure(label?.PaymentId ?? Guid.Empty, a.CostDate, label?.WhatFor ?? "", label?.ReceiptReference ?? "", a.OrganisationId,
+                a.AmountCents);
+        }).ToList();
 
         var months = new List<ReportMonth>();
         foreach (var month in period.Months())
@@ -163,6 +180,7 @@ internal static class FunderReports
             new DeskFeeFigures(fees.DistinctBy(a => a.CostId).Count(), Math.Round(deskMonths, 2, MidpointRounding.AwayFromZero), fees.Sum(a => a.AmountCents)),
             new ShareFigures(shares.DistinctBy(a => a.CostId).Count(), shares.Sum(a => a.AmountCents)),
             new UsageFeeFigures(usage.DistinctBy(a => a.CostId).Count(), usage.Sum(a => a.AmountCents)),
+            new PurposeFigures(purposes.Count, purposes.Sum(p => p.AmountCents), purposes),
             new BudgetUse(grant.BudgetCents, allocated, used, grant.BudgetCents - used), months);
     }
 

@@ -90,7 +90,19 @@ internal static class FunderReportHtml
         Row(html, "Schreibtischgebühren", Euro(r.DeskFees.AmountCents));
         Row(html, "Nutzungsentgelte (Nutzungsvereinbarungen)", Euro(r.UsageFees.AmountCents));
         Row(html, "Genossenschaftsanteile", Euro(r.CooperativeShares.AmountCents));
-        html.Append("</table>\n<h2>Budget</h2>\n<table>\n");
+        Row(html, "Zahlungen für den Förderzweck", Euro(r.Purposes.AmountCents));
+        html.Append("</table>\n");
+        if (r.Purposes.Items.Count > 0)
+        {
+            html.Append("<h2>Zahlungen für den Förderzweck</h2>\n<table>\n<tr><th>Bezahlt am</th><th>Wofür</th><th>Beleg</th><th class=\"n\">Betrag</th></tr>\n");
+            foreach (var p in r.Purposes.Items)
+            {
+                html.Append("<tr><td>").Append(E(p.PaidOn.ToString("dd.MM.yyyy", Invariant))).Append("</td><td>").Append(E(p.WhatFor)).Append("</td><td>")
+                    .Append(E(p.ReceiptReference)).Append("</td><td class=\"n\">").Append(E(Euro(p.AmountCents))).Append("</td></tr>\n");
+            }
+            html.Append("</table>\n");
+        }
+        html.Append("<h2>Budget</h2>\n<table>\n");
         Row(html, "Budget", Euro(r.Budget.BudgetCents));
         Row(html, "Im Zeitraum zugewiesen", Euro(r.Budget.AllocatedInPeriodCents));
         Row(html, "Bisher verwendet", Euro(r.Budget.UsedToDateCents));
