@@ -180,5 +180,6 @@ internal static class BookingsSchema
         Reports.ReportsSchema.Version5,
         History.BookingAllocations.Version6,
         Calendars.FeedCopies.Version7,
+        Programme.ProgrammeProjection.Version8,
     ];
 }

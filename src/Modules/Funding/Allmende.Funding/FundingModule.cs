@@ -36,6 +36,9 @@ public static class FundingModule
                 o.Types.Register(type, name);
             foreach (var (type, name) in Purposes.PurposePaymentNames.All)
                 o.Types.Register(type, name);
+            o.Types.Register<PeopleReached.PeopleReachedCounted>("funding.people-reached.counted");
+            // Bookings' contract under the name Bookings gives it, so that the handler is routed whichever module registers first.
+            o.Types.Register<Allmende.Bookings.Contracts.OfferAttendanceCounted>("bookings.offer-attendance-counted");
 
             // Bookings' desk contracts under the names Bookings gives them (registering the same name twice is
             // harmless), so that Funding's handlers are routed even before Bookings publishes them.

@@ -209,5 +209,16 @@ internal static class FundingSchema
             );
             create index purpose_payments_grant on funding.purpose_payments (grant_id, paid_on);
             """),
+        new(Module, 6, "people reached at open offers, for funder reports as of a position", """
+            -- Who came to a date of an open offer (PeopleReached/, ADR 20), true from one count until the next.
+            create table funding.report_people_reached (
+                booking_id      uuid not null,
+                offer_id        uuid not null,
+                attendees       int not null,
+                known_from_seq  bigint not null,
+                known_until_seq bigint,
+                primary key (booking_id, offer_id, known_from_seq)
+            );
+            """),
     ];
 }

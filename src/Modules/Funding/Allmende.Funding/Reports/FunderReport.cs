@@ -8,8 +8,11 @@ namespace Allmende.Funding.Reports;
 /// <summary>Bookings (distinct), their minutes and hours, and what the grant paid, for one group of a funder report.</summary>
 internal sealed record ReportFigures(int Bookings, long Minutes, decimal Hours, long AmountCents);
 
-/// <summary>An action field by its code and German label (<see cref="ActionFieldLabels"/>).</summary>
-internal sealed record ActionFieldFigures(string ActionField, string Label, int Bookings, long Minutes, decimal Hours, long AmountCents);
+/// <summary>
+/// An action field by its code and German label (<see cref="ActionFieldLabels"/>). PeopleReached: who came to
+/// the open offers held in the bookings counted here, as staff counted them (ADR 20).
+/// </summary>
+internal sealed record ActionFieldFigures(string ActionField, string Label, int Bookings, long Minutes, decimal Hours, long AmountCents, long PeopleReached);
 
 internal sealed record SiteFigures(Guid SiteId, string Name, int Bookings, long Minutes, decimal Hours, long AmountCents);
 
@@ -62,7 +65,7 @@ internal sealed record ReportMonth(string Month, IReadOnlyList<ActionFieldMinute
 internal sealed record FunderReport(
     Guid GrantId, string GrantName, string Reference, Guid FunderId, string FunderName, string Period, DateOnly From, DateOnly To, DateTimeOffset? AsOf,
     long? Position, DateTimeOffset MadeAt,
-    int Bookings, long Minutes, decimal Hours, int Organisations, long AttendeesReached, long AmountCents,
+    int Bookings, long Minutes, decimal Hours, int Organisations, long AttendeesReached, long PeopleReached, long AmountCents,
     IReadOnlyList<OrganisationFigures> ByOrganisation, IReadOnlyList<ActionFieldFigures> ByActionField, IReadOnlyList<SiteFigures> BySite,
     IReadOnlyList<SpaceFigures> BySpace, DeskFeeFigures DeskFees, ShareFigures CooperativeShares, UsageFeeFigures UsageFees,
     PurposeFigures Purposes, BudgetUse Budget,
@@ -135,13 +138,14 @@ internal static class FunderReports
 {
     public static FunderReport Compute(ReportGrant grant, ReportPeriod period, DateTimeOffset? asOf, long? position, DateTimeOffset madeAt,
         IReadOnlyList<PaidAllocation> inPeriod, IReadOnlyDictionary<DateOnly, long> usedByMonth, ReportNames names,
-        IReadOnlyDictionary<string, PurposeLabel>? purposeLabels = null)
+        IReadOnlyDictionary<string, PurposeLabel>? purposeLabels = null, IReadOnlyDictionary<string, long>? peopleByCost = null)
     {
+        long People(IEnumerable<PaidAllocation> group) => group.DistinctBy(a => a.CostId).Sum(a => peopleByCost?.GetValueOrDefault(a.CostId) ?? 0);
         var bookings = inPeriod.Where(a => a.SourceKind == SourceKinds.Booking).ToList();
         var distinct = bookings.DistinctBy(a => a.CostId).ToList();
 
         var byActionField = bookings.GroupBy(a => a.ActionField ?? "").OrderBy(g => g.Key, StringComparer.Ordinal)
-            .Select(g => Figures(g, (b, m, h, c) => new ActionFieldFigures(g.Key, ActionFieldLabels.GermanOf(g.Key), b, m, h, c))).ToList();
+            .Select(g => Figures(g, (b, m, h, c) => new ActionFieldFigures(g.Key, ActionFieldLabels.GermanOf(g.Key), b, m, h, c, People(g)))).ToList();
         var bySite = inPeriod.Where(a => a.SiteId is not null).GroupBy(a => a.SiteId!.Value).OrderBy(g => g.Key)
             .Select(g => Figures(g, (b, m, h, c) => new SiteFigures(g.Key, names.Of(g.Key), b, m, h, c))).ToList();
         var bySpace = inPeriod.Where(a => a.SpaceId is not null).GroupBy(a => (a.SpaceId!.Value, a.SiteId ?? Guid.Empty)).OrderBy(g => g.Key.Item1)
@@ -176,7 +180,7 @@ internal static class FunderReports
         var totalMinutes = distinct.Sum(a => (long)a.Minutes);
         return new FunderReport(grant.GrantId, grant.Name, grant.Reference, grant.FunderId, names.FunderName, period.Kind, period.From, period.To, asOf,
             position, madeAt, distinct.Count, totalMinutes, Hours(totalMinutes), inPeriod.Select(a => a.OrganisationId).Distinct().Count(),
-            distinct.Sum(a => (long)a.Attendees), allocated, byOrganisation, byActionField, bySite, bySpace,
+            distinct.Sum(a => (long)a.Attendees), People(bookings), allocated, byOrganisation, byActionField, bySite, bySpace,
             new DeskFeeFigures(fees.DistinctBy(a => a.CostId).Count(), Math.Round(deskMonths, 2, MidpointRounding.AwayFromZero), fees.Sum(a => a.AmountCents)),
             new ShareFigures(shares.DistinctBy(a => a.CostId).Count(), shares.Sum(a => a.AmountCents)),
             new UsageFeeFigures(usage.DistinctBy(a => a.CostId).Count(), usage.Sum(a => a.AmountCents)),

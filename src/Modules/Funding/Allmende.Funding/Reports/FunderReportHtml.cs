@@ -85,6 +85,7 @@ internal static class FunderReportHtml
         Row(html, "Stunden", HoursOf(r.Minutes));
         Row(html, "Geförderte Organisationen", Count(r.Organisations));
         Row(html, "Erreichte Teilnehmende", Count(r.AttendeesReached));
+        Row(html, "Gezählte Besucher offener Angebote", Count(r.PeopleReached));
         Row(html, "Gefördert im Zeitraum", Euro(r.AmountCents));
         Row(html, "Schreibtisch-Monate", r.DeskFees.DeskMonths.ToString("#,##0.00", German));
         Row(html, "Schreibtischgebühren", Euro(r.DeskFees.AmountCents));
@@ -111,6 +112,14 @@ internal static class FunderReportHtml
 
         Table(html, "organisations", "Geförderte Organisationen", "Organisation", r.ByOrganisation.Select(f => (f.Name, f.Bookings, f.Minutes, f.AmountCents)));
         Table(html, "action-fields", "Handlungsfelder", "Handlungsfeld", r.ByActionField.Select(f => (f.Label, f.Bookings, f.Minutes, f.AmountCents)));
+        if (r.PeopleReached > 0)
+        {
+            html.Append("<section id=\"people-reached\">\n<h2>Offene Angebote: gezählte Besucher nach Handlungsfeld</h2>\n<table>\n")
+                .Append("<tr><th>Handlungsfeld</th><th class=\"n\">Besucher</th></tr>\n");
+            foreach (var f in r.ByActionField.Where(f => f.PeopleReached > 0))
+                html.Append("<tr><td>").Append(E(f.Label)).Append("</td><td class=\"n\">").Append(Count(f.PeopleReached)).Append("</td></tr>\n");
+            html.Append("</table>\n</section>\n");
+        }
 
         html.Append("<section id=\"places\">\n<h2>Standorte und Räume</h2>\n");
         Rows(html, "Standort", r.BySite.Select(f => (f.Name, f.Bookings, f.Minutes, f.AmountCents)));
