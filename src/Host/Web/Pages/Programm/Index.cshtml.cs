@@ -24,6 +24,10 @@ internal sealed class IndexModel(InProcessApi api) : PageModel
     [BindProperty(SupportsGet = true)]
     public Guid Id { get; set; }
 
+    /// <summary>The first Berlin day shown (default today).</summary>
+    [BindProperty(SupportsGet = true)]
+    public DateOnly? Von { get; set; }
+
     public ProgrammeView Programme { get; private set; } = null!;
 
     public string? Message { get; private set; }
@@ -55,7 +59,8 @@ internal sealed class IndexModel(InProcessApi api) : PageModel
 
     private async Task<bool> LoadAsync(CancellationToken ct)
     {
-        var answer = await api.GetAsync(Anonymous, $"/api/programme/public/{Scope}/{Id}", ct);
+        var from = Von is { } day ? $"?from={day:yyyy-MM-dd}" : "";
+        var answer = await api.GetAsync(Anonymous, $"/api/programme/public/{Scope}/{Id}{from}", ct);
         if (!answer.IsSuccess)
             return false;
         Programme = answer.Read<ProgrammeView>();
