@@ -32,7 +32,7 @@ internal static class DemoData
         var house = await seeder.SiteAsync("Nachbarschaftshaus Lindenstraße", "Lindenstraße 12", ["Erdgeschoss", "1. Obergeschoss", "2. Obergeschoss", "Keller"],
             Hours(Weekdays, "08:00", "21:00").Append(Interval("saturday", "10:00", "16:00")));
         var seminarRoom = await seeder.SpaceAsync(house, "1. Obergeschoss", "Seminarraum", "room", 20, rateCents: 2500, accessibility: ["step-free-access", "lift", "hearing-loop"], equipment: ["Beamer", "Flipchart"]);
-        await seeder.SpaceAsync(house, "Erdgeschoss", "Bewegungs- und Begegnungsraum", "room", 25, rateCents: 2000, accessibility: ["step-free-access", "accessible-toilet"]);
+        var meetingRoom = await seeder.SpaceAsync(house, "Erdgeschoss", "Bewegungs- und Begegnungsraum", "room", 25, rateCents: 2000, accessibility: ["step-free-access", "accessible-toilet"]);
         await seeder.SpaceAsync(house, "2. Obergeschoss", "Coaching- und Ruheraum", "room", 4, rateCents: 1000, accessibility: ["lift"]);
         await seeder.SpaceAsync(house, "2. Obergeschoss", "Kreativraum für Künstler:innen", "room", 8, rateCents: 1200, equipment: ["Staffeleien", "Waschbecken"]);
         await seeder.SpaceAsync(house, "1. Obergeschoss", "Coworking-Raum", "flexible-desk-area", 6, places: 6, rateCents: 300, deskFeeCents: 9000);
@@ -121,6 +121,11 @@ internal static class DemoData
             await seeder.BookingAsync(groupRooms[2], association, day.AddDays(3), "14:00", "16:00", 6, "Mieterberatung", "housing-and-living-environment");
             await seeder.BookingAsync(seminarRoom, association, day.AddDays(1), "17:00", "19:00", 15, "Vorstandssitzung", "social-activities-and-infrastructure");
         }
+
+        // Issue 17 (ADR 20): the association's open programme (situation 3), a weekly open evening and a flea market in the
+        // house, public at /programm/organisation/{id}; and a housing company sponsoring the prize of a photo contest (situation 5).
+        await seeder.ProgrammeAsync(association, meetingRoom, monday);
+        await seeder.SponsorAsync(association, time);
         return new DemoSummary(seeder.Sites, seeder.Spaces, seeder.Organisations, seeder.People, seeder.Bookings, key);
     }
 
@@ -274,6 +279,77 @@ internal static class DemoData
                 {
                     await EnsureAsync(response);
                     return;
+                }
+                await Task.Delay(TimeSpan.FromMilliseconds(250), ct);
+            }
+        }
+
+        /// <summary>
+        /// The association's open evening every Thursday for four weeks (a weekly series, 18–21 Uhr, sign-up for 20) and a flea
+        /// market on the Saturday after the first (10–16 Uhr, no sign-up), both booked through the normal booking path first.
+        /// </summary>
+        public async Task ProgrammeAsync(Guid association, Guid room, DateOnly monday)
+        {
+            var thursday = monday.AddDays(3);
+            var series = await RetriedAsync("/api/bookings/series", new
+            {
+                spaceId = room, organisationId = association, start = At(thursday, "18:00"), end = At(thursday, "21:00"), attendees = 20,
+                purpose = "Offener Abend", actionField = "living-together", repeat = new { frequency = "weekly", count = 4 }, conflicts = "book-none",
+            }, HttpStatusCode.NotFound);
+            var saturday = monday.AddDays(5);
+            var market = await RetriedAsync("/api/bookings", new
+            {
+                spaceId = room, organisationId = association, start = At(saturday, "10:00"), end = At(saturday, "16:00"), attendees = 25,
+                purpose = "Flohmarkt", actionField = "neighbourhood-culture",
+            }, HttpStatusCode.NotFound);
+            Bookings += 5;
+            await CreateAsync("/api/programme/offers", new
+            {
+                organisationId = association, seriesId = series.GetProperty("id").GetGuid(), kind = "open-evening", title = "Offener Abend im Lindenviertel",
+                description = "Tee, Gespräche und Nachbarschaft – jeden Donnerstag. Bitte kurz anmelden, damit genug Stühle da sind.", capacity = 20,
+                registration = true,
+            });
+            await CreateAsync("/api/programme/offers", new
+            {
+                organisationId = association, bookingId = market.GetProperty("id").GetGuid(), kind = "flea-market", title = "Hofflohmarkt",
+                description = "Stöbern, tauschen, verkaufen. Ohne Anmeldung.", capacity = 200, registration = false,
+            });
+        }
+
+        /// <summary>
+        /// A housing company funds the 500 € prize of the association's photo contest: a business sponsor, a grant for that
+        /// purpose only (this year and next), and the prize money paid today against it.
+        /// </summary>
+        public async Task SponsorAsync(Guid association, TimeProvider time)
+        {
+            var today = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(time.GetUtcNow(), Berlin).DateTime);
+            var funder = await CreateAsync("/api/funding/funders", new
+            {
+                name = "Wohnbau Lindenviertel GmbH", kind = "business-sponsor", contact = new { office = "Quartiersmanagement" }, reportingPeriod = "yearly",
+            });
+            var grant = await CreateAsync("/api/funding/grants", new
+            {
+                funderId = funder.GetProperty("id").GetGuid(), name = "Preis des Fotowettbewerbs »Unser Lindenviertel«", reference = "WBL-FOTO-01",
+                budgetCents = 50_000, startsOn = $"{today.Year}-01-01", endsOn = $"{today.Year + 1}-12-31",
+                coverage = new { organisationIds = new[] { association }, costTypes = new[] { "purpose-payments" } },
+            });
+            // Funding learns of the association through the outbox: until then a 400 on organisationId, so ask again.
+            await RetriedAsync($"/api/funding/grants/{grant.GetProperty("id").GetGuid()}/purpose-payments", new
+            {
+                organisationId = association, paidOn = today.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), amountCents = 50_000,
+                whatFor = "Preisgeld Fotowettbewerb, 1. bis 3. Platz", receiptReference = "Quittung FW-01",
+            }, HttpStatusCode.BadRequest);
+        }
+
+        private async Task<JsonElement> RetriedAsync(string path, object body, HttpStatusCode notYet)
+        {
+            for (var attempt = 1; ; attempt++)
+            {
+                using var response = await admin.PostAsJsonAsync(path, body, ct);
+                if (response.StatusCode != notYet || attempt == 40)
+                {
+                    await EnsureAsync(response);
+                    return await response.Content.ReadFromJsonAsync<JsonElement>(ct);
                 }
                 await Task.Delay(TimeSpan.FromMilliseconds(250), ct);
             }

@@ -70,6 +70,7 @@ internal static class WebApp
             o.Conventions.AllowAnonymousToPage("/Einladung");
             o.Conventions.AllowAnonymousToPage("/KeinZugriff");
             o.Conventions.AllowAnonymousToPage("/Mitgliedsantrag");
+            o.Conventions.AllowAnonymousToFolder("/Programm"); // the open programme: public by design (ADR 20)
         }).AddMvcOptions(o => o.Filters.Add<ApiRefusalFilter>());
         return services;
     }

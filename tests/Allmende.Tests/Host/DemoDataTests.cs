@@ -14,7 +14,7 @@ public sealed class DemoDataTests(AllmendeApp app) : IClassFixture<AllmendeApp>
         var summary = await DemoData.SeedAsync(admin);
 
         summary.ShouldNotBeNull();
-        summary.ShouldBe(summary with { Sites = 7, Organisations = 6, People = 4, Bookings = 16 });
+        summary.ShouldBe(summary with { Sites = 7, Organisations = 6, People = 4, Bookings = 21 });
         var sites = await admin.GetFromJsonAsync<JsonElement>("/api/sites?limit=100");
         sites.GetProperty("total").GetInt64().ShouldBe(7);
         var interim = sites.GetProperty("items").EnumerateArray().Single(s => s.GetProperty("name").GetString() == "Zwischennutzung Alte Post");
@@ -32,9 +32,10 @@ public sealed class DemoDataTests(AllmendeApp app) : IClassFixture<AllmendeApp>
         var visible = await member.GetFromJsonAsync<JsonElement>("/api/organisations");
         visible.GetProperty("items")[0].GetProperty("name").GetString().ShouldBe("Initiative Kiezkiosk");
 
-        // The weekly bookings: twelve on the funded floor, which the city's grant pays in full, four in the house, which it does not.
+        // The weekly bookings: twelve on the funded floor, which the city's grant pays in full, four in the house, which it does not;
+        // and the association's programme: four open evenings and a flea market.
         var bookings = await admin.GetFromJsonAsync<JsonElement>("/api/bookings?limit=100");
-        bookings.GetProperty("total").GetInt64().ShouldBe(16);
+        bookings.GetProperty("total").GetInt64().ShouldBe(21);
         var grant = (await admin.GetFromJsonAsync<JsonElement>("/api/funding/grants")).GetProperty("items")[0].GetProperty("id").GetGuid();
         await Eventually.ReachedAsync(async () => (await admin.GetFromJsonAsync<JsonElement>($"/api/funding/allocations?grantId={grant}&limit=100"))
             .GetProperty("items").EnumerateArray().Count(a => a.GetProperty("sourceKind").GetString() == "booking") == 12, "the grant pays the floor's bookings");
@@ -52,6 +53,18 @@ public sealed class DemoDataTests(AllmendeApp app) : IClassFixture<AllmendeApp>
             "the share grant pays the city's shares");
         (await admin.GetFromJsonAsync<JsonElement>($"/api/funding/allocations?grantId={grant}&limit=100")).GetProperty("items").EnumerateArray()
             .ShouldNotContain(a => a.GetProperty("costType").GetString() == "cooperative-shares");
+
+        // The association's open programme, public; the housing company's prize on its own grant (issue 17, ADR 20).
+        var association = (await admin.GetFromJsonAsync<JsonElement>("/api/organisations?limit=100")).GetProperty("items").EnumerateArray()
+            .Single(o => o.GetProperty("name").GetString() == "Nachbarschaftsverein Lindenviertel e.V.").GetProperty("id").GetGuid();
+        using var anonymous = app.CreateClient();
+        var programme = await anonymous.GetFromJsonAsync<JsonElement>($"/api/programme/public/organisations/{association}");
+        programme.GetProperty("dates").EnumerateArray().Select(d => d.GetProperty("title").GetString()).Distinct().Order()
+            .ShouldBe(["Hofflohmarkt", "Offener Abend im Lindenviertel"]);
+        programme.GetProperty("dates").GetArrayLength().ShouldBe(5);
+        var prize = (await admin.GetFromJsonAsync<JsonElement>("/api/funding/grants")).GetProperty("items").EnumerateArray()
+            .Single(g => g.GetProperty("reference").GetString() == "WBL-FOTO-01");
+        (prize.GetProperty("budgetCents").GetInt64(), prize.GetProperty("remainingCents").GetInt64()).ShouldBe((50_000L, 0L));
 
         (await DemoData.SeedAsync(admin)).ShouldBeNull();
         (await admin.GetFromJsonAsync<JsonElement>("/api/sites?limit=1")).GetProperty("total").GetInt64().ShouldBe(7);

@@ -44,7 +44,14 @@ public sealed class OpenApiContractTests(AllmendeApp app) : IClassFixture<Allmen
         // A calendar feed's secret URL is its own credential (calendar apps send no header): the one
         // operation open without signing in, and the document says so by naming no scheme for it. So is
         // an organisation's own application for membership (public, rate-limited), and its consent text.
-        string[] bySecretUrl = ["GET /api/bookings/ical/{token}", "GET /api/membership/applications/consent", "POST /api/membership/applications"];
+        // The open programme is public by design (ADR 20): read and signed up for without signing in.
+        string[] bySecretUrl =
+        [
+            "GET /api/bookings/ical/{token}", "GET /api/membership/applications/consent", "POST /api/membership/applications",
+            "GET /api/programme/public/sites/{id}", "GET /api/programme/public/sites/{id}/ical",
+            "GET /api/programme/public/organisations/{id}", "GET /api/programme/public/organisations/{id}/ical",
+            "POST /api/programme/public/offers/{id}/dates/{bookingId}/registrations",
+        ];
         foreach (var (method, path, operation) in Operations(document))
         {
             if (bySecretUrl.Contains($"{method} {path}"))

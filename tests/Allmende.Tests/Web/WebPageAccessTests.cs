@@ -7,10 +7,15 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Allmende.Tests.Web;
 
-/// <summary>Every page of the web app, found by itself: only the sign-in pages open without a session, and no API key opens one.</summary>
+/// <summary>
+/// Every page of the web app, found by itself: only the sign-in pages, the membership application form and the public programme (ADR 20) open without a session,
+/// and no API key opens one.
+/// </summary>
 public sealed class WebPageAccessTests(AllmendeApp app) : IClassFixture<AllmendeApp>
 {
-    private static readonly string[] Open = ["/anmelden", "/einladung/{token}", "/kein-zugriff", "/mitgliedsantrag"];
+    private const string Programme = "/programm/{bereich:regex(^(standort|organisation)$)}/{id:guid}";
+
+    private static readonly string[] Open = ["/anmelden", "/einladung/{token}", "/kein-zugriff", "/mitgliedsantrag", Programme];
 
     private IReadOnlyList<string> Pages() =>
         [.. app.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
@@ -33,8 +38,10 @@ public sealed class WebPageAccessTests(AllmendeApp app) : IClassFixture<Allmende
                 response.Headers.Location!.ToString().ShouldStartWith("http://localhost/anmelden?ReturnUrl=", customMessage: page);
             }
         }
-        foreach (var page in Open)
+        foreach (var page in Open.Where(p => p != Programme))
             (await anonymous.GetAsync(page.Replace("{token}", "no-such-token", StringComparison.Ordinal))).StatusCode
                 .ShouldBeOneOf([HttpStatusCode.OK, HttpStatusCode.Forbidden], page); // the "no access" page says so with a 403
+        // The programme of a site nobody knows is a 404 for anyone, never the sign-in.
+        (await anonymous.GetAsync($"/programm/standort/{Guid.NewGuid()}")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
     }
 }

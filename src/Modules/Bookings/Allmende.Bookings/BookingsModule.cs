@@ -54,6 +54,9 @@ public static class BookingsModule
                 o.Types.Register(type, name);
             foreach (var (type, name) in CalendarFeeds.EventNames)
                 o.Types.Register(type, name);
+            foreach (var (type, name) in Programme.OfferEventNames.All)
+                o.Types.Register(type, name);
+            o.Types.Register<Contracts.OfferAttendanceCounted>("bookings.offer-attendance-counted");
             o.Types.Register<Contracts.DeskAssigned>("bookings.desk-assigned");
             o.Types.Register<Contracts.DeskAssignmentEnded>("bookings.desk-assignment-ended");
 
@@ -69,6 +72,7 @@ public static class BookingsModule
             o.AddProjection<DeskAssignmentsProjection>(ProjectionLifecycle.Inline);
             o.AddProjection<FreeHoursProjection>(ProjectionLifecycle.Inline);
             o.AddProjection<WaitlistProjection>(ProjectionLifecycle.Inline);
+            o.AddProjection<Programme.ProgrammeProjection>(ProjectionLifecycle.Inline);
             o.AddHandlers(typeof(BookingsModule).Assembly);
             Reports.ReportsRegistration.Register(o);
         });
@@ -100,6 +104,7 @@ public static class BookingsModule
         FreeHoursApi.Map(bookings);
         ReadQuotas.Map(bookings);
         WaitlistApi.Map(bookings);
+        Programme.ProgrammeApi.Map(endpoints);
         return endpoints;
     }
 }

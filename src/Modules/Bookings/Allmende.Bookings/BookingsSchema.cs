@@ -181,5 +181,6 @@ internal static class BookingsSchema
         History.BookingAllocations.Version6,
         Calendars.FeedCopies.Version7,
         Reports.GrantPlaces.Version8,
+        Programme.ProgrammeProjection.Version9,
     ];
 }

@@ -4,10 +4,11 @@ namespace Allmende.Funding.Contracts;
 // the same transaction as the events that caused them. Stable type names "funding.…" (FundingModule).
 //
 // Codes (stable strings):
-//   CostType: room-hours, event-hall-hours, desk-fees, cooperative-shares, usage-fees.
+//   CostType: room-hours, event-hall-hours, desk-fees, cooperative-shares, usage-fees, purpose-payments.
 //   SourceKind: booking (SourceId = the booking), fixed-desk (SourceId = the desk assignment),
 //     flexible-desk-plan (SourceId = the person whose plan it is), cooperative-shares (SourceId = the organisation),
-//     usage-agreement (SourceId = the agreement; SpaceId null, SiteId the site of its spaces).
+//     usage-agreement (SourceId = the agreement; SpaceId null, SiteId the site of its spaces),
+//     purpose-payment (SourceId = the payment for a sponsor's purpose; no place; always one grant, rule "share", the whole sum).
 //   Payer: grant (GrantId and FunderId set) or organisation (its own share; both null).
 //   Rule: for a grant: "share" (its share in full), "cap" (limited by its cap per organisation and month),
 //     "budget" (limited by what was left of its budget); for the organisation's own share: "not-covered"

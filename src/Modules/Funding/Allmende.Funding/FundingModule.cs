@@ -34,6 +34,11 @@ public static class FundingModule
                 o.Types.Register(type, name);
             foreach (var (type, name) in UsageAgreements.UsageAgreementNames.All)
                 o.Types.Register(type, name);
+            foreach (var (type, name) in Purposes.PurposePaymentNames.All)
+                o.Types.Register(type, name);
+            o.Types.Register<PeopleReached.PeopleReachedCounted>("funding.people-reached.counted");
+            // Bookings' contract under the name Bookings gives it, so that the handler is routed whichever module registers first.
+            o.Types.Register<Allmende.Bookings.Contracts.OfferAttendanceCounted>("bookings.offer-attendance-counted");
 
             // Bookings' desk contracts under the names Bookings gives them (registering the same name twice is
             // harmless), so that Funding's handlers are routed even before Bookings publishes them.
@@ -52,6 +57,7 @@ public static class FundingModule
             o.AddProjection<CostsProjection>(ProjectionLifecycle.Inline);
             o.AddProjection<FlexibleDeskPricesProjection>(ProjectionLifecycle.Inline);
             o.AddProjection<UsageAgreements.UsageAgreementsProjection>(ProjectionLifecycle.Inline);
+            o.AddProjection<Purposes.PurposePaymentsProjection>(ProjectionLifecycle.Inline);
             FundingReportsRegistration.Register(o);
             o.AddHandlers(typeof(FundingModule).Assembly);
         });
@@ -69,6 +75,7 @@ public static class FundingModule
         FlexibleDeskPrices.Map(funding);
         UsageAgreements.UsageAgreementApi.Map(funding);
         Reallocation.Reallocations.Map(funding);
+        Purposes.PurposePaymentApi.Map(funding);
         FundingReportsRegistration.Map(funding);
         Audit.FunderAuditExport.Map(funding);
         return endpoints;

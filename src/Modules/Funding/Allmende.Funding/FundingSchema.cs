@@ -191,5 +191,34 @@ internal static class FundingSchema
             );
             create index usage_agreements_organisation on funding.usage_agreements (organisation_id);
             """),
+        new(Module, 5, "payments for sponsors' purposes", """
+            -- Payments staff recorded against a grant for its named purpose (Purposes/, ADR 20); reversal_reason set once reversed.
+            create table funding.purpose_payments (
+                payment_id        uuid primary key,
+                grant_id          uuid not null,
+                funder_id         uuid not null,
+                organisation_id   uuid not null,
+                paid_on           date not null,
+                amount_cents      bigint not null,
+                what_for          text not null,
+                receipt_reference text not null,
+                recorded_at       timestamptz not null,
+                reversal_reason   text,
+                version           bigint not null,
+                last_seq          bigint not null
+            );
+            create index purpose_payments_grant on funding.purpose_payments (grant_id, paid_on);
+            """),
+        new(Module, 6, "people reached at open offers, for funder reports as of a position", """
+            -- Who came to a date of an open offer (PeopleReached/, ADR 20), true from one count until the next.
+            create table funding.report_people_reached (
+                booking_id      uuid not null,
+                offer_id        uuid not null,
+                attendees       int not null,
+                known_from_seq  bigint not null,
+                known_until_seq bigint,
+                primary key (booking_id, offer_id, known_from_seq)
+            );
+            """),
     ];
 }

@@ -22,8 +22,8 @@ public sealed class FunderReportHtmlTests
         var list = Enumerable.Range(0, months).Select(i => new ReportMonth(from.AddMonths(i).ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture),
             [.. Fields.Select((f, j) => new ActionFieldMinutes(f, 60L * (i + j + 1)))], 1_000_000_000L - i * 1_000L)).ToList();
         return new FunderReport(Guid.NewGuid(), "Engagement-Etage", "SOZ-1", Guid.NewGuid(), "Sozialbehörde Musterstadt", "custom", from,
-            from.AddMonths(months).AddDays(-1), null, null, new DateTimeOffset(2027, 1, 5, 9, 30, 0, TimeSpan.Zero), 0, 0, 0m, 0, 0, 0, [], [], [], [],
-            new DeskFeeFigures(0, 0m, 0), new ShareFigures(0, 0), new UsageFeeFigures(0, 0), new BudgetUse(100_000_000_000L, 0, 0, 100_000_000_000L), list);
+            from.AddMonths(months).AddDays(-1), null, null, new DateTimeOffset(2027, 1, 5, 9, 30, 0, TimeSpan.Zero), 0, 0, 0m, 0, 0, 0, 0, [], [], [], [],
+            new DeskFeeFigures(0, 0m, 0), new ShareFigures(0, 0), new UsageFeeFigures(0, 0), new PurposeFigures(0, 0, []), new BudgetUse(100_000_000_000L, 0, 0, 100_000_000_000L), list);
     }
 
     private sealed record Box(string Text, double X0, double X1, double Y0, double Y1);

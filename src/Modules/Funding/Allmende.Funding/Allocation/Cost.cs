@@ -55,6 +55,7 @@ internal static class SourceKinds
     public const string FlexibleDeskPlan = "flexible-desk-plan";
     public const string CooperativeShares = "cooperative-shares";
     public const string UsageAgreement = "usage-agreement";
+    public const string PurposePayment = "purpose-payment";
 }
 
 /// <summary>What grants ask of an organisation: its kind and whether it is non-profit (Funding's copy of Membership's data).</summary>

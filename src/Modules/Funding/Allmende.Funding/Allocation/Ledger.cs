@@ -153,18 +153,40 @@ internal sealed class Ledger(IEnumerable<Grant> grants, IReadOnlyList<int> thres
         {
             var id = newId();
             events.Add(new CostAllocated(id, line.SourceId, portion.Payer, portion.GrantId, portion.FunderId, portion.Rule, portion.AmountCents, at));
-            if (portion.GrantId is not { } grantId)
-                continue;
-            Add(grantId, new GrantCharged(grantId, id, line.SourceId, line.OrganisationId, line.Month, portion.AmountCents, at));
-            var grant = _grants[grantId];
-            foreach (var threshold in thresholds.Order())
-            {
-                if (grant.Reached(threshold) && !grant.ThresholdsReached.Contains(threshold))
-                    Add(grantId, new GrantBudgetThresholdReached(grantId, threshold, grant.UsedCents, grant.BudgetCents, at));
-                grant = _grants[grantId];
-            }
+            if (portion.GrantId is { } grantId)
+                Charge(grantId, id, line, portion.AmountCents, at);
         }
         return events;
+    }
+
+    /// <summary>
+    /// Records the line and charges all of it to one grant, share and cap aside: a payment for a sponsor's
+    /// named purpose is that grant's by definition (ADR 20). Whether the grant may pay it (period, budget)
+    /// is decided before; this only moves the money. Returns the cost's events.
+    /// </summary>
+    public IReadOnlyList<object> PayInFull(CostLine line, Guid grantId, DateTimeOffset at)
+    {
+        var grant = _grants[grantId];
+        var id = newId();
+        List<object> events =
+        [
+            new CostLineRecorded(line.SourceId, line, at),
+            new CostAllocated(id, line.SourceId, Payers.Grant, grantId, grant.FunderId, AllocationRules.Share, line.CostCents, at),
+        ];
+        Charge(grantId, id, line, line.CostCents, at);
+        return events;
+    }
+
+    private void Charge(Guid grantId, Guid allocationId, CostLine line, long amountCents, DateTimeOffset at)
+    {
+        Add(grantId, new GrantCharged(grantId, allocationId, line.SourceId, line.OrganisationId, line.Month, amountCents, at));
+        var grant = _grants[grantId];
+        foreach (var threshold in thresholds.Order())
+        {
+            if (grant.Reached(threshold) && !grant.ThresholdsReached.Contains(threshold))
+                Add(grantId, new GrantBudgetThresholdReached(grantId, threshold, grant.UsedCents, grant.BudgetCents, at));
+            grant = _grants[grantId];
+        }
     }
 
     private void Add(Guid grantId, object @event)

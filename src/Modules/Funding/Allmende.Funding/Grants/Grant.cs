@@ -13,7 +13,7 @@ namespace Allmende.Funding.Grants;
 /// places, for every kind of cost: a space matches if it is listed or its site is; a cost for several
 /// spaces (a usage agreement) only if every one of them matches; a cost with no place (share payments,
 /// flexible-desk plans) never (ADR 12). CostTypes: room-hours, event-hall-hours, desk-fees,
-/// cooperative-shares, usage-fees (at least one).
+/// cooperative-shares, usage-fees, purpose-payments (at least one).
 /// </summary>
 internal sealed record Coverage(
     IReadOnlyList<Guid> SiteIds,
@@ -71,7 +71,10 @@ internal static class CostTypes
     public const string CooperativeShares = "cooperative-shares";
     public const string UsageFees = "usage-fees";
 
-    public static IReadOnlyList<string> All { get; } = [RoomHours, EventHallHours, DeskFees, CooperativeShares, UsageFees];
+    /// <summary>Payments staff record against a sponsor's grant for its named purpose (a prize, a project); ADR 20.</summary>
+    public const string PurposePayments = "purpose-payments";
+
+    public static IReadOnlyList<string> All { get; } = [RoomHours, EventHallHours, DeskFees, CooperativeShares, UsageFees, PurposePayments];
 }
 
 internal sealed record Grant(

@@ -14,7 +14,7 @@ using NpgsqlTypes;
 
 namespace Allmende.Funding.Grants;
 
-/// <summary>What a grant covers (empty lists: any). costTypes: room-hours, event-hall-hours, desk-fees, cooperative-shares, usage-fees.</summary>
+/// <summary>What a grant covers (empty lists: any). costTypes: room-hours, event-hall-hours, desk-fees, cooperative-shares, usage-fees, purpose-payments.</summary>
 internal sealed record CoverageRequest(
     IReadOnlyList<Guid>? SiteIds, IReadOnlyList<Guid>? SpaceIds, IReadOnlyList<string>? OrganisationKinds, IReadOnlyList<Guid>? OrganisationIds,
     bool? NonProfitOnly, IReadOnlyList<string>? CostTypes);

@@ -8,8 +8,11 @@ namespace Allmende.Funding.Reports;
 /// <summary>Bookings (distinct), their minutes and hours, and what the grant paid, for one group of a funder report.</summary>
 internal sealed record ReportFigures(int Bookings, long Minutes, decimal Hours, long AmountCents);
 
-/// <summary>An action field by its code and German label (<see cref="ActionFieldLabels"/>).</summary>
-internal sealed record ActionFieldFigures(string ActionField, string Label, int Bookings, long Minutes, decimal Hours, long AmountCents);
+/// <summary>
+/// An action field by its code and German label (<see cref="ActionFieldLabels"/>). PeopleReached: who came to
+/// the open offers held in the bookings counted here, as staff counted them (ADR 20).
+/// </summary>
+internal sealed record ActionFieldFigures(string ActionField, string Label, int Bookings, long Minutes, decimal Hours, long AmountCents, long PeopleReached);
 
 internal sealed record SiteFigures(Guid SiteId, string Name, int Bookings, long Minutes, decimal Hours, long AmountCents);
 
@@ -17,6 +20,15 @@ internal sealed record SpaceFigures(Guid SpaceId, string Name, Guid SiteId, int 
 
 /// <summary>An organisation the grant paid for: its bookings, their hours, and all the grant paid for it (bookings, fees, shares).</summary>
 internal sealed record OrganisationFigures(Guid OrganisationId, string Name, int Bookings, long Minutes, decimal Hours, long AmountCents);
+
+/// <summary>A payment the grant made for its purpose (ADR 20), as staff recorded it.</summary>
+internal sealed record PurposePaymentFigure(Guid PaymentId, DateOnly PaidOn, string WhatFor, string ReceiptReference, Guid OrganisationId, long AmountCents);
+
+/// <summary>What was paid for the grant's purpose (a sponsor's prize or project): each payment in force, by date paid.</summary>
+internal sealed record PurposeFigures(int Payments, long AmountCents, IReadOnlyList<PurposePaymentFigure> Items);
+
+/// <summary>What a purpose payment's cost stream was for (never changes once recorded), by cost id.</summary>
+internal sealed record PurposeLabel(Guid PaymentId, string WhatFor, string ReceiptReference);
 
 /// <summary>Usage agreements' monthly fees the grant paid.</summary>
 internal sealed record UsageFeeFigures(int Fees, long AmountCents);
@@ -53,9 +65,10 @@ internal sealed record ReportMonth(string Month, IReadOnlyList<ActionFieldMinute
 internal sealed record FunderReport(
     Guid GrantId, string GrantName, string Reference, Guid FunderId, string FunderName, string Period, DateOnly From, DateOnly To, DateTimeOffset? AsOf,
     long? Position, DateTimeOffset MadeAt,
-    int Bookings, long Minutes, decimal Hours, int Organisations, long AttendeesReached, long AmountCents,
+    int Bookings, long Minutes, decimal Hours, int Organisations, long AttendeesReached, long PeopleReached, long AmountCents,
     IReadOnlyList<OrganisationFigures> ByOrganisation, IReadOnlyList<ActionFieldFigures> ByActionField, IReadOnlyList<SiteFigures> BySite,
-    IReadOnlyList<SpaceFigures> BySpace, DeskFeeFigures DeskFees, ShareFigures CooperativeShares, UsageFeeFigures UsageFees, BudgetUse Budget,
+    IReadOnlyList<SpaceFigures> BySpace, DeskFeeFigures DeskFees, ShareFigures CooperativeShares, UsageFeeFigures UsageFees,
+    PurposeFigures Purposes, BudgetUse Budget,
     IReadOnlyList<ReportMonth> Months);
 
 /// <summary>The grant's terms as a report reads them.</summary>
@@ -124,13 +137,15 @@ internal sealed record ReportPeriod(string Kind, DateOnly From, DateOnly To)
 internal static class FunderReports
 {
     public static FunderReport Compute(ReportGrant grant, ReportPeriod period, DateTimeOffset? asOf, long? position, DateTimeOffset madeAt,
-        IReadOnlyList<PaidAllocation> inPeriod, IReadOnlyDictionary<DateOnly, long> usedByMonth, ReportNames names)
+        IReadOnlyList<PaidAllocation> inPeriod, IReadOnlyDictionary<DateOnly, long> usedByMonth, ReportNames names,
+        IReadOnlyDictionary<string, PurposeLabel>? purposeLabels = null, IReadOnlyDictionary<string, long>? peopleByCost = null)
     {
+        long People(IEnumerable<PaidAllocation> group) => group.DistinctBy(a => a.CostId).Sum(a => peopleByCost?.GetValueOrDefault(a.CostId) ?? 0);
         var bookings = inPeriod.Where(a => a.SourceKind == SourceKinds.Booking).ToList();
         var distinct = bookings.DistinctBy(a => a.CostId).ToList();
 
         var byActionField = bookings.GroupBy(a => a.ActionField ?? "").OrderBy(g => g.Key, StringComparer.Ordinal)
-            .Select(g => Figures(g, (b, m, h, c) => new ActionFieldFigures(g.Key, ActionFieldLabels.GermanOf(g.Key), b, m, h, c))).ToList();
+            .Select(g => Figures(g, (b, m, h, c) => new ActionFieldFigures(g.Key, ActionFieldLabels.GermanOf(g.Key), b, m, h, c, People(g)))).ToList();
         var bySite = inPeriod.Where(a => a.SiteId is not null).GroupBy(a => a.SiteId!.Value).OrderBy(g => g.Key)
             .Select(g => Figures(g, (b, m, h, c) => new SiteFigures(g.Key, names.Of(g.Key), b, m, h, c))).ToList();
         var bySpace = inPeriod.Where(a => a.SpaceId is not null).GroupBy(a => (a.SpaceId!.Value, a.SiteId ?? Guid.Empty)).OrderBy(g => g.Key.Item1)
@@ -144,6 +159,12 @@ internal static class FunderReports
         var fees = inPeriod.Where(a => a.CostType == CostTypes.DeskFees).ToList();
         var deskMonths = fees.DistinctBy(a => a.CostId).Sum(a => (decimal)a.DeskDays / Berlin.DaysIn(a.CostDate));
         var shares = inPeriod.Where(a => a.CostType == CostTypes.CooperativeShares).ToList();
+        var purposes = inPeriod.Where(a => a.CostType == CostTypes.PurposePayments).Select(a =>
+        {
+            var label = purposeLabels?.GetValueOrDefault(a.CostId);
+            return new PurposePaymentFigure(label?.PaymentId ?? Guid.Empty, a.CostDate, label?.WhatFor ?? "", label?.ReceiptReference ?? "", a.OrganisationId,
+                a.AmountCents);
+        }).ToList();
 
         var months = new List<ReportMonth>();
         foreach (var month in period.Months())
@@ -159,10 +180,11 @@ internal static class FunderReports
         var totalMinutes = distinct.Sum(a => (long)a.Minutes);
         return new FunderReport(grant.GrantId, grant.Name, grant.Reference, grant.FunderId, names.FunderName, period.Kind, period.From, period.To, asOf,
             position, madeAt, distinct.Count, totalMinutes, Hours(totalMinutes), inPeriod.Select(a => a.OrganisationId).Distinct().Count(),
-            distinct.Sum(a => (long)a.Attendees), allocated, byOrganisation, byActionField, bySite, bySpace,
+            distinct.Sum(a => (long)a.Attendees), People(bookings), allocated, byOrganisation, byActionField, bySite, bySpace,
             new DeskFeeFigures(fees.DistinctBy(a => a.CostId).Count(), Math.Round(deskMonths, 2, MidpointRounding.AwayFromZero), fees.Sum(a => a.AmountCents)),
             new ShareFigures(shares.DistinctBy(a => a.CostId).Count(), shares.Sum(a => a.AmountCents)),
             new UsageFeeFigures(usage.DistinctBy(a => a.CostId).Count(), usage.Sum(a => a.AmountCents)),
+            new PurposeFigures(purposes.Count, purposes.Sum(p => p.AmountCents), purposes),
             new BudgetUse(grant.BudgetCents, allocated, used, grant.BudgetCents - used), months);
     }
 

@@ -85,12 +85,25 @@ internal static class FunderReportHtml
         Row(html, "Stunden", HoursOf(r.Minutes));
         Row(html, "Geförderte Organisationen", Count(r.Organisations));
         Row(html, "Erreichte Teilnehmende", Count(r.AttendeesReached));
+        Row(html, "Gezählte Besucher offener Angebote", Count(r.PeopleReached));
         Row(html, "Gefördert im Zeitraum", Euro(r.AmountCents));
         Row(html, "Schreibtisch-Monate", r.DeskFees.DeskMonths.ToString("#,##0.00", German));
         Row(html, "Schreibtischgebühren", Euro(r.DeskFees.AmountCents));
         Row(html, "Nutzungsentgelte (Nutzungsvereinbarungen)", Euro(r.UsageFees.AmountCents));
         Row(html, "Genossenschaftsanteile", Euro(r.CooperativeShares.AmountCents));
-        html.Append("</table>\n<h2>Budget</h2>\n<table>\n");
+        Row(html, "Zahlungen für den Förderzweck", Euro(r.Purposes.AmountCents));
+        html.Append("</table>\n");
+        if (r.Purposes.Items.Count > 0)
+        {
+            html.Append("<h2>Zahlungen für den Förderzweck</h2>\n<table>\n<tr><th>Bezahlt am</th><th>Wofür</th><th>Beleg</th><th class=\"n\">Betrag</th></tr>\n");
+            foreach (var p in r.Purposes.Items)
+            {
+                html.Append("<tr><td>").Append(E(p.PaidOn.ToString("dd.MM.yyyy", Invariant))).Append("</td><td>").Append(E(p.WhatFor)).Append("</td><td>")
+                    .Append(E(p.ReceiptReference)).Append("</td><td class=\"n\">").Append(E(Euro(p.AmountCents))).Append("</td></tr>\n");
+            }
+            html.Append("</table>\n");
+        }
+        html.Append("<h2>Budget</h2>\n<table>\n");
         Row(html, "Budget", Euro(r.Budget.BudgetCents));
         Row(html, "Im Zeitraum zugewiesen", Euro(r.Budget.AllocatedInPeriodCents));
         Row(html, "Bisher verwendet", Euro(r.Budget.UsedToDateCents));
@@ -99,6 +112,14 @@ internal static class FunderReportHtml
 
         Table(html, "organisations", "Geförderte Organisationen", "Organisation", r.ByOrganisation.Select(f => (f.Name, f.Bookings, f.Minutes, f.AmountCents)));
         Table(html, "action-fields", "Handlungsfelder", "Handlungsfeld", r.ByActionField.Select(f => (f.Label, f.Bookings, f.Minutes, f.AmountCents)));
+        if (r.PeopleReached > 0)
+        {
+            html.Append("<section id=\"people-reached\">\n<h2>Offene Angebote: gezählte Besucher nach Handlungsfeld</h2>\n<table>\n")
+                .Append("<tr><th>Handlungsfeld</th><th class=\"n\">Besucher</th></tr>\n");
+            foreach (var f in r.ByActionField.Where(f => f.PeopleReached > 0))
+                html.Append("<tr><td>").Append(E(f.Label)).Append("</td><td class=\"n\">").Append(Count(f.PeopleReached)).Append("</td></tr>\n");
+            html.Append("</table>\n</section>\n");
+        }
 
         html.Append("<section id=\"places\">\n<h2>Standorte und Räume</h2>\n");
         Rows(html, "Standort", r.BySite.Select(f => (f.Name, f.Bookings, f.Minutes, f.AmountCents)));

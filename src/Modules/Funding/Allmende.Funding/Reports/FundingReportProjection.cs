@@ -25,7 +25,7 @@ internal sealed class FundingReportProjection : IProjection
     public IReadOnlyCollection<Type> EventTypes { get; } =
     [
         .. CostEventNames.All.Select(e => e.Type),
-        typeof(GrantAwarded), typeof(GrantBudgetIncreased), typeof(GrantExtended),
+        typeof(GrantAwarded), typeof(GrantBudgetIncreased), typeof(GrantExtended), typeof(PeopleReached.PeopleReachedCounted),
     ];
 
     private const string CostColumns = """
@@ -69,6 +69,16 @@ internal sealed class FundingReportProjection : IProjection
                     values ($1, $2, $3, $4, $5, $6, $7, $8)
                     on conflict do nothing
                     """, g.GrantId, e.Sequence, g.FunderId, g.Name, g.Reference, g.BudgetCents, g.StartsOn, g.EndsOn),
+                // A later count for the same date replaces the earlier one from its position on.
+                PeopleReached.PeopleReachedCounted p => Command("""
+                    with ended as (
+                        update funding.report_people_reached set known_until_seq = $2
+                        where booking_id = $3 and offer_id = $4 and known_until_seq is null and known_from_seq < $2
+                        returning 1)
+                    insert into funding.report_people_reached (booking_id, offer_id, attendees, known_from_seq)
+                    select $3, $4, $5, $2
+                    where not exists (select 1 from funding.report_people_reached where booking_id = $3 and offer_id = $4 and known_from_seq >= $2)
+                    """, e.StreamId, e.Sequence, p.BookingId, p.OfferId, p.Attendees),
                 GrantBudgetIncreased b => NextGrant(b.GrantId, e.Sequence, "$3", "ends_on", b.BudgetCents),
                 GrantExtended x => NextGrant(x.GrantId, e.Sequence, "budget_cents", "$3", x.EndsOn),
                 _ => null,
@@ -111,7 +121,7 @@ internal sealed class FundingReportProjection : IProjection
 
     public async Task ResetAsync(ProjectionContext context, CancellationToken ct)
     {
-        await using var command = context.Command("truncate funding.report_costs, funding.report_allocations, funding.report_grants");
+        await using var command = context.Command("truncate funding.report_costs, funding.report_allocations, funding.report_grants, funding.report_people_reached");
         await command.ExecuteNonQueryAsync(ct);
     }
 }

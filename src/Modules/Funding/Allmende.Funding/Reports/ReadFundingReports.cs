@@ -126,12 +126,14 @@ internal static class ReadFundingReports
             usedByMonth[reader.GetFieldValue<DateOnly>(0)] = reader.GetInt64(1);
         await reader.DisposeAsync();
         var names = grant is null ? ReportNames.None : await NamesAsync(connection, transaction, grant.FunderId, allocations, ct);
+        var purposes = await PurposeLabelsAsync(connection, transaction, allocations, ct);
+        var people = await PeopleReachedAsync(connection, transaction, allocations, position.Sequence, ct);
         await transaction.CommitAsync(ct);
 
         // Unknown at that position, or another funder's: the same 404 (a funder learns nothing of others' grants).
         if (grant is null || !http.User.CanReadFunder(grant.FunderId))
             throw new NotFoundException("grant", position.IsCurrent ? grantId : $"{grantId} (as of {position.AsOf:O})");
-        var report = FunderReports.Compute(grant, range, position.AsOf, position.Settled, position.AsOf ?? time.GetUtcNow(), allocations, usedByMonth, names);
+        var report = FunderReports.Compute(grant, range, position.AsOf, position.Settled, position.AsOf ?? time.GetUtcNow(), allocations, usedByMonth, names, purposes, people);
         return output switch
         {
             "csv" => Results.Text(FunderCsv(report), $"{CsvType}; charset=utf-8", Encoding.UTF8),
@@ -226,6 +228,52 @@ internal static class ReadFundingReports
         return new ReportNames(names.GetValueOrDefault(funderId) ?? "", names);
     }
 
+    /// <summary>What the purpose payments among the allocations were for (ADR 20): recorded once, never changed, so current labels are those of any position.</summary>
+    private static async Task<IReadOnlyDictionary<string, PurposeLabel>> PurposeLabelsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction,
+        IReadOnlyList<PaidAllocation> allocations, CancellationToken ct)
+    {
+        var labels = new Dictionary<string, PurposeLabel>(StringComparer.Ordinal);
+        string[] costs = [.. allocations.Where(a => a.CostType == Grants.CostTypes.PurposePayments).Select(a => a.CostId).Distinct()];
+        if (costs.Length == 0)
+            return labels;
+        await using var command = new NpgsqlCommand("""
+            select payment_id, what_for, receipt_reference from funding.purpose_payments
+            where ('purpose-payment-' || payment_id::text) = any($1)
+            """, connection, transaction);
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = costs });
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            var id = reader.GetGuid(0);
+            labels[Purposes.PurposePayment.StreamId(id)] = new PurposeLabel(id, reader.GetString(1), reader.GetString(2));
+        }
+        return labels;
+    }
+
+    /// <summary>People counted at open offers held in the paid bookings, by the booking's cost id, as known at the position (ADR 20).</summary>
+    private static async Task<IReadOnlyDictionary<string, long>> PeopleReachedAsync(NpgsqlConnection connection, NpgsqlTransaction transaction,
+        IReadOnlyList<PaidAllocation> allocations, long position, CancellationToken ct)
+    {
+        var people = new Dictionary<string, long>(StringComparer.Ordinal);
+        Guid[] bookings = [.. allocations.Where(a => a.SourceKind == Allocation.SourceKinds.Booking)
+            .Select(a => Guid.TryParse(a.CostId.AsSpan(BookingCostPrefix.Length), out var id) ? id : Guid.Empty).Where(id => id != Guid.Empty).Distinct()];
+        if (bookings.Length == 0)
+            return people;
+        await using var command = new NpgsqlCommand($"""
+            select r.booking_id, sum(r.attendees)::bigint from funding.report_people_reached r
+            where r.booking_id = any($1) and {Temporal.KnownAt("r", "$2")}
+            group by r.booking_id
+            """, connection, transaction);
+        command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = bookings });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = position });
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+            people[Allocation.Cost.BookingStreamId(reader.GetGuid(0))] = reader.GetInt64(1);
+        return people;
+    }
+
+    private const string BookingCostPrefix = "booking-cost-";
+
     /// <summary>$1 the grant or organisation, $2 the position, then ($3, $4) the Berlin dates if given.</summary>
     private static void Parameters(NpgsqlBatchCommand command, Guid id, long position, DateOnly? from = null, DateOnly? to = null)
     {
@@ -268,12 +316,14 @@ internal static class ReadFundingReports
             ("total", "", "hours", N(r.Hours)),
             ("total", "", "organisations", N(r.Organisations)),
             ("total", "", "attendeesReached", N(r.AttendeesReached)),
+            ("total", "", "peopleReached", N(r.PeopleReached)),
             ("total", "", "amountCents", N(r.AmountCents)),
         };
         foreach (var f in r.ByOrganisation)
             rows.AddRange([("organisation", f.OrganisationId.ToString(), "name", f.Name), .. Group("organisation", f.OrganisationId.ToString(), f.Bookings, f.Minutes, f.Hours, f.AmountCents)]);
         foreach (var f in r.ByActionField)
-            rows.AddRange([("action-field", f.ActionField, "label", f.Label), .. Group("action-field", f.ActionField, f.Bookings, f.Minutes, f.Hours, f.AmountCents)]);
+            rows.AddRange([("action-field", f.ActionField, "label", f.Label), .. Group("action-field", f.ActionField, f.Bookings, f.Minutes, f.Hours, f.AmountCents),
+                ("action-field", f.ActionField, "peopleReached", N(f.PeopleReached))]);
         foreach (var f in r.BySite)
             rows.AddRange([("site", f.SiteId.ToString(), "name", f.Name), .. Group("site", f.SiteId.ToString(), f.Bookings, f.Minutes, f.Hours, f.AmountCents)]);
         foreach (var f in r.BySpace)
@@ -286,6 +336,15 @@ internal static class ReadFundingReports
         rows.Add(("cooperative-shares", "", "amountCents", N(r.CooperativeShares.AmountCents)));
         rows.Add(("usage-fees", "", "fees", N(r.UsageFees.Fees)));
         rows.Add(("usage-fees", "", "amountCents", N(r.UsageFees.AmountCents)));
+        rows.Add(("purpose-payments", "", "payments", N(r.Purposes.Payments)));
+        rows.Add(("purpose-payments", "", "amountCents", N(r.Purposes.AmountCents)));
+        foreach (var payment in r.Purposes.Items)
+        {
+            var key = payment.PaymentId.ToString();
+            rows.AddRange([("purpose-payment", key, "paidOn", D(payment.PaidOn)), ("purpose-payment", key, "whatFor", payment.WhatFor),
+                ("purpose-payment", key, "receiptReference", payment.ReceiptReference), ("purpose-payment", key, "organisationId", payment.OrganisationId.ToString()),
+                ("purpose-payment", key, "amountCents", N(payment.AmountCents))]);
+        }
         rows.Add(("budget", "", "budgetCents", N(r.Budget.BudgetCents)));
         rows.Add(("budget", "", "allocatedInPeriodCents", N(r.Budget.AllocatedInPeriodCents)));
         rows.Add(("budget", "", "usedToDateCents", N(r.Budget.UsedToDateCents)));
