@@ -97,6 +97,8 @@ public sealed class CritterStackTests(AllmendeApp app) : IClassFixture<AllmendeA
     [Fact]
     public async Task The_host_joins_Wolverines_cluster_as_a_node()
     {
+        // Started here, not by whichever test of the class happened to run first (run alone, it never was).
+        await app.StartAsync();
         await Eventually.ReachedAsync(
             async () => await TestPostgres.ScalarAsync(app.ConnectionString, "select count(*) from wolverine.wolverine_nodes") == 1,
             "this host registered as Wolverine's one node");
