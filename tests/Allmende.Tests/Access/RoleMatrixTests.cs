@@ -22,8 +22,11 @@ public sealed class RoleMatrixTests(AllmendeApp app) : IClassFixture<AllmendeApp
 {
     // Calendar feeds are public by intent: calendar apps send no header, the feed's secret in the URL is its key (FeedTests).
     // So is an organisation's own membership application and its consent text: rate-limited per address (ApplicationApiTests).
+    // And the open programme, read and signed up for by anyone (ADR 20, ProgrammeTests).
     private static readonly string[] Public = ["/health/live", "/health/ready", "/openapi/{documentName}.json", "/api/bookings/ical/{token}",
-        "/api/membership/applications", "/api/membership/applications/consent"];
+        "/api/membership/applications", "/api/membership/applications/consent",
+        "/api/programme/public/offers/{id:guid}/dates/{bookingId:guid}/registrations", "/api/programme/public/organisations/{id:guid}",
+        "/api/programme/public/organisations/{id:guid}/ical", "/api/programme/public/sites/{id:guid}", "/api/programme/public/sites/{id:guid}/ical"];
 
     /// <summary>
     /// The only endpoints open to every signed-in role: the caller's own, and a booking's history, which then
