@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Allmende.Eventing.Privacy;
 using Allmende.Membership.Privacy;
 
 namespace Allmende.Tests.Membership;
@@ -6,6 +7,7 @@ namespace Allmende.Tests.Membership;
 public sealed class PersonalDataCipherTests
 {
     private static readonly Guid Person = Guid.Parse("0190f000-0000-7000-8000-0000000b0001");
+    private const string Purpose = "allmende.membership.person";
     private static readonly PersonalData Data = new("Zyxwvu Quorbelmann", "zq.8471@example.org", "+49 30 1234567");
 
     [Fact]
@@ -25,8 +27,8 @@ public sealed class PersonalDataCipherTests
     {
         var key = PersonalDataCipher.NewKey();
 
-        var first = PersonalDataCipher.Seal(key, Person, "name", "Zyxwvu Quorbelmann");
-        var second = PersonalDataCipher.Seal(key, Person, "name", "Zyxwvu Quorbelmann");
+        var first = Sealing.Seal(key, Purpose, Person, "name", "Zyxwvu Quorbelmann");
+        var second = Sealing.Seal(key, Purpose, Person, "name", "Zyxwvu Quorbelmann");
 
         first.ShouldNotBe(second);
         Convert.FromBase64String(first).Length.ShouldBe(12 + 16 + "Zyxwvu Quorbelmann".Length); // nonce, tag, ciphertext
@@ -38,14 +40,26 @@ public sealed class PersonalDataCipherTests
             .ShouldBe(new RevealedPersonalData("(erased)", null, null, true));
 
     [Fact]
-    public void A_sealed_value_opens_neither_with_another_key_nor_for_another_person_or_field()
+    public void A_sealed_value_opens_neither_with_another_key_nor_for_another_purpose_person_or_field()
     {
         var key = PersonalDataCipher.NewKey();
-        var sealedName = PersonalDataCipher.Seal(key, Person, "name", "Zyxwvu Quorbelmann");
+        var sealedName = Sealing.Seal(key, Purpose, Person, "name", "Zyxwvu Quorbelmann");
 
-        Should.Throw<CryptographicException>(() => PersonalDataCipher.Open(PersonalDataCipher.NewKey(), Person, "name", sealedName));
-        Should.Throw<CryptographicException>(() => PersonalDataCipher.Open(key, Guid.NewGuid(), "name", sealedName));
-        Should.Throw<CryptographicException>(() => PersonalDataCipher.Open(key, Person, "email", sealedName));
+        Sealing.Open(key, Purpose, Person, "name", sealedName).ShouldBe("Zyxwvu Quorbelmann");
+        Should.Throw<CryptographicException>(() => Sealing.Open(PersonalDataCipher.NewKey(), Purpose, Person, "name", sealedName));
+        Should.Throw<CryptographicException>(() => Sealing.Open(key, "allmende.bookings.registration", Person, "name", sealedName));
+        Should.Throw<CryptographicException>(() => Sealing.Open(key, Purpose, Guid.NewGuid(), "name", sealedName));
+        Should.Throw<CryptographicException>(() => Sealing.Open(key, Purpose, Person, "email", sealedName));
+    }
+
+    [Fact]
+    public void Membership_seals_with_the_shared_cipher_under_its_own_purpose()
+    {
+        var key = PersonalDataCipher.NewKey();
+
+        var sealedData = PersonalDataCipher.Seal(key, Person, Data);
+
+        Sealing.Open(key, Purpose, Person, "email", sealedData.Email).ShouldBe("zq.8471@example.org");
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using Allmende.Eventing.Privacy;
 using System.Security.Cryptography;
 using System.Text;
 using Allmende.Eventing.Api;
@@ -250,31 +251,17 @@ internal sealed class AccountStore(NpgsqlDataSource db, EventStore store, TimePr
 
     public static string Normalise(string email) => email.Trim().ToLowerInvariant();
 
-    internal static string Seal(byte[] key, Guid accountId, string value, string field = "email")
-    {
-        var nonce = RandomNumberGenerator.GetBytes(12);
-        var plain = Encoding.UTF8.GetBytes(value);
-        var cipher = new byte[plain.Length];
-        var tag = new byte[16];
-        using var aes = new AesGcm(key, 16);
-        aes.Encrypt(nonce, plain, cipher, tag, AssociatedData(accountId, field));
-        return Convert.ToBase64String([.. nonce, .. tag, .. cipher]);
-    }
+    internal static string Seal(byte[] key, Guid accountId, string value, string field = "email") =>
+        Sealing.Seal(key, SealPurpose, accountId, field, value);
 
     /// <summary>The sealed address, or null once the key is gone (the person was forgotten).</summary>
     private static string? Open(NpgsqlDataReader r, int sealedColumn, int keyColumn, Guid accountId) =>
         r.IsDBNull(sealedColumn) || r.IsDBNull(keyColumn) ? null : Open(r.GetFieldValue<byte[]>(keyColumn), accountId, r.GetString(sealedColumn));
 
-    internal static string Open(byte[] key, Guid accountId, string sealedValue, string field = "email")
-    {
-        var bytes = Convert.FromBase64String(sealedValue);
-        var plain = new byte[bytes.Length - 28];
-        using var aes = new AesGcm(key, 16);
-        aes.Decrypt(bytes.AsSpan(0, 12), bytes.AsSpan(28), bytes.AsSpan(12, 16), plain, AssociatedData(accountId, field));
-        return Encoding.UTF8.GetString(plain);
-    }
+    internal static string Open(byte[] key, Guid accountId, string sealedValue, string field = "email") =>
+        Sealing.Open(key, SealPurpose, accountId, field, sealedValue);
 
-    private static byte[] AssociatedData(Guid accountId, string field) => Encoding.UTF8.GetBytes($"allmende.signin.account:{accountId}:{field}");
+    private const string SealPurpose = "allmende.signin.account";
 
     private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }

@@ -1,3 +1,4 @@
+using Allmende.Eventing.Privacy;
 using Allmende.Bookings.Bookings;
 using Allmende.Eventing.Api;
 using Allmende.Eventing.Streams;
@@ -220,6 +221,9 @@ internal static class ProgrammeApi
         return new Occurrence(bookingId, reader.GetFieldValue<DateTimeOffset>(0), reader.GetFieldValue<DateTimeOffset>(1), reader.GetBoolean(2));
     }
 
+    /// <summary>A registrant's name and e-mail are sealed under the registration's own key (bookings.registration_keys, ADR 8).</summary>
+    private const string RegistrationSeal = "allmende.bookings.registration";
+
     /// <summary>
     /// Capacity is decided on the offer's stream at the version read: of two sign-ups for the last place, one
     /// commits and the other's append fails; it is decided again on the new state (then full: 409), never both.
@@ -229,9 +233,9 @@ internal static class ProgrammeApi
     {
         var occurrence = await OccurrenceAsync(db, id, bookingId, ct);
         var registrationId = Guid.CreateVersion7();
-        var key = RegistrationCipher.NewKey();
-        var sealedName = RegistrationCipher.Seal(key, registrationId, "name", request.Name!.Trim());
-        var sealedEmail = RegistrationCipher.Seal(key, registrationId, "email", request.Email!.Trim());
+        var key = Sealing.NewKey();
+        var sealedName = Sealing.Seal(key, RegistrationSeal, registrationId, "name", request.Name!.Trim());
+        var sealedEmail = Sealing.Seal(key, RegistrationSeal, registrationId, "email", request.Email!.Trim());
         for (var attempt = 1; ; attempt++)
         {
             var offer = await store.LoadAsync<Offer>(Offer.StreamId(id), ct: ct) ?? throw new NotFoundException("offer", id);
@@ -290,8 +294,8 @@ internal static class ProgrammeApi
             var key = reader.IsDBNull(6) ? null : reader.GetFieldValue<byte[]>(6);
             var readable = key is not null && !reader.IsDBNull(2) && !reader.IsDBNull(3);
             list.Add(new RegistrationResponse(registration, reader.GetGuid(1),
-                readable ? RegistrationCipher.Open(key!, registration, "name", reader.GetString(2)) : null,
-                readable ? RegistrationCipher.Open(key!, registration, "email", reader.GetString(3)) : null,
+                readable ? Sealing.Open(key!, RegistrationSeal, registration, "name", reader.GetString(2)) : null,
+                readable ? Sealing.Open(key!, RegistrationSeal, registration, "email", reader.GetString(3)) : null,
                 reader.GetFieldValue<DateTimeOffset>(4), reader.GetBoolean(5) || key is null));
         }
         return list;
