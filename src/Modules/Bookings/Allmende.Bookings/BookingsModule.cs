@@ -13,6 +13,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace Allmende.Bookings;
 
@@ -77,6 +78,11 @@ public static class BookingsModule
             Reports.ReportsRegistration.Register(o);
         });
         services.AddOptions<BookingsOptions>().BindConfiguration(BookingsOptions.Section);
+        services.AddRateLimiter(o => o.AddPolicy(Programme.ProgrammeApi.SignUpLimit, http =>
+        {
+            var options = http.RequestServices.GetRequiredService<IOptions<BookingsOptions>>().Value;
+            return PublicRateLimit.PerClientAddress(http, options.ProgrammeSignUpsPerWindow, options.ProgrammeSignUpWindow);
+        }));
         services.AddValidatorsFrom(typeof(BookingsModule).Assembly);
         return services;
     }

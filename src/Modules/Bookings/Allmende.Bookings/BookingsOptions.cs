@@ -35,6 +35,14 @@ internal sealed class BookingsOptions
     /// <summary>How long an offered slot waits for the entry to accept it (never beyond the entry's start).</summary>
     public TimeSpan WaitlistOfferValidFor { get; set; } = TimeSpan.FromHours(4);
 
+    /// <summary>
+    /// Sign-ups for open offers one client address may send per <see cref="ProgrammeSignUpWindow"/>: enough for a
+    /// household or a community centre's shared line, too few to fill an evening's places by script.
+    /// </summary>
+    public int ProgrammeSignUpsPerWindow { get; set; } = 30;
+
+    public TimeSpan ProgrammeSignUpWindow { get; set; } = TimeSpan.FromHours(1);
+
     public BookingPolicy ToPolicy() => new(LateCancellationDeadline, NoShowReleaseDelay, ApprovalDecisionBefore, CheckInOpensBefore);
 }
 

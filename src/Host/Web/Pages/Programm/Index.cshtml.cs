@@ -16,6 +16,7 @@ internal sealed record ProgrammeView(string Scope, Guid Id, string Name, DateOnl
 /// the coming 90 days in Berlin time, a link to the iCalendar feed, and a sign-up form for dates that take
 /// registrations (name and e-mail, only with consent). Everything through the public API, anonymously.
 /// </summary>
+[Microsoft.AspNetCore.RateLimiting.EnableRateLimiting("programme-sign-ups")] // its POST signs up: limited like the API (Bookings:ProgrammeSignUpsPerWindow)
 internal sealed class IndexModel(InProcessApi api) : PageModel
 {
     [BindProperty(SupportsGet = true)]

@@ -79,6 +79,9 @@ internal sealed record RegisteredResponse(Guid RegistrationId, Guid OfferId, Gui
 /// </summary>
 internal static class ProgrammeApi
 {
+    /// <summary>The rate limit on public sign-ups (Bookings:ProgrammeSignUpsPerWindow per client address); 429 past it.</summary>
+    public const string SignUpLimit = "programme-sign-ups";
+
     private static readonly string[] Holding = ["confirmed", "checked-in", "completed"];
 
     public static void Map(IEndpointRouteBuilder endpoints)
@@ -120,9 +123,11 @@ internal static class ProgrammeApi
         programme.MapPost("/public/offers/{id:guid}/dates/{bookingId:guid}/registrations", Register)
             .Validate<RegisterRequest>()
             .AllowAnonymous()
+            .RequireRateLimiting(SignUpLimit)
             .WithSummary("Signs up for a date of an offer, without signing in: name, e-mail, consent (409 offer-full when all places are taken)")
             .Produces<RegisteredResponse>(StatusCodes.Status201Created)
             .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
     }

@@ -76,14 +76,8 @@ internal static class ApplyForMembership
         {
             o.AddPolicy(RateLimit, http =>
             {
-                // A page's in-process call to the API: the page's own POST was already limited with the
-                // browser's address, so it is not counted twice (else every browser would share one limit).
-                // Reading the form is free; only sending counts.
-                if (http.Items.ContainsKey(InProcessCall.Marker) || HttpMethods.IsGet(http.Request.Method) || HttpMethods.IsHead(http.Request.Method))
-                    return RateLimitPartition.GetNoLimiter("in-process");
                 var limits = http.RequestServices.GetRequiredService<IOptions<ApplicationLimits>>().Value;
-                return RateLimitPartition.GetFixedWindowLimiter(http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
-                    _ => new FixedWindowRateLimiterOptions { PermitLimit = limits.PermitsPerWindow, Window = limits.Window, QueueLimit = 0 });
+                return PublicRateLimit.PerClientAddress(http, limits.PermitsPerWindow, limits.Window);
             });
             o.OnRejected = async (context, ct) =>
             {
