@@ -101,6 +101,6 @@ public sealed class CritterStackTests(AllmendeApp app) : IClassFixture<AllmendeA
         await app.StartAsync();
         await Eventually.ReachedAsync(
             async () => await TestPostgres.ScalarAsync(app.ConnectionString, "select count(*) from wolverine.wolverine_nodes") == 1,
-            "this host registered as Wolverine's one node");
+            "this host registered as Wolverine's one node", timeoutSeconds: 90); // 26 s once in a loaded CI run
     }
 }

@@ -114,7 +114,8 @@ public sealed class MessagingTests(BusApp app) : IClassFixture<BusApp>
     {
         var reminder = new Reminder(Guid.NewGuid(), "cancelled");
         var uow = app.Store.Begin(new EventMetadata("test"));
-        var messageId = uow.Schedule(reminder, DateTimeOffset.UtcNow.AddMilliseconds(800));
+        // Due in 8 s: the cancellation must commit before then even on a loaded machine (0.8 s once lost that race in CI).
+        var messageId = uow.Schedule(reminder, DateTimeOffset.UtcNow.AddSeconds(8));
         await uow.CommitAsync();
 
         var cancel = app.Store.Begin(new EventMetadata("test"));
@@ -123,7 +124,7 @@ public sealed class MessagingTests(BusApp app) : IClassFixture<BusApp>
 
         var control = new Reminder(Guid.NewGuid(), "control, due later than the cancelled one");
         var second = app.Store.Begin(new EventMetadata("test"));
-        second.Schedule(control, DateTimeOffset.UtcNow.AddMilliseconds(1200));
+        second.Schedule(control, DateTimeOffset.UtcNow.AddSeconds(9));
         await second.CommitAsync();
         await Eventually.ReachedAsync(async () => await TimesAsync("reminder", control.Id) == 1, "control fires");
 
