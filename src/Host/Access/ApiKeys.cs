@@ -95,24 +95,13 @@ internal sealed class ApiKeyStore(NpgsqlDataSource dataSource)
     public async Task<Page<StoredKey>> ListAsync(PageRequest page, string? role, bool includeRevoked, CancellationToken ct)
     {
         const string Filter = "where ($1::text is null or role = $1) and ($2 or revoked_at is null)";
-        await using var batch = dataSource.CreateBatch();
-        batch.BatchCommands.Add(new($"select count(*) from access.api_keys {Filter}"));
-        batch.BatchCommands.Add(new($"select {Columns} from access.api_keys {Filter} order by issued_at, key_id offset $3 limit $4"));
-        foreach (var command in batch.BatchCommands)
-        {
-            command.Parameters.Add(SqlParameters.OrNull(role, NpgsqlTypes.NpgsqlDbType.Text));
-            command.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = includeRevoked });
-        }
-        batch.BatchCommands[1].Parameters.Add(new NpgsqlParameter<int> { TypedValue = page.Offset });
-        batch.BatchCommands[1].Parameters.Add(new NpgsqlParameter<int> { TypedValue = page.Limit });
-        await using var reader = await batch.ExecuteReaderAsync(ct);
-        await reader.ReadAsync(ct);
-        var total = reader.GetInt64(0);
-        await reader.NextResultAsync(ct);
-        var items = new List<StoredKey>();
-        while (await reader.ReadAsync(ct))
-            items.Add(Read(reader));
-        return new Page<StoredKey>(items, total, page.Offset, page.Limit);
+        return await PagedQuery.ReadAsync(dataSource, $"select count(*) from access.api_keys {Filter}",
+            $"select {Columns} from access.api_keys {Filter} order by issued_at, key_id offset $3 limit $4",
+            parameters =>
+            {
+                parameters.Add(SqlParameters.OrNull(role, NpgsqlTypes.NpgsqlDbType.Text));
+                parameters.Add(new NpgsqlParameter<bool> { TypedValue = includeRevoked });
+            }, page, Read, ct);
     }
 
     private static StoredKey Read(NpgsqlDataReader r) => new(

@@ -55,23 +55,9 @@ internal static class ApplicationQueries
     public static async Task<Page<ApplicationResponse>> ListAsync(NpgsqlDataSource db, string? status, PageRequest page, CancellationToken ct)
     {
         const string where = "where ($1::text is null or a.status = $1)";
-        await using var batch = db.CreateBatch();
-        var count = new NpgsqlBatchCommand($"select count(*) from membership.applications a {where}");
-        count.Parameters.Add(SqlParameters.OrNull(status, NpgsqlDbType.Text));
-        var list = new NpgsqlBatchCommand($"{Select} {where} order by a.submitted_at, a.id offset $2 limit $3");
-        list.Parameters.Add(SqlParameters.OrNull(status, NpgsqlDbType.Text));
-        list.Parameters.Add(new NpgsqlParameter<int> { TypedValue = page.Offset });
-        list.Parameters.Add(new NpgsqlParameter<int> { TypedValue = page.Limit });
-        batch.BatchCommands.Add(count);
-        batch.BatchCommands.Add(list);
-        await using var reader = await batch.ExecuteReaderAsync(ct);
-        await reader.ReadAsync(ct);
-        var total = reader.GetInt64(0);
-        await reader.NextResultAsync(ct);
-        var items = new List<ApplicationResponse>();
-        while (await reader.ReadAsync(ct))
-            items.Add(Read(reader));
-        return new Page<ApplicationResponse>(items, total, page.Offset, page.Limit);
+        return await PagedQuery.ReadAsync(db, $"select count(*) from membership.applications a {where}",
+            $"{Select} {where} order by a.submitted_at, a.id offset $2 limit $3",
+            parameters => parameters.Add(SqlParameters.OrNull(status, NpgsqlDbType.Text)), page, Read, ct);
     }
 
     private static string? Text(NpgsqlDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);

@@ -53,32 +53,20 @@ internal static class OrganisationQueries
               and ($4::text is null or name ilike '%' || $4 || '%' escape '\')
               and ($5::uuid[] is null or id = any($5))
             """;
-        await using var batch = db.CreateBatch();
-        batch.BatchCommands.Add(new NpgsqlBatchCommand($"select count(*) from membership.organisations {where}"));
-        batch.BatchCommands.Add(new NpgsqlBatchCommand($"select {Columns} from membership.organisations {where} order by lower(name), id offset $6 limit $7"));
-        foreach (var command in batch.BatchCommands)
-        {
-            command.Parameters.Add(SqlParameters.OrNull(filter.Kind, NpgsqlTypes.NpgsqlDbType.Text));
-            command.Parameters.Add(SqlParameters.OrNull(filter.Status, NpgsqlTypes.NpgsqlDbType.Text));
-            command.Parameters.Add(SqlParameters.OrNull(filter.NonProfit, NpgsqlTypes.NpgsqlDbType.Boolean));
-            command.Parameters.Add(SqlParameters.OrNull(EscapeLike(filter.Name), NpgsqlTypes.NpgsqlDbType.Text));
-            command.Parameters.Add(new NpgsqlParameter
+        return await PagedQuery.ReadAsync(db, $"select count(*) from membership.organisations {where}",
+            $"select {Columns} from membership.organisations {where} order by lower(name), id offset $6 limit $7",
+            parameters =>
             {
-                Value = (object?)visibleTo?.ToArray() ?? DBNull.Value,
-                NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Uuid,
-            });
-        }
-        batch.BatchCommands[1].Parameters.Add(new NpgsqlParameter<int> { TypedValue = page.Offset });
-        batch.BatchCommands[1].Parameters.Add(new NpgsqlParameter<int> { TypedValue = page.Limit });
-
-        await using var reader = await batch.ExecuteReaderAsync(ct);
-        await reader.ReadAsync(ct);
-        var total = reader.GetInt64(0);
-        await reader.NextResultAsync(ct);
-        var items = new List<OrganisationResponse>();
-        while (await reader.ReadAsync(ct))
-            items.Add(Read(reader));
-        return new Page<OrganisationResponse>(items, total, page.Offset, page.Limit);
+                parameters.Add(SqlParameters.OrNull(filter.Kind, NpgsqlTypes.NpgsqlDbType.Text));
+                parameters.Add(SqlParameters.OrNull(filter.Status, NpgsqlTypes.NpgsqlDbType.Text));
+                parameters.Add(SqlParameters.OrNull(filter.NonProfit, NpgsqlTypes.NpgsqlDbType.Boolean));
+                parameters.Add(SqlParameters.OrNull(EscapeLike(filter.Name), NpgsqlTypes.NpgsqlDbType.Text));
+                parameters.Add(new NpgsqlParameter
+                {
+                    Value = (object?)visibleTo?.ToArray() ?? DBNull.Value,
+                    NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Uuid,
+                });
+            }, page, Read, ct);
     }
 
     private static string? EscapeLike(string? text) =>

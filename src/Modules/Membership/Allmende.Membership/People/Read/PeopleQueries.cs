@@ -82,24 +82,9 @@ internal static class PeopleQueries
     public static async Task<Page<PersonResponse>> ListAsync(NpgsqlDataSource db, Guid? organisationId, PageRequest page, PeopleVisibility? visibility,
         CancellationToken ct)
     {
-        await using var batch = db.CreateBatch();
-        var count = new NpgsqlBatchCommand($"select count(*) from membership.people p {Where}");
-        AddFilter(count.Parameters, visibility, organisationId);
-        var list = new NpgsqlBatchCommand($"{Select} {Where} order by p.registered_at, p.id offset $4 limit $5");
-        AddFilter(list.Parameters, visibility, organisationId);
-        list.Parameters.Add(new NpgsqlParameter<int> { TypedValue = page.Offset });
-        list.Parameters.Add(new NpgsqlParameter<int> { TypedValue = page.Limit });
-        batch.BatchCommands.Add(count);
-        batch.BatchCommands.Add(list);
-
-        await using var reader = await batch.ExecuteReaderAsync(ct);
-        await reader.ReadAsync(ct);
-        var total = reader.GetInt64(0);
-        await reader.NextResultAsync(ct);
-        var items = new List<PersonResponse>();
-        while (await reader.ReadAsync(ct))
-            items.Add(Read(reader));
-        return new Page<PersonResponse>(items, total, page.Offset, page.Limit);
+        return await PagedQuery.ReadAsync(db, $"select count(*) from membership.people p {Where}",
+            $"{Select} {Where} order by p.registered_at, p.id offset $4 limit $5",
+            parameters => AddFilter(parameters, visibility, organisationId), page, Read, ct);
     }
 
     private static void AddFilter(NpgsqlParameterCollection parameters, PeopleVisibility? visibility, Guid? organisationId)
