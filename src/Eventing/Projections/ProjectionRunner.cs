@@ -105,8 +105,11 @@ internal sealed class ProjectionRunner(
             var seen = wakeup.Version;
             if (status == "stopped")
             {
-                await wakeup.WaitAsync(seen, options.PollInterval, ct);
+                // Read again after taking the wakeup version: a rebuild that lands between the stop and
+                // here has already signalled, and must not wait out a poll interval.
                 (position, status) = await ReadCheckpointAsync(connection, ct);
+                if (status == "stopped")
+                    await wakeup.WaitAsync(seen, options.PollInterval, ct);
                 continue;
             }
 
@@ -134,10 +137,17 @@ internal sealed class ProjectionRunner(
                         continue;
                     case Outcome.Poisoned:
                         status = "stopped";
+                        // The search is over. Whatever resumes it (a rebuild from the first event, a
+                        // restart after a fix) goes in full batches: one transaction per event back up
+                        // to here would take minutes on a long log.
+                        batchSize = options.ProjectionBatchSize;
+                        searchPoisonUntil = 0;
                         break;
                     case Outcome.Moved:
                         (position, status) = await ReadCheckpointAsync(connection, ct);
                         horizon = null;
+                        batchSize = options.ProjectionBatchSize;
+                        searchPoisonUntil = 0;
                         break;
                 }
                 if (rows.Count == batchSize && !decision.WaitingOnGap)

@@ -184,12 +184,17 @@ public sealed class AsyncProjectionTests(BusApp app) : IClassFixture<BusApp>
             .ShouldContain($"fragile-sum stopped at event {poisonSeq} (tests.tally-counted)");
 
         FragileSumProjection.Fixed = true;
+        var batchesBefore = FragileSumProjection.Batches;
         client.DefaultRequestHeaders.Add("X-Api-Key", AllmendeApp.AdminKey);
         (await client.PostAsync("/api/admin/projections/fragile-sum/rebuild", null)).StatusCode.ShouldBe(HttpStatusCode.Accepted);
         await Eventually.ReachedAsync(async () =>
             await app.ScalarAsync("select count(*) from eventing.projection_checkpoints where projection = 'fragile-sum' and status = 'running' and position >= $1", head) == 1,
             "fragile-sum rebuilt");
         (await app.ScalarAsync("select total from tests.sums where stream_id = $1", stream)).ShouldBe(5 + FragileSumProjection.Poison + 7);
+        // The search for the poison went one event at a time; the rebuild after the fix must not.
+        var batches = FragileSumProjection.Batches - batchesBefore;
+        var tallies = await app.ScalarAsync("select count(*) from marten.mt_events where type = 'tests.tally-counted'");
+        batches.ShouldBeLessThan((int)Math.Min(tallies, 20), $"the rebuild of {tallies} tallies took {batches} batches");
     }
 
     [Fact]

@@ -46,12 +46,18 @@ public sealed class FragileSumProjection : IProjection
 
     public static bool Fixed { get; set; }
 
+    /// <summary>How many batches the projection was handed: a rebuild should take a few, not one per event.</summary>
+    public static int Batches => Volatile.Read(ref _batches);
+
+    private static int _batches;
+
     public string Name => "fragile-sum";
 
     public IReadOnlyCollection<Type> EventTypes { get; } = [typeof(TallyCounted)];
 
     public async Task ApplyAsync(IReadOnlyList<StoredEvent> events, ProjectionContext context, CancellationToken ct)
     {
+        Interlocked.Increment(ref _batches);
         foreach (var e in events)
         {
             var counted = (TallyCounted)e.Data;
