@@ -54,6 +54,17 @@ internal sealed record PlanItem(string Plan, Guid? OrganisationId, DateOnly Vali
 internal sealed record PersonRecord(Guid Id, string Name, string? Email, string? Phone, bool Erased, IReadOnlyList<ActingItem> Organisations,
     IReadOnlyList<PlanItem> Plans, long Version);
 
+internal sealed record ApplicationAddress(string? Street, string? PostalCode, string? City);
+
+internal sealed record ApplicationContact(string? Email, string? Phone);
+
+internal sealed record ApplicationOrganisation(string Name, string Kind, bool NonProfit, ApplicationAddress? Address, ApplicationContact? Contact);
+
+internal sealed record ApplicationContactPerson(string Name, string? Email, string? Phone, bool Erased);
+
+internal sealed record ApplicationItem(Guid Id, string Status, ApplicationOrganisation Organisation, ApplicationContactPerson ContactPerson,
+    DateTimeOffset SubmittedAt, DateTimeOffset? DecidedAt, string? DeclineReason, Guid? OrganisationId, long Version);
+
 internal sealed record FigureRow(Guid? OrganisationId, Guid? SiteId, string? ActionField, string? Label, string? Name, int Bookings, decimal Hours, long AmountCents);
 
 internal sealed record ReportBudget(long BudgetCents, long AllocatedInPeriodCents, long UsedToDateCents, long RemainingCents);
