@@ -21,6 +21,8 @@ public sealed class SpacesOpenApiTests(AllmendeApp app) : IClassFixture<Allmende
             "POST /api/sites", "GET /api/sites", "GET /api/sites/{id}", "PUT /api/sites/{id}", "GET /api/sites/{id}/closures/{closureId}",
             "PUT /api/sites/{id}/opening-hours", "POST /api/sites/{id}/closures", "DELETE /api/sites/{id}/closures/{closureId}",
             "PUT /api/sites/{id}/lease",
+            "POST /api/sites/{siteId}/duty-shifts", "GET /api/sites/{siteId}/duty-shifts", "GET /api/duty-shifts/{id}", "POST /api/duty-shifts/{id}/take",
+            "POST /api/duty-shifts/{id}/release", "POST /api/duty-shifts/{id}/cancel",
             "POST /api/spaces", "GET /api/spaces", "GET /api/spaces/{id}", "PUT /api/spaces/{id}", "PUT /api/spaces/{id}/rates",
             "PUT /api/spaces/{id}/rules", "POST /api/spaces/{id}/retire",
         ], ignoreOrder: true);

@@ -2,6 +2,7 @@ using Allmende.Eventing;
 using Allmende.Eventing.Api;
 using Allmende.Eventing.Projections;
 using Allmende.Spaces.Contracts;
+using Allmende.Spaces.DutyRota;
 using Allmende.Spaces.Sites;
 using Allmende.Spaces.Spaces;
 using Microsoft.AspNetCore.Builder;
@@ -21,7 +22,7 @@ public static class SpacesModule
     {
         services.Configure<EventingOptions>(o =>
         {
-            foreach (var (type, name) in SiteEventNames.All.Concat(SpaceEventNames.All))
+            foreach (var (type, name) in SiteEventNames.All.Concat(SpaceEventNames.All).Concat(DutyShiftEventNames.All))
                 o.Types.Register(type, name);
 
             // Contracts: stable names other modules subscribe by. Never rename one.
@@ -39,6 +40,7 @@ public static class SpacesModule
             o.AddMigrations(SpacesSchema.Migrations);
             o.AddProjection<SitesProjection>(ProjectionLifecycle.Inline);
             o.AddProjection<SpacesProjection>(ProjectionLifecycle.Inline);
+            o.AddProjection<DutyRotaProjection>(ProjectionLifecycle.Inline);
             o.AddHandlers(typeof(SpacesModule).Assembly);
         });
         services.AddValidatorsFrom(typeof(SpacesModule).Assembly);
@@ -56,6 +58,7 @@ public static class SpacesModule
         AddClosure.Map(sites);
         RemoveClosure.Map(sites);
         SetLease.Map(sites);
+        DutyRotaApi.Map(sites, endpoints.MapGroup("/api/duty-shifts").WithTags("Spaces"));
 
         var spaces = endpoints.MapGroup("/api/spaces").WithTags("Spaces");
         OpenSpace.Map(spaces);

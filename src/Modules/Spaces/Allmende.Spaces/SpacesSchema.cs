@@ -41,5 +41,25 @@ internal static class SpacesSchema
             create index spaces_site on spaces.spaces (site_id, lower(name));
             create index spaces_name on spaces.spaces (lower(name), space_id);
             """),
+        new(Module, 2, "the duty rota: one person on duty in one place at a time", """
+            create extension if not exists btree_gist;
+
+            create table spaces.duty_shifts (
+                shift_id          uuid primary key,
+                site_id           uuid not null,
+                starts_at         timestamptz not null,
+                ends_at           timestamptz not null,
+                note              text,
+                person_id         uuid,
+                cancelled_because text,
+                version           bigint not null,
+                last_seq          bigint not null,
+                -- Written inline in the taking command's transaction: a person who races to take two
+                -- overlapping shifts gets one, and the other command rolls back whole (23P01).
+                constraint duty_shifts_one_place_at_a_time
+                    exclude using gist (person_id with =, tstzrange(starts_at, ends_at) with &&) where (person_id is not null)
+            );
+            create index duty_shifts_site on spaces.duty_shifts (site_id, starts_at);
+            """),
     ];
 }
