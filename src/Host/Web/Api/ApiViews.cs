@@ -54,6 +54,11 @@ internal sealed record PlanItem(string Plan, Guid? OrganisationId, DateOnly Vali
 internal sealed record PersonRecord(Guid Id, string Name, string? Email, string? Phone, bool Erased, IReadOnlyList<ActingItem> Organisations,
     IReadOnlyList<PlanItem> Plans, long Version);
 
+internal sealed record DutyShiftItem(Guid Id, Guid SiteId, DateTimeOffset Start, DateTimeOffset End, string? Note, bool Taken, bool Mine,
+    Guid? PersonId, string? CancelledBecause, long Version);
+
+internal sealed record DutyRota(Guid SiteId, DateOnly From, DateOnly To, IReadOnlyList<DutyShiftItem> Shifts);
+
 internal sealed record ApplicationAddress(string? Street, string? PostalCode, string? City);
 
 internal sealed record ApplicationContact(string? Email, string? Phone);
