@@ -123,6 +123,7 @@ public sealed class DeliveryWorker(
             work = await InvokeAsync(handler, claimed, attempt, connection, transaction, limit.Token);
             await UpdateAsync(connection, transaction, claimed.Id, "done", attempt, null, null, ct);
             await transaction.CommitAsync(ct);
+            await work!.FlushAsync(); // what the handler sent on Wolverine, to this host's queues
             metrics.Delivered(claimed.Handler);
             signals.Committed(work!.HasEvents, work.FirstDeliveryDue);
         }
