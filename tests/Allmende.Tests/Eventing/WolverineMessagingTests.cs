@@ -1,3 +1,5 @@
+using System.Net.Http.Json;
+using System.Text.Json;
 using Allmende.Eventing;
 using Allmende.Eventing.Messaging;
 using Allmende.Eventing.Streams;
@@ -138,6 +140,13 @@ public sealed class WolverineMessagingTests(WolverineBusApp app) : IClassFixture
             "auditor dead-lettered after three attempts");
         (await TimesAsync("welcome-auditor", welcome.Id)).ShouldBe(0);
         await Eventually.ReachedAsync(async () => await TimesAsync("welcome-logger", welcome.Id) == 1, "the logger goes on");
+
+        // Staff see it in /health/ready beside our outbox's dead letters.
+        using var client = app.AdminClient();
+        var health = await client.GetFromJsonAsync<JsonElement>("/health/ready");
+        var outbox = health.GetProperty("checks").GetProperty("outbox").GetProperty("data");
+        outbox.GetProperty("wolverineDeadLetters").GetInt64().ShouldBeGreaterThanOrEqualTo(1);
+        outbox.GetProperty("deadLetters").GetInt64().ShouldBeGreaterThanOrEqualTo(outbox.GetProperty("wolverineDeadLetters").GetInt64());
     }
 
     [Fact]
