@@ -9,6 +9,7 @@ var root = new RootCommand(
 root.Options.Add(common.Connection);
 root.Subcommands.Add(AppendBenchmark.Command(common));
 root.Subcommands.Add(ProjectionsBenchmark.Command(common));
+root.Subcommands.Add(MessagesBenchmark.Command(common));
 root.Subcommands.Add(ChainBenchmark.Command(common));
 root.Subcommands.Add(BookingsBenchmark.Command(common));
 root.Subcommands.Add(ReportsBenchmark.Command(common));

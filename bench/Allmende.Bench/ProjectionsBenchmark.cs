@@ -203,20 +203,22 @@ internal sealed class ProjectionsBenchmark(ProjectionsBenchmark.Settings setting
         return new RebuildResult(target, clock.Elapsed);
     }
 
-    private sealed record LatencyResult(long Messages, double AchievedRate, Latencies Latencies, double MaxMs);
+    internal sealed record LatencyResult(long Messages, double AchievedRate, Latencies Latencies, double MaxMs);
 
     /// <summary>
     /// Commits at a steady rate, each unit of work with one event and one published message, and times
     /// from the moment the commit returned to the moment the handler ran (the delivery's own commit
     /// follows in the same round trip as its "done" record).
     /// </summary>
-    private async Task<LatencyResult> LatencyAsync(EventStore store, CancellationToken ct)
+    private Task<LatencyResult> LatencyAsync(EventStore store, CancellationToken ct) => LatencyAsync(store, settings.Rate, settings.Duration, ct);
+
+    internal static async Task<LatencyResult> LatencyAsync(EventStore store, int rate, TimeSpan duration, CancellationToken ct)
     {
         PingTimer.Handled.Clear();
         var committed = new ConcurrentDictionary<Guid, long>();
-        var interval = TimeSpan.FromSeconds(1.0 / settings.Rate);
+        var interval = TimeSpan.FromSeconds(1.0 / rate);
         var clock = Stopwatch.StartNew();
-        var writers = Math.Clamp(settings.Rate / 25, 1, 16); // enough writers that commit latency does not cap the rate
+        var writers = Math.Clamp(rate / 25, 1, 16); // enough writers that commit latency does not cap the rate
         var next = 0L;
         await Task.WhenAll(Enumerable.Range(0, writers).Select(w => Task.Run(async () =>
         {
@@ -226,7 +228,7 @@ internal sealed class ProjectionsBenchmark(ProjectionsBenchmark.Settings setting
             {
                 var slot = Interlocked.Increment(ref next) - 1;
                 var due = interval * slot;
-                if (due >= settings.Duration)
+                if (due >= duration)
                     break;
                 var wait = due - clock.Elapsed;
                 if (wait > TimeSpan.Zero)

@@ -60,7 +60,13 @@ public static class EventingServiceCollectionExtensions
             sp.GetRequiredService<NpgsqlDataSource>(),
             sp.GetRequiredService<IOptions<EventingOptions>>().Value.Migrations,
             sp.GetRequiredService<ILogger<SchemaMigrator>>(),
-            _ => sp.GetRequiredService<IDocumentStore>().Storage.ApplyAllConfiguredChangesToDatabaseAsync()));
+            async _ =>
+            {
+                await sp.GetRequiredService<IDocumentStore>().Storage.ApplyAllConfiguredChangesToDatabaseAsync();
+                // Wolverine's tables too, here rather than by its durability agent: a host that does
+                // not deliver runs no agent, and the test template must hold them all the same.
+                await sp.GetRequiredService<Wolverine.Runtime.IWolverineRuntime>().Storage.Admin.MigrateAsync();
+            }));
         services.AddSingleton<EventingMetrics>();
         services.AddSingleton<LogImport>();
         services.AddSingleton<EventStore>();
@@ -72,6 +78,10 @@ public static class EventingServiceCollectionExtensions
         services.AddSingleton<ProjectionDaemon>();
         services.AddSingleton<DeliveryWorker>();
         services.AddSingleton<OutboxRetention>();
+        services.AddSingleton<WolverineOutbox>();
+        services.AddSingleton<WolverineDeliveries>();
+        services.AddSingleton<WolverineQueues>();
+        services.AddSingleton<Wolverine.IWolverineExtension>(sp => sp.GetRequiredService<WolverineQueues>());
 
         services.AddHostedService<MigrateOnStart>();
         services.AddHostedService(sp => sp.GetRequiredService<NotificationListener>());

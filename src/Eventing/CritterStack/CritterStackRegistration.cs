@@ -39,12 +39,26 @@ internal static class CritterStackRegistration
         services.AddWolverine(options =>
         {
             options.ApplicationAssembly = typeof(CritterStackRegistration).Assembly;
-            // Our MessageRouting still finds and runs the modules' handlers; Wolverine takes them over
-            // in a later step and must not discover them (nor run them twice) before that.
+            // Our MessageRouting finds the modules' handlers; the ones Wolverine carries sit on its
+            // queues as pre-built handlers (WolverineQueues), so it discovers none itself and
+            // generates no code for them: never Roslyn at run time (start-up time, issue 13 item 6).
             options.Discovery.DisableConventionalDiscovery();
-            // Generated ahead, never with Roslyn at run time (start-up time, issue 13 item 6); with no
-            // handlers there is nothing to generate yet.
             options.CodeGeneration.TypeLoadMode = TypeLoadMode.Static;
+            // The messages' stored JSON is ours, as in our outbox (EventingJson).
+            options.UseSystemTextJsonForSerialization(json =>
+            {
+                json.PropertyNamingPolicy = EventingJson.Options.PropertyNamingPolicy;
+                json.PropertyNameCaseInsensitive = EventingJson.Options.PropertyNameCaseInsensitive;
+                json.NumberHandling = EventingJson.Options.NumberHandling;
+                json.DefaultIgnoreCondition = EventingJson.Options.DefaultIgnoreCondition;
+                foreach (var converter in EventingJson.Options.Converters)
+                    json.Converters.Add(converter);
+            });
+            // Scheduled messages are found by polling; as often as our outbox polled (ADR 6).
+            options.Durability.ScheduledJobPollingTime = settings.PollInterval;
+            // A host that does not deliver (the test template, benchmarks' writers, a host in the
+            // crash window of a durability test) recovers and runs nothing of Wolverine's inbox.
+            options.Durability.DurabilityAgentEnabled = settings.RunDelivery;
             options.Durability.MessageStorageSchemaName = WolverineSchema;
             // Its tables at start-up, like Marten's, so that the test template holds them too.
             options.AutoBuildMessageStorageOnStartup = AutoCreate.CreateOrUpdate;

@@ -123,6 +123,7 @@ public sealed class DeliveryWorker(
             work = await InvokeAsync(handler, claimed, attempt, connection, transaction, limit.Token);
             await UpdateAsync(connection, transaction, claimed.Id, "done", attempt, null, null, ct);
             await transaction.CommitAsync(ct);
+            await work!.FlushAsync(); // what the handler sent on Wolverine, to this host's queues
             metrics.Delivered(claimed.Handler);
             signals.Committed(work!.HasEvents, work.FirstDeliveryDue);
         }
@@ -197,34 +198,9 @@ public sealed class DeliveryWorker(
         }
     }
 
-    private async Task<UnitOfWork> InvokeAsync(HandlerDescriptor handler, Claimed claimed, int attempt, NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken ct)
-    {
-        var message = types.Deserialize(claimed.MessageType, claimed.Body);
-        var metadata = claimed.Metadata with { CausationId = claimed.MessageId.ToString() };
-        var work = store.Begin(metadata, connection, transaction);
-        var context = new MessageContext(claimed.MessageId, claimed.MessageType, claimed.Metadata, attempt, work, new ProjectionContext(connection, transaction));
-
-        await using var scope = scopes.CreateAsyncScope();
-        var instance = ActivatorUtilities.CreateInstance(scope.ServiceProvider, handler.HandlerType);
-        var arguments = handler.Method.GetParameters().Select(p => p.ParameterType switch
-        {
-            _ when p.Position == 0 => message,
-            var t when t == typeof(MessageContext) => context,
-            var t when t == typeof(UnitOfWork) => work,
-            var t when t == typeof(CancellationToken) => ct,
-            var t => scope.ServiceProvider.GetRequiredService(t),
-        }).ToArray();
-
-        var result = handler.Method.Invoke(instance, arguments);
-        if (result is Task task)
-            await task;
-        else if (result is ValueTask valueTask)
-            await valueTask;
-
-        if (work.HasChanges && !work.IsCommitted)
-            await work.CommitAsync(ct);
-        return work;
-    }
+    private Task<UnitOfWork> InvokeAsync(HandlerDescriptor handler, Claimed claimed, int attempt, NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken ct) =>
+        HandlerInvocation.InvokeAsync(handler, types.Deserialize(claimed.MessageType, claimed.Body), claimed.MessageId, claimed.MessageType,
+            claimed.Metadata, attempt, store, scopes, connection, transaction, ct);
 
     private static async Task UpdateAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long id, string status, int attempts,
         string? error, DateTimeOffset? due, CancellationToken ct)

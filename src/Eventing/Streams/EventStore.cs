@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Allmende.Eventing.Messaging;
 using Allmende.Eventing.Notifications;
 using Allmende.Eventing.Projections;
@@ -17,8 +18,12 @@ public sealed class EventStore(
     MessageRouting routing,
     TimeProvider time,
     EventingMetrics metrics,
-    CommitSignals signals)
+    CommitSignals signals,
+    IServiceProvider services)
 {
+    private WolverineOutbox? _wolverine;
+    private WolverineQueues? _wolverineQueues;
+
     internal NpgsqlDataSource DataSource => dataSource;
     internal TypeRegistry Types => types;
     internal ProjectionSet Projections => projections;
@@ -26,6 +31,9 @@ public sealed class EventStore(
     internal TimeProvider Time => time;
     internal EventingMetrics Metrics => metrics;
     internal CommitSignals Signals => signals;
+    // Resolved on first use: what Wolverine carries is known only once the modules configured it.
+    internal WolverineOutbox Wolverine => _wolverine ??= services.GetRequiredService<WolverineOutbox>();
+    internal WolverineQueues WolverineQueues => _wolverineQueues ??= services.GetRequiredService<WolverineQueues>();
 
     public UnitOfWork Begin(EventMetadata metadata) => new(this, metadata);
 

@@ -19,6 +19,8 @@ public sealed class UnitOfWork
     private readonly NpgsqlTransaction? _boundTransaction;
     private readonly List<StreamWrite> _writes = [];
     private readonly List<OutgoingMessage> _messages = [];
+    private readonly List<OutgoingMessage> _wolverineMessages = [];
+    private WolverineOutbox.Pending _pending = WolverineOutbox.Pending.None;
     private readonly List<Guid> _cancellations = [];
     private readonly List<Func<ProjectionContext, CancellationToken, Task>> _enlisted = [];
     private bool _committed;
@@ -39,13 +41,13 @@ public sealed class UnitOfWork
     public bool HasEvents => _writes.Count > 0;
 
     /// <summary>Whether it writes messages (deliveries may be due once it commits).</summary>
-    public bool HasMessages => _messages.Count > 0;
+    public bool HasMessages => _messages.Count > 0 || _wolverineMessages.Count > 0;
 
     /// <summary>When the earliest delivery it writes falls due (MinValue: at once); null if it writes none.</summary>
     internal DateTimeOffset? FirstDeliveryDue =>
         _messages.Where(m => m.Handlers.Length > 0).Select(m => (DateTimeOffset?)(m.DeliverAt ?? DateTimeOffset.MinValue)).Min();
 
-    public bool HasChanges => _writes.Count > 0 || _messages.Count > 0 || _cancellations.Count > 0 || _enlisted.Count > 0;
+    public bool HasChanges => _writes.Count > 0 || HasMessages || _cancellations.Count > 0 || _enlisted.Count > 0;
 
     /// <summary>Starts a new stream; the commit fails with <see cref="StreamAlreadyExistsException"/> if it exists.</summary>
     public void StartStream(string streamType, string streamId, params IEnumerable<object> events) =>
@@ -112,12 +114,19 @@ public sealed class UnitOfWork
             await transaction.CommitAsync(ct);
         }
         _store.Metrics.EventsAppended(stored.Count);
+        await FlushAsync();
         _store.Signals.Committed(HasEvents, FirstDeliveryDue);
         return stored;
     }
 
+    /// <summary>
+    /// Hands the messages Wolverine carries to this host's queues; only after the transaction that
+    /// wrote them committed (a unit bound to a delivery's transaction is flushed by that delivery).
+    /// </summary>
+    internal Task FlushAsync() => _pending.FlushAsync();
+
     private bool IsOneStatement() =>
-        _writes.Count == 1 && _messages.Count == 0 && _cancellations.Count == 0 && _enlisted.Count == 0
+        _writes.Count == 1 && !HasMessages && _cancellations.Count == 0 && _enlisted.Count == 0
         && !_store.Projections.Inline.Any(p => _writes[0].Events.Any(e => p.EventTypes.Contains(e.GetType())));
 
     private void Add(StreamWrite write)
@@ -137,7 +146,10 @@ public sealed class UnitOfWork
             throw new InvalidOperationException(
                 $"A command needs exactly one handler; {message.GetType().Name} has {handlers.Count}.");
         var id = Guid.CreateVersion7();
-        _messages.Add(new OutgoingMessage(id, message, kind, deliverAt, handlers.Select(h => h.Name).ToArray()));
+        if (_store.Wolverine.Carries(message.GetType()))
+            _wolverineMessages.Add(new OutgoingMessage(id, message, kind, deliverAt, []));
+        else
+            _messages.Add(new OutgoingMessage(id, message, kind, deliverAt, handlers.Select(h => h.Name).ToArray()));
         return id;
     }
 
@@ -151,6 +163,8 @@ public sealed class UnitOfWork
             foreach (var write in _writes)
                 batch.BatchCommands.Add(AppendCommand(write, now));
             OutboxWriter.AddTo(batch, _messages, _cancellations, _store.Types, Metadata, now);
+            if (_cancellations.Count > 0 && _store.Wolverine.Any)
+                batch.BatchCommands.Add(_store.Wolverine.Cancel(_cancellations, _store.WolverineQueues.AllQueues()));
 
             if (batch.BatchCommands.Count > 0)
             {
@@ -203,6 +217,8 @@ public sealed class UnitOfWork
         }
         foreach (var write in _enlisted)
             await write(context, ct);
+        if (_wolverineMessages.Count > 0)
+            _pending = await _store.Wolverine.WriteAsync(transaction, _wolverineMessages, Metadata);
 
         return stored;
     }

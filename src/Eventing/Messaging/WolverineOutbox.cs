@@ -1,0 +1,126 @@
+using System.Security.Cryptography;
+using System.Text;
+using Allmende.Eventing.CritterStack;
+using Allmende.Eventing.Streams;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Wolverine;
+using Wolverine.Persistence.Durability;
+using Wolverine.RDBMS;
+using Wolverine.Runtime;
+using Wolverine.Transports;
+
+namespace Allmende.Eventing.Messaging;
+
+/// <summary>
+/// Puts a unit of work's messages into Wolverine's inbox table in the unit's own transaction (the
+/// transactional outbox, docs/adr/0015): if the events commit, so do the messages, and vice versa.
+/// Wolverine routes each message (one envelope per handler queue) and serializes it; the envelopes
+/// are written with one statement on our connection, and handed to this host's queues only after
+/// the commit (<see cref="Pending.FlushAsync"/>).
+/// </summary>
+internal sealed class WolverineOutbox(IServiceProvider services, IOptions<EventingOptions> options)
+{
+    /// <summary>Our message id (what Publish returned), carried so handlers see it as causation.</summary>
+    public const string MessageIdHeader = "allmende-message-id";
+
+    public const string ActorHeader = "allmende-actor";
+
+    public const string CausationHeader = "allmende-causation";
+
+    private IWolverineRuntime Runtime => services.GetRequiredService<IWolverineRuntime>();
+
+    public bool Carries(Type messageType) => options.Value.WolverineMessages.Contains(messageType);
+
+    public bool Any => options.Value.WolverineMessages.Count > 0;
+
+    /// <summary>Writes the envelopes of <paramref name="messages"/> in <paramref name="transaction"/>.</summary>
+    public async Task<Pending> WriteAsync(NpgsqlTransaction transaction, IReadOnlyList<OutgoingMessage> messages, EventMetadata metadata)
+    {
+        var runtime = Runtime;
+        var context = new Wolverine.Runtime.MessageContext(runtime) { CorrelationId = metadata.CorrelationId };
+        var collected = new CollectedEnvelopes();
+        await context.EnlistInOutboxAsync(collected);
+        foreach (var message in messages)
+        {
+            var delivery = new DeliveryOptions { ScheduledTime = message.DeliverAt };
+            delivery.Headers[MessageIdHeader] = message.Id.ToString();
+            if (metadata.Actor is not null)
+                delivery.Headers[ActorHeader] = metadata.Actor;
+            if (metadata.CausationId is not null)
+                delivery.Headers[CausationHeader] = metadata.CausationId;
+            await context.PublishAsync(message.Body, delivery);
+        }
+
+        // A host that does not deliver (a writer only) leaves its envelopes to any node; one that does
+        // keeps them and hands them to its queues after the commit.
+        var deliverHere = options.Value.RunDelivery;
+        foreach (var envelope in collected.Envelopes)
+        {
+            // Derived from our message id and the handler's queue, so that CancelScheduled finds it.
+            envelope.Id = EnvelopeId(Guid.Parse(envelope.Headers[MessageIdHeader]!), envelope.Destination!);
+            // Our stable name, not the CLR type's: what a stored envelope holds must survive a rename
+            // (WolverineQueues registers the name for reading it back).
+            envelope.MessageType = options.Value.Types.NameOf(envelope.Message!.GetType());
+            if (!deliverHere)
+                envelope.OwnerId = TransportConstants.AnyNode;
+        }
+        if (collected.Envelopes.Count > 0)
+        {
+            if (runtime.Storage is not IMessageDatabase database)
+                throw new InvalidOperationException("Wolverine's message storage is not the PostgreSQL database this unit of work writes to.");
+            await database.StoreIncomingAsync(transaction, [.. collected.Envelopes]);
+        }
+        return new Pending(deliverHere && collected.Envelopes.Count > 0 ? context : null);
+    }
+
+    /// <summary>Deletes the not yet fired envelopes of scheduled messages, in the caller's batch.</summary>
+    public NpgsqlBatchCommand Cancel(IReadOnlyList<Guid> messageIds, IEnumerable<Uri> queues)
+    {
+        var ids = messageIds.SelectMany(m => queues.Select(q => EnvelopeId(m, q))).ToArray();
+        var command = new NpgsqlBatchCommand(
+            $"delete from {CritterStackRegistration.WolverineSchema}.wolverine_incoming_envelopes where id = any($1) and status = 'Scheduled'");
+        command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = ids });
+        return command;
+    }
+
+    internal static Guid EnvelopeId(Guid messageId, Uri queue)
+    {
+        Span<byte> hash = stackalloc byte[32];
+        SHA256.HashData(Encoding.UTF8.GetBytes($"{messageId:N}|{queue}"), hash);
+        return new Guid(hash[..16]);
+    }
+
+    /// <summary>Envelopes written in a transaction, to be handed to this host's queues once it committed.</summary>
+    internal sealed class Pending(Wolverine.Runtime.MessageContext? context)
+    {
+        public static readonly Pending None = new(null);
+
+        public Task FlushAsync() => context?.FlushOutgoingMessagesAsync() ?? Task.CompletedTask;
+    }
+
+    /// <summary>Collects what Wolverine would persist, so that it goes into our transaction as one statement.</summary>
+    private sealed class CollectedEnvelopes : IEnvelopeTransaction
+    {
+        public List<Envelope> Envelopes { get; } = [];
+
+        public Task PersistOutgoingAsync(Envelope envelope) => throw NotLocal(envelope);
+
+        public Task PersistOutgoingAsync(Envelope[] envelopes) => envelopes.Length == 0 ? Task.CompletedTask : throw NotLocal(envelopes[0]);
+
+        public Task PersistIncomingAsync(Envelope envelope)
+        {
+            Envelopes.Add(envelope);
+            return Task.CompletedTask;
+        }
+
+        public ValueTask RollbackAsync() => ValueTask.CompletedTask;
+
+        public Task<bool> TryMakeEagerIdempotencyCheckAsync(Envelope envelope, DurabilitySettings settings, CancellationToken cancellation) =>
+            Task.FromResult(true);
+
+        private static InvalidOperationException NotLocal(Envelope envelope) =>
+            new($"{envelope.MessageType} is routed to {envelope.Destination}; only durable local queues are carried in our transaction.");
+    }
+}

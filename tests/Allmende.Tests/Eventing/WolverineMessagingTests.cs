@@ -1,0 +1,212 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Allmende.Eventing;
+using Allmende.Eventing.Messaging;
+using Allmende.Eventing.Streams;
+using Allmende.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Allmende.Tests.Eventing;
+
+public sealed record Welcomed(Guid Id, string Text);
+public sealed record Nudge(Guid Id, string Text);
+
+public sealed class WelcomeLogger
+{
+    public async Task Handle(Welcomed message, MessageContext context, CancellationToken ct)
+    {
+        await Effects.RecordAsync(context, "welcome-logger", message.Id, ct);
+        context.Work.Append($"welcomed-{message.Id}", new TallyCounted(context.Attempt));
+    }
+}
+
+/// <summary>Fails its first FailTimes attempts ("fail:N" in the text) or always ("broken").</summary>
+[RetryPolicy(MaxAttempts = 3, InitialDelayMilliseconds = 10, MaxDelayMilliseconds = 50)]
+public sealed class WelcomeAuditor
+{
+    public async Task HandleAsync(Welcomed message, MessageContext context, CancellationToken ct)
+    {
+        // Write first, then fail: the write must roll back with the failed attempt.
+        await Effects.RecordAsync(context, "welcome-auditor", message.Id, ct);
+        if (message.Text == "broken" || (message.Text.StartsWith("fail:", StringComparison.Ordinal) && context.Attempt <= int.Parse(message.Text[5..])))
+            throw new InvalidOperationException($"the welcome auditor failed attempt {context.Attempt}");
+    }
+}
+
+public sealed class NudgeHandler
+{
+    public Task Handle(Nudge message, MessageContext context, CancellationToken ct) => Effects.RecordAsync(context, "nudge", message.Id, ct);
+}
+
+/// <summary>A host whose test messages travel on Wolverine's outbox and durable local queues.</summary>
+public class WolverineBusApp : AllmendeApp
+{
+    public WolverineBusApp()
+    {
+    }
+
+    internal WolverineBusApp(string connectionString, string hostId, bool runBackgroundWork = true) : base(connectionString, runBackgroundWork) =>
+        With("Eventing:HostId", hostId);
+
+    protected override void ConfigureServices(IServiceCollection services) =>
+        services.Configure<EventingOptions>(o =>
+        {
+            o.RegisterTallies();
+            o.AddMigrations(BusApp.Migrations);
+            o.Types.Register<Welcomed>("tests.welcomed").Register<Nudge>("tests.nudge");
+            o.CarryOnWolverine<Welcomed>().CarryOnWolverine<Nudge>();
+            o.AddHandlers(typeof(WolverineBusApp).Assembly);
+        });
+
+    public Task<long> ScalarAsync(string sql, params object[] args) => TestPostgres.ScalarAsync(ConnectionString, sql, args);
+}
+
+/// <summary>Messages on Wolverine (docs/adr/0015, step 3): the same guarantees as our outbox gave.</summary>
+public sealed class WolverineMessagingTests(WolverineBusApp app) : IClassFixture<WolverineBusApp>
+{
+    private async Task<Guid> PublishAsync(object message)
+    {
+        var uow = app.Store.Begin(new EventMetadata("member:test", "corr-wolverine"));
+        var id = uow.Publish(message);
+        await uow.CommitAsync();
+        return id;
+    }
+
+    private Task<long> TimesAsync(string handler, Guid id) =>
+        app.ScalarAsync("select coalesce(sum(times), 0) from tests.handled where handler = $1 and id = $2", handler, id);
+
+    private Task<long> EnvelopesAsync(string status) =>
+        app.ScalarAsync("select count(*) from wolverine.wolverine_incoming_envelopes where status = $1", status);
+
+    [Fact]
+    public async Task A_published_message_reaches_each_handler_once_in_its_own_transaction_with_the_publishers_metadata()
+    {
+        var welcome = new Welcomed(Guid.NewGuid(), "hello");
+        var messageId = await PublishAsync(welcome);
+
+        await Eventually.ReachedAsync(async () => await TimesAsync("welcome-logger", welcome.Id) == 1 && await TimesAsync("welcome-auditor", welcome.Id) == 1,
+            "both handlers ran");
+        var events = await app.Store.ReadStreamAsync($"welcomed-{welcome.Id}");
+        events.Select(e => e.Data).ShouldBe([new TallyCounted(1)]);
+        events[0].Metadata.ShouldBe(new EventMetadata("member:test", "corr-wolverine", messageId.ToString()));
+        await Eventually.ReachedAsync(async () =>
+            await app.ScalarAsync("select count(*) from wolverine.wolverine_incoming_envelopes where message_type = 'tests.welcomed' and status = 'Handled'") >= 2,
+            "both envelopes handled");
+        (await TimesAsync("welcome-logger", welcome.Id)).ShouldBe(1);
+        (await TimesAsync("welcome-auditor", welcome.Id)).ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task A_message_of_a_unit_of_work_that_rolls_back_is_never_stored_nor_handled()
+    {
+        var stream = $"tally-{Guid.NewGuid()}";
+        var start = app.Store.Begin(new EventMetadata("test"));
+        start.StartStream("tally", stream, new TallyOpened("rollback"));
+        await start.CommitAsync();
+
+        var welcome = new Welcomed(Guid.NewGuid(), "never");
+        var uow = app.Store.Begin(new EventMetadata("test"));
+        uow.Append(stream, expectedVersion: 5, new TallyCounted(1));
+        uow.Publish(welcome);
+        await Should.ThrowAsync<ConcurrencyException>(() => uow.CommitAsync());
+
+        // A message committed after it is handled; by then the rolled-back one would have been too.
+        var control = new Welcomed(Guid.NewGuid(), "control");
+        await PublishAsync(control);
+        await Eventually.ReachedAsync(async () => await TimesAsync("welcome-logger", control.Id) == 1, "control handled");
+        (await app.ScalarAsync("select count(*) from tests.handled where id = $1", welcome.Id)).ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task A_handler_failing_twice_succeeds_on_the_third_attempt_and_its_failed_writes_roll_back()
+    {
+        var welcome = new Welcomed(Guid.NewGuid(), "fail:2");
+        await PublishAsync(welcome);
+
+        await Eventually.ReachedAsync(async () => await TimesAsync("welcome-auditor", welcome.Id) == 1, "auditor handled");
+        await Eventually.ReachedAsync(async () => await TimesAsync("welcome-logger", welcome.Id) == 1, "logger handled");
+        (await TimesAsync("welcome-auditor", welcome.Id)).ShouldBe(1); // the two failed attempts' writes rolled back
+    }
+
+    [Fact]
+    public async Task A_handler_that_always_fails_becomes_a_dead_letter_after_its_attempts_and_the_other_handler_goes_on()
+    {
+        var before = await app.ScalarAsync("select count(*) from wolverine.wolverine_dead_letters where exception_message = 'the welcome auditor failed attempt 3'");
+        var welcome = new Welcomed(Guid.NewGuid(), "broken");
+        await PublishAsync(welcome);
+
+        await Eventually.ReachedAsync(async () =>
+            await app.ScalarAsync("select count(*) from wolverine.wolverine_dead_letters where exception_message = 'the welcome auditor failed attempt 3'") == before + 1,
+            "auditor dead-lettered after three attempts");
+        (await TimesAsync("welcome-auditor", welcome.Id)).ShouldBe(0);
+        await Eventually.ReachedAsync(async () => await TimesAsync("welcome-logger", welcome.Id) == 1, "the logger goes on");
+
+        // Staff see it in /health/ready beside our outbox's dead letters.
+        using var client = app.AdminClient();
+        var health = await client.GetFromJsonAsync<JsonElement>("/health/ready");
+        var outbox = health.GetProperty("checks").GetProperty("outbox").GetProperty("data");
+        outbox.GetProperty("wolverineDeadLetters").GetInt64().ShouldBeGreaterThanOrEqualTo(1);
+        outbox.GetProperty("deadLetters").GetInt64().ShouldBeGreaterThanOrEqualTo(outbox.GetProperty("wolverineDeadLetters").GetInt64());
+    }
+
+    [Fact]
+    public async Task A_scheduled_message_fires_once_when_due_and_a_cancelled_one_never()
+    {
+        var cancelled = new Nudge(Guid.NewGuid(), "cancelled");
+        var uow = app.Store.Begin(new EventMetadata("test"));
+        var cancelledId = uow.Schedule(cancelled, DateTimeOffset.UtcNow.AddSeconds(4));
+        await uow.CommitAsync();
+        (await app.ScalarAsync("select count(*) from wolverine.wolverine_incoming_envelopes where message_type = 'tests.nudge' and status = 'Scheduled'"))
+            .ShouldBeGreaterThanOrEqualTo(1);
+
+        var cancel = app.Store.Begin(new EventMetadata("test"));
+        cancel.CancelScheduled(cancelledId);
+        await cancel.CommitAsync();
+
+        var control = new Nudge(Guid.NewGuid(), "control, due later than the cancelled one");
+        var second = app.Store.Begin(new EventMetadata("test"));
+        second.Schedule(control, DateTimeOffset.UtcNow.AddSeconds(5));
+        await second.CommitAsync();
+        (await TimesAsync("nudge", control.Id)).ShouldBe(0);
+
+        await Eventually.ReachedAsync(async () => await TimesAsync("nudge", control.Id) == 1, "control fires");
+        (await TimesAsync("nudge", cancelled.Id)).ShouldBe(0);
+    }
+}
+
+/// <summary>Hosts that die with Wolverine's envelopes committed but not yet handled.</summary>
+public sealed class WolverineDurabilityTests : IAsyncLifetime
+{
+    private string _database = "";
+
+    public async Task InitializeAsync() => _database = await TestPostgres.CreateDatabaseAsync("wdur");
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    private Task<long> ScalarAsync(string sql, params object[] args) => TestPostgres.ScalarAsync(_database, sql, args);
+
+    private async Task KillAsync(WolverineBusApp host, string id)
+    {
+        await ScalarAsync("select count(pg_terminate_backend(pid)) from pg_stat_activity where application_name like $1", $"allmende:{id}%");
+        await host.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_message_committed_by_a_host_that_dies_before_delivering_is_handled_once_after_restart()
+    {
+        var welcome = new Welcomed(Guid.NewGuid(), "survives");
+        var first = new WolverineBusApp(_database, "wfirst", runBackgroundWork: false); // commits, never delivers: the crash window
+        await first.StartAsync();
+        var uow = first.Store.Begin(new EventMetadata("test"));
+        uow.Publish(welcome);
+        await uow.CommitAsync();
+        await KillAsync(first, "wfirst");
+        (await ScalarAsync("select count(*) from wolverine.wolverine_incoming_envelopes where message_type = 'tests.welcomed' and status = 'Incoming'")).ShouldBe(2);
+
+        await using var second = new WolverineBusApp(_database, "wsecond");
+        await second.StartAsync();
+        await Eventually.ReachedAsync(async () => await ScalarAsync("select coalesce(sum(times), 0) from tests.handled where id = $1", welcome.Id) == 2,
+            "delivered after restart", timeoutSeconds: 90);
+        (await ScalarAsync("select count(*) from tests.handled where id = $1 and times = 1", welcome.Id)).ShouldBe(2); // logger + auditor, once each
+    }
+}
