@@ -74,7 +74,7 @@ public sealed class AuditPagesTests(BrowserApp app)
         }, "a checkpoint was recorded");
         (await staff.Locator("p.message").InnerTextAsync()).ShouldMatch("^(Prüfpunkt nach Ereignis Nr\\. [0-9.]+ festgehalten\\.|Nach Ereignis Nr\\. [0-9.]+ stand schon ein Prüfpunkt\\.)$");
 
-        var auditor = await app.SignedInAsync("pruefung@example.org", Roles.Auditor, phone: true);
+        var auditor = await app.SignedInAsync("pruefer.kette@example.org", Roles.Auditor, phone: true);
         await auditor.GetByRole(AriaRole.Navigation).GetByRole(AriaRole.Link, new() { Name = "Prüfung" }).ClickAsync();
         await BrowserApp.ShouldShowNoErrorAsync(auditor);
         (await auditor.GetByRole(AriaRole.Button, new() { Name = "Prüfpunkt jetzt festhalten" }).CountAsync()).ShouldBe(0); // staff's, and the API says so too
