@@ -13,12 +13,15 @@ internal static partial class Eingaben
     public static bool TryDate(string? text, out DateOnly date) =>
         DateOnly.TryParseExact(text?.Trim(), ["d.M.yyyy", "yyyy-MM-dd"], CultureInfo.InvariantCulture, DateTimeStyles.None, out date);
 
-    /// <summary>Euros as typed in Germany ("1.260,50", "12", "12,5") to cents.</summary>
+    /// <summary>
+    /// Euros as typed in Germany ("1.260,50", "12", "12,5") to cents. A point only groups thousands: "12.5"
+    /// is refused rather than read as 125 € (the lenient parser would).
+    /// </summary>
     public static bool TryCents(string? text, out long cents)
     {
         cents = 0;
-        if (!decimal.TryParse(text?.Trim().Replace("€", "", StringComparison.Ordinal), NumberStyles.Number, Formats.German, out var euros) || euros < 0
-            || decimal.Round(euros, 2) != euros || euros > 1_000_000_000m)
+        var typed = text?.Replace("€", "", StringComparison.Ordinal).Trim() ?? "";
+        if (!Euro().IsMatch(typed) || !decimal.TryParse(typed, NumberStyles.Number, Formats.German, out var euros) || euros > 1_000_000_000m)
             return false;
         cents = (long)(euros * 100);
         return true;
@@ -49,6 +52,9 @@ internal static partial class Eingaben
 
     public static string Hours(IEnumerable<Api.OpeningView> hours, string day) =>
         string.Join(", ", hours.Where(h => h.Day == day).Select(h => $"{h.Opens}–{h.Closes}"));
+
+    [GeneratedRegex(@"^(\d{1,3}(\.\d{3})*|\d+)(,\d{1,2})?$")]
+    private static partial Regex Euro();
 
     [GeneratedRegex(@"^(\d{1,2}:\d{2})\s*[–-]\s*(\d{1,2}:\d{2})$")]
     private static partial Regex Interval();
