@@ -17,6 +17,7 @@ internal static class WebPolicies
     public const string Staff = "web-staff";
     public const string Member = "web-member";
     public const string Funding = "web-funding";
+    public const string Audit = "web-audit";
     public const string StampClaim = "allmende:security-stamp";
     public const string EmailClaim = "allmende:email";
 }
@@ -57,7 +58,8 @@ internal static class WebApp
             .AddPolicy(WebPolicies.SignedIn, p => p.AddAuthenticationSchemes(WebPolicies.Scheme).RequireAuthenticatedUser())
             .AddPolicy(WebPolicies.Staff, p => p.AddAuthenticationSchemes(WebPolicies.Scheme).RequireRole(Roles.Admin))
             .AddPolicy(WebPolicies.Member, p => p.AddAuthenticationSchemes(WebPolicies.Scheme).RequireRole(Roles.Member, Roles.Admin))
-            .AddPolicy(WebPolicies.Funding, p => p.AddAuthenticationSchemes(WebPolicies.Scheme).RequireRole(Roles.Funder, Roles.Admin, Roles.Auditor));
+            .AddPolicy(WebPolicies.Funding, p => p.AddAuthenticationSchemes(WebPolicies.Scheme).RequireRole(Roles.Funder, Roles.Admin, Roles.Auditor))
+            .AddPolicy(WebPolicies.Audit, p => p.AddAuthenticationSchemes(WebPolicies.Scheme).RequireRole(Roles.Auditor, Roles.Admin));
 
         services.AddRazorPages(o =>
         {
@@ -66,6 +68,7 @@ internal static class WebApp
             o.Conventions.AuthorizeFolder("/Verwaltung", WebPolicies.Staff);
             o.Conventions.AuthorizeFolder("/Mitglied", WebPolicies.Member);
             o.Conventions.AuthorizeFolder("/Foerderung", WebPolicies.Funding);
+            o.Conventions.AuthorizeFolder("/Pruefung", WebPolicies.Audit);
             o.Conventions.AllowAnonymousToPage("/Anmelden");
             o.Conventions.AllowAnonymousToPage("/Einladung");
             o.Conventions.AllowAnonymousToPage("/KeinZugriff");

@@ -75,6 +75,9 @@ public sealed class BrowserApp : AllmendeApp
             .FirstOrDefault(File.Exists);
     }
 
+    /// <summary>The narrowest phone the pages are made for (CSS pixels): nothing may scroll the whole page sideways there.</summary>
+    public const int PhoneWidth = 375;
+
     /// <summary>A fresh browser context (its own cookies), German, Berlin time, a laptop's or a phone's viewport.</summary>
     public async Task<IPage> NewPageAsync(bool phone = false)
     {
@@ -83,7 +86,7 @@ public sealed class BrowserApp : AllmendeApp
             BaseURL = BaseAddress.ToString(),
             Locale = "de-DE",
             TimezoneId = "Europe/Berlin",
-            ViewportSize = phone ? new ViewportSize { Width = 390, Height = 844 } : new ViewportSize { Width = 1280, Height = 900 },
+            ViewportSize = phone ? new ViewportSize { Width = PhoneWidth, Height = 812 } : new ViewportSize { Width = 1280, Height = 900 },
         });
         return await context.NewPageAsync();
     }
@@ -137,6 +140,16 @@ public sealed class BrowserApp : AllmendeApp
         var serious = result.Violations.Where(v => v.Impact is "serious" or "critical")
             .Select(v => $"{v.Id} ({v.Impact}): {v.Help} at {string.Join(", ", v.Nodes.Select(n => n.Target?.ToString()))}").ToList();
         serious.ShouldBeEmpty($"axe on {page.Url}");
+    }
+
+    /// <summary>
+    /// The page as a whole does not scroll sideways: wide tables scroll in their own labelled container, the
+    /// rest reflows (WCAG 1.4.10). Measured by the browser: the document is no wider than the viewport.
+    /// </summary>
+    public static async Task ShouldFitTheWidthAsync(IPage page)
+    {
+        var sizes = await page.EvaluateAsync<int[]>("() => [document.documentElement.scrollWidth, window.innerWidth]");
+        sizes[0].ShouldBeLessThanOrEqualTo(sizes[1], $"{page.Url} is {sizes[0]} px wide in a {sizes[1]} px viewport");
     }
 
     /// <summary>Fails with the page's own words when it shows an error (instead of waiting for what never comes).</summary>

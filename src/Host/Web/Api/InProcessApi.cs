@@ -6,8 +6,8 @@ using Microsoft.AspNetCore.Http.Features;
 
 namespace Allmende.Host.Web.Api;
 
-/// <summary>What the API answered: status, body (JSON or text), the ETag; a problem's title, detail and field errors.</summary>
-internal sealed record ApiAnswer(int Status, string Body, string? ContentType, string? ETag)
+/// <summary>What the API answered: status, body (JSON or text), the ETag, a download's file name; a problem's title, detail and field errors.</summary>
+internal sealed record ApiAnswer(int Status, string Body, string? ContentType, string? ETag, string? ContentDisposition = null)
 {
     public bool IsSuccess => Status is >= 200 and < 300;
 
@@ -121,7 +121,8 @@ internal sealed class InProcessApi(IServiceScopeFactory scopes)
         var contentType = context.Response.ContentType;
         var charset = MediaTypeHeaderValue.TryParse(contentType, out var parsed) && parsed.CharSet is { } name ? Encoding.GetEncoding(name) : Encoding.UTF8;
         var text = charset.GetString(buffer.ToArray());
-        return new ApiAnswer(context.Response.StatusCode, text, contentType, context.Response.Headers.ETag.ToString() is { Length: > 0 } etag ? etag : null);
+        return new ApiAnswer(context.Response.StatusCode, text, contentType, context.Response.Headers.ETag.ToString() is { Length: > 0 } etag ? etag : null,
+            context.Response.Headers.ContentDisposition.ToString() is { Length: > 0 } disposition ? disposition : null);
     }
 
     private sealed class BodyDetection(bool canHaveBody) : IHttpRequestBodyDetectionFeature

@@ -1,0 +1,102 @@
+using System.Globalization;
+using Allmende.Eventing.Api;
+using Allmende.Host.Web.Api;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+
+namespace Allmende.Host.Web.Pages.Verwaltung;
+
+/// <summary>
+/// Staff's funders and grants: each funder with its grants' budgets, use and the warnings Funding raised
+/// (GET /api/funding/…); a new funder (POST /funders), a new grant (POST /grants) and more budget
+/// (POST /grants/{id}/budget-increases at the version shown). Funding's rules decide all of it.
+/// </summary>
+internal sealed class FoerdererModel(InProcessApi api) : PageModel
+{
+    public IReadOnlyList<FunderItem> Funders { get; private set; } = [];
+
+    public IReadOnlyList<GrantDetail> Grants { get; private set; } = [];
+
+    public IReadOnlyList<SiteItem> Sites { get; private set; } = [];
+
+    public string? Message { get; private set; }
+
+    public string? Error { get; private set; }
+
+    public static readonly IReadOnlyList<(string Code, string Name)> FunderKinds =
+        [("public-authority", "Behörde"), ("programme", "Förderprogramm"), ("foundation", "Stiftung"), ("business-sponsor", "Unternehmen (Sponsor)")];
+
+    public static string FunderKind(string kind) => FunderKinds.FirstOrDefault(k => k.Code == kind).Name ?? kind;
+
+    public static readonly IReadOnlyList<(string Code, string Name)> CostTypes =
+        [.. new[] { "room-hours", "event-hall-hours", "desk-fees", "cooperative-shares", "usage-fees" }.Select(c => (c, Words.CostType(c))),
+         ("purpose-payments", "Zahlungen für einen Zweck (Sponsoring)")];
+
+    public IReadOnlyList<GrantDetail> GrantsOf(Guid funderId) => [.. Grants.Where(g => g.FunderId == funderId).OrderBy(g => g.StartsOn)];
+
+    public async Task OnGetAsync(string? gespeichert, CancellationToken ct)
+    {
+        await LoadAsync(ct);
+        Message = gespeichert switch
+        {
+            "foerderer" => "Der Förderer ist eingetragen.",
+            "foerderung" => "Die Förderung ist eingetragen.",
+            "budget" => "Das Budget ist erhöht.",
+            _ => null,
+        };
+    }
+
+    public async Task<IActionResult> OnPostFunderAsync(string? name, string? art, string? stelle, CancellationToken ct)
+    {
+        var answer = await api.PostAsync(User, "/api/funding/funders",
+            new { name, kind = art, contact = new { office = string.IsNullOrWhiteSpace(stelle) ? null : stelle.Trim() }, reportingPeriod = "yearly" }, ct);
+        return answer.IsSuccess ? Redirect("/verwaltung/foerderer?gespeichert=foerderer")
+            : await RefusedAsync($"Förderer nicht eingetragen: {answer.Problem()}", answer.Status, ct);
+    }
+
+    public async Task<IActionResult> OnPostGrantAsync(Guid foerderer, string? name, string? zeichen, string? budget, string? beginn, string? ende,
+        string? anteil, string[]? kosten, Guid[]? standorte, CancellationToken ct)
+    {
+        if (!Eingaben.TryCents(budget, out var cents))
+            return await RefusedAsync("Budget: bitte ein Betrag in Euro, etwa 25.000,00.", StatusCodes.Status400BadRequest, ct);
+        if (!Eingaben.TryDate(beginn, out var starts) || !Eingaben.TryDate(ende, out var ends))
+            return await RefusedAsync("Laufzeit: bitte erster und letzter Tag als TT.MM.JJJJ.", StatusCodes.Status400BadRequest, ct);
+        if (!decimal.TryParse(string.IsNullOrWhiteSpace(anteil) ? "100" : anteil, NumberStyles.Number, Formats.German, out var percent))
+            return await RefusedAsync("Anteil: bitte eine Zahl in Prozent.", StatusCodes.Status400BadRequest, ct);
+        var answer = await api.PostAsync(User, "/api/funding/grants", new
+        {
+            funderId = foerderer, name, reference = zeichen, budgetCents = cents, startsOn = starts, endsOn = ends,
+            shareBasisPoints = (int)decimal.Round(percent * 100), coverage = new { costTypes = kosten ?? [], siteIds = standorte ?? [] },
+        }, ct);
+        return answer.IsSuccess ? Redirect("/verwaltung/foerderer?gespeichert=foerderung")
+            : await RefusedAsync($"Förderung nicht eingetragen: {answer.Problem()}", answer.Status, ct);
+    }
+
+    public async Task<IActionResult> OnPostIncreaseAsync(Guid grantId, long version, string? betrag, string? anlass, CancellationToken ct)
+    {
+        if (!Eingaben.TryCents(betrag, out var cents))
+            return await RefusedAsync("Betrag: bitte ein Betrag in Euro, etwa 5.000,00.", StatusCodes.Status400BadRequest, ct);
+        var answer = await api.PostAsync(User, $"/api/funding/grants/{grantId}/budget-increases", new { amountCents = cents, reason = anlass }, ct,
+            $"\"{version.ToString(CultureInfo.InvariantCulture)}\"");
+        return answer.IsSuccess ? Redirect("/verwaltung/foerderer?gespeichert=budget")
+            : await RefusedAsync($"Budget nicht erhöht: {answer.Problem()}", answer.Status, ct);
+    }
+
+    private async Task<IActionResult> RefusedAsync(string error, int status, CancellationToken ct)
+    {
+        await LoadAsync(ct);
+        Error = error;
+        Response.StatusCode = status;
+        return Page();
+    }
+
+    private async Task LoadAsync(CancellationToken ct)
+    {
+        var funders = api.GetAsync<Page<FunderItem>>(User, "/api/funding/funders?limit=500", ct);
+        var grants = api.GetAsync<Page<GrantDetail>>(User, "/api/funding/grants?limit=500", ct);
+        var sites = api.GetAsync<Page<SiteItem>>(User, "/api/sites?limit=500", ct);
+        Funders = [.. (await funders).Items.OrderBy(f => f.Name, StringComparer.Create(Formats.German, ignoreCase: true))];
+        Grants = (await grants).Items;
+        Sites = [.. (await sites).Items.OrderBy(s => s.Name, StringComparer.Create(Formats.German, ignoreCase: true))];
+    }
+}

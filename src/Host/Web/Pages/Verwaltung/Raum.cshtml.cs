@@ -1,0 +1,97 @@
+using System.Globalization;
+using Allmende.Host.Web.Api;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+
+namespace Allmende.Host.Web.Pages.Verwaltung;
+
+/// <summary>
+/// One space for staff: its rate schedule and new rates from a day on (PUT /api/spaces/{id}/rates: never for
+/// the past, the API says why), and its booking rules (PUT …/rules), each at the version shown.
+/// </summary>
+internal sealed class RaumModel(InProcessApi api) : PageModel
+{
+    public SpaceView Space { get; private set; } = null!;
+
+    public string SiteName { get; private set; } = "";
+
+    public string? Message { get; private set; }
+
+    public string? Error { get; private set; }
+
+    public async Task OnGetAsync(Guid spaceId, bool angelegt, string? gespeichert, CancellationToken ct)
+    {
+        await LoadAsync(spaceId, ct);
+        Message = angelegt ? $"{Space.Name} ist angelegt." : gespeichert switch
+        {
+            "preise" => "Die Preise sind gespeichert.",
+            "regeln" => "Die Buchungsregeln sind gespeichert.",
+            _ => null,
+        };
+    }
+
+    public async Task<IActionResult> OnPostRatesAsync(Guid spaceId, long version, string? stundensatz, string? monatlich, string? ab, CancellationToken ct)
+    {
+        if (!Eingaben.TryCents(stundensatz, out var hourly) || !Eingaben.TryCents(monatlich, out var monthly))
+            return await RefusedAsync(spaceId, "Preise: bitte Beträge in Euro, etwa 12,50.", StatusCodes.Status400BadRequest, ct);
+        DateOnly? from = null;
+        if (!string.IsNullOrWhiteSpace(ab))
+        {
+            if (!Eingaben.TryDate(ab, out var day))
+                return await RefusedAsync(spaceId, "Gilt ab: bitte ein Tag als TT.MM.JJJJ.", StatusCodes.Status400BadRequest, ct);
+            from = day;
+        }
+        var answer = await api.PutAsync(User, $"/api/spaces/{spaceId}/rates",
+            new { hourlyRateCents = hourly, monthlyDeskFeeCents = monthly, effectiveFrom = from }, ct, Version(version));
+        return answer.IsSuccess ? Redirect($"/verwaltung/raum/{spaceId}?gespeichert=preise")
+            : await RefusedAsync(spaceId, $"Preise nicht gespeichert: {Refusal(answer)}", answer.Status, ct);
+    }
+
+    public async Task<IActionResult> OnPostRulesAsync(Guid spaceId, long version, string? mindestens, string? hoechstens, string? vorlauf, bool freigabe,
+        string[]? arten, CancellationToken ct)
+    {
+        if (!TryMinutes(mindestens, out var min) || !TryMinutes(hoechstens, out var max) || !TryMinutes(vorlauf, out var lead))
+            return await RefusedAsync(spaceId, "Dauer und Vorlauf: bitte ganze Minuten.", StatusCodes.Status400BadRequest, ct);
+        var answer = await api.PutAsync(User, $"/api/spaces/{spaceId}/rules", new
+        {
+            minDurationMinutes = min, maxDurationMinutes = max, leadTimeMinutes = lead, approvalRequired = freigabe, organisationKinds = arten ?? [],
+        }, ct, Version(version));
+        return answer.IsSuccess ? Redirect($"/verwaltung/raum/{spaceId}?gespeichert=regeln")
+            : await RefusedAsync(spaceId, $"Regeln nicht gespeichert: {answer.Problem()}", answer.Status, ct);
+    }
+
+    private static bool TryMinutes(string? text, out int? minutes)
+    {
+        minutes = null;
+        if (string.IsNullOrWhiteSpace(text))
+            return true;
+        if (!int.TryParse(text.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var value))
+            return false;
+        minutes = value;
+        return true;
+    }
+
+    /// <summary>Rates' own refusals in German; others as the API words them.</summary>
+    private static string Refusal(ApiAnswer answer) => answer.Rule() switch
+    {
+        "rates-not-retroactive" => "Preise ändern sich nie rückwirkend; bitte heute oder später.",
+        "rates-before-scheduled" => "Eine spätere Preisänderung ist schon geplant; bitte ab deren Tag oder später.",
+        _ => answer.Problem(),
+    };
+
+    private static string Version(long version) => $"\"{version.ToString(CultureInfo.InvariantCulture)}\"";
+
+    private async Task<IActionResult> RefusedAsync(Guid spaceId, string error, int status, CancellationToken ct)
+    {
+        await LoadAsync(spaceId, ct);
+        Error = error;
+        Response.StatusCode = status;
+        return Page();
+    }
+
+    private async Task LoadAsync(Guid spaceId, CancellationToken ct)
+    {
+        Space = await api.GetAsync<SpaceView>(User, $"/api/spaces/{spaceId}", ct);
+        SiteName = (await api.GetAsync<SiteView>(User, $"/api/sites/{Space.SiteId}", ct)).Name;
+    }
+}
