@@ -119,8 +119,8 @@ internal sealed class RecordOutcomeValidator : AbstractValidator<RecordOutcomeRe
         RuleFor(r => r.Outcomes).NotNull()
             .Must((r, o) => o is null || o.Count == 0 || r.Held == true && r.Consent == true)
             .WithMessage("Outcomes are recorded only for a held appointment and with the client's consent.")
-            .Must(o => o is null || o.Select(x => x.Kind).Distinct().Count() == o.Count).WithMessage("Name each kind of outcome once.");
-        RuleForEach(r => r.Outcomes).ChildRules(o =>
+            .Must(o => o is null || o.Select(x => x?.Kind).Distinct().Count() == o.Count).WithMessage("Name each kind of outcome once.");
+        RuleForEach(r => r.Outcomes).NotNull().WithMessage("Each outcome is a kind and a count.").ChildRules(o =>
         {
             o.RuleFor(x => x.Kind).Must(k => k is not null && OutcomeKinds.All.Contains(k))
                 .WithMessage($"kind must be one of {string.Join(", ", OutcomeKinds.All)}.");
