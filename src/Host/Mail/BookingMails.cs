@@ -38,6 +38,11 @@ internal sealed class BookingMails(MailSending mail)
     {
         if (!mail.Enabled(kind, about))
             return;
+        if (kind != "waitlist-offer" && await MailFacts.IsAppointmentAsync(context.Database, about, ct))
+        {
+            mail.Dropped(kind, about, "the booking is an appointment's: the appointment's own mails tell its client");
+            return;
+        }
         var facts = await MailFacts.BookingAsync(context.Database, kind == "waitlist-offer" ? null : about, spaceId, siteId, organisationId, start, end, personId, ct);
         if (await MailFacts.RecipientAsync(context.Database, facts, ct) is not { } to)
         {

@@ -11,6 +11,10 @@ internal sealed record BookingFacts(
     string Space, string Site, string? Address, string Organisation, string? Purpose, int? Attendees,
     DateTimeOffset Start, DateTimeOffset End);
 
+/// <summary>What an appointment mail says (ADR 19): the hours' title, who advises, where and when; names, never ids.</summary>
+internal sealed record AppointmentFacts(
+    string Title, string? Advisor, string Space, string Site, string? Address, string Organisation, DateTimeOffset Start, DateTimeOffset End);
+
 /// <summary>
 /// The templates, German and English. Times are shown in Europe/Berlin (every site's zone today),
 /// German ones as de-DE writes them ("Dienstag, 8. Dezember 2026, 18:00–20:00 Uhr"). A greeting
@@ -91,6 +95,39 @@ internal static class MailTexts
             Letter("de", null, $"Sie wurden zu Allmende eingeladen, als {RoleName("de", role)}. Öffnen Sie diesen Link, um Ihr Passwort festzulegen:",
                 $"  {link}",
                 $"Der Link gilt einmal, bis {When("de", expires)}. Wenn Sie diese Mail nicht erwartet haben, ignorieren Sie sie."));
+
+    public static MailText AppointmentConfirmed(string language, string? name, AppointmentFacts a) => language == "en"
+        ? new("en", $"Appointment confirmed: {a.Title}, {ShortWhen("en", a.Start)}",
+            Letter("en", name, $"your appointment with {a.Organisation} is booked:", AppointmentDetails("en", a),
+                "If you cannot come, please cancel it in time, so that someone else can have the time."))
+        : new("de", $"Termin bestätigt: {a.Title}, {ShortWhen("de", a.Start)}",
+            Letter("de", name, $"Ihr Termin bei {a.Organisation} ist gebucht:", AppointmentDetails("de", a),
+                "Wenn Sie nicht kommen können, sagen Sie ihn bitte rechtzeitig ab, damit jemand anderes den Termin bekommt."));
+
+    public static MailText AppointmentReminder(string language, string? name, AppointmentFacts a) => language == "en"
+        ? new("en", $"Reminder: {a.Title}, {ShortWhen("en", a.Start)}",
+            Letter("en", name, $"a reminder of your appointment with {a.Organisation}:", AppointmentDetails("en", a),
+                "If you cannot come, please cancel it, so that someone else can have the time."))
+        : new("de", $"Erinnerung: {a.Title}, {ShortWhen("de", a.Start)}",
+            Letter("de", name, $"wir erinnern Sie an Ihren Termin bei {a.Organisation}:", AppointmentDetails("de", a),
+                "Wenn Sie nicht kommen können, sagen Sie ihn bitte ab, damit jemand anderes den Termin bekommt."));
+
+    /// <summary>By: "client" or "advisor", who cancelled; the mail goes to the other side (and to the client either way).</summary>
+    public static MailText AppointmentCancelled(string language, string? name, AppointmentFacts a, string by, string reason) => language == "en"
+        ? new("en", $"Appointment cancelled: {a.Title}, {ShortWhen("en", a.Start)}",
+            Letter("en", name, by == "client" ? "the appointment has been cancelled by the person advised:" : $"{a.Organisation} has had to cancel the appointment:",
+                AppointmentDetails("en", a), $"Reason: {reason}"))
+        : new("de", $"Termin abgesagt: {a.Title}, {ShortWhen("de", a.Start)}",
+            Letter("de", name, by == "client" ? "der Termin wurde von der beratenen Person abgesagt:" : $"{a.Organisation} musste den Termin leider absagen:",
+                AppointmentDetails("de", a), $"Begründung: {reason}"));
+
+    private static string AppointmentDetails(string language, AppointmentFacts a)
+    {
+        var place = $"{a.Space}, {a.Site}{(a.Address is null ? "" : $", {a.Address}")}";
+        return language == "en"
+            ? $"  Appointment: {a.Title}\n" + (a.Advisor is null ? "" : $"  With:        {a.Advisor}\n") + $"  Place:       {place}\n  Time:        {Span("en", a.Start, a.End)}"
+            : $"  Termin:      {a.Title}\n" + (a.Advisor is null ? "" : $"  Mit:         {a.Advisor}\n") + $"  Ort:         {place}\n  Zeit:        {Span("de", a.Start, a.End)}";
+    }
 
     private static string Letter(string language, string? name, string opening, string details, string closing)
     {

@@ -14,7 +14,7 @@ public sealed class DemoDataTests(AllmendeApp app) : IClassFixture<AllmendeApp>
         var summary = await DemoData.SeedAsync(admin);
 
         summary.ShouldNotBeNull();
-        summary.ShouldBe(summary with { Sites = 7, Organisations = 6, People = 4, Bookings = 21 });
+        summary.ShouldBe(summary with { Sites = 7, Organisations = 6, People = 4, Bookings = 25 });
         var sites = await admin.GetFromJsonAsync<JsonElement>("/api/sites?limit=100");
         sites.GetProperty("total").GetInt64().ShouldBe(7);
         var interim = sites.GetProperty("items").EnumerateArray().Single(s => s.GetProperty("name").GetString() == "Zwischennutzung Alte Post");
@@ -33,9 +33,9 @@ public sealed class DemoDataTests(AllmendeApp app) : IClassFixture<AllmendeApp>
         visible.GetProperty("items")[0].GetProperty("name").GetString().ShouldBe("Initiative Kiezkiosk");
 
         // The weekly bookings: twelve on the funded floor, which the city's grant pays in full, four in the house, which it does not;
-        // and the association's programme: four open evenings and a flea market.
+        // the association's programme: four open evenings and a flea market; and the rooms of four appointments with the advisor.
         var bookings = await admin.GetFromJsonAsync<JsonElement>("/api/bookings?limit=100");
-        bookings.GetProperty("total").GetInt64().ShouldBe(21);
+        bookings.GetProperty("total").GetInt64().ShouldBe(25);
         var grant = (await admin.GetFromJsonAsync<JsonElement>("/api/funding/grants")).GetProperty("items")[0].GetProperty("id").GetGuid();
         await Eventually.ReachedAsync(async () => (await admin.GetFromJsonAsync<JsonElement>($"/api/funding/allocations?grantId={grant}&limit=100"))
             .GetProperty("items").EnumerateArray().Count(a => a.GetProperty("sourceKind").GetString() == "booking") == 12, "the grant pays the floor's bookings");
@@ -47,7 +47,8 @@ public sealed class DemoDataTests(AllmendeApp app) : IClassFixture<AllmendeApp>
         await Eventually.ReachedAsync(async () => (await admin.GetFromJsonAsync<JsonElement>($"/api/funding/allocations?grantId={grant}&limit=100"))
             .GetProperty("items").EnumerateArray().Any(a => a.GetProperty("costType").GetString() == "usage-fees" && a.GetProperty("amountCents").GetInt64() == 600_000),
             "the grant pays the floor's usage fee");
-        var shares = (await admin.GetFromJsonAsync<JsonElement>("/api/funding/grants")).GetProperty("items")[1].GetProperty("id").GetGuid();
+        var shares = (await admin.GetFromJsonAsync<JsonElement>("/api/funding/grants")).GetProperty("items").EnumerateArray()
+            .Single(g => g.GetProperty("reference").GetString() == "SOZ-ENG-2026-02").GetProperty("id").GetGuid();
         await Eventually.ReachedAsync(async () => (await admin.GetFromJsonAsync<JsonElement>($"/api/funding/allocations?grantId={shares}"))
             .GetProperty("items").EnumerateArray().Any(a => a.GetProperty("costType").GetString() == "cooperative-shares" && a.GetProperty("amountCents").GetInt64() == 1_000_000),
             "the share grant pays the city's shares");
@@ -65,6 +66,14 @@ public sealed class DemoDataTests(AllmendeApp app) : IClassFixture<AllmendeApp>
         var prize = (await admin.GetFromJsonAsync<JsonElement>("/api/funding/grants")).GetProperty("items").EnumerateArray()
             .Single(g => g.GetProperty("reference").GetString() == "WBL-FOTO-01");
         (prize.GetProperty("budgetCents").GetInt64(), prize.GetProperty("remainingCents").GetInt64()).ShouldBe((50_000L, 0L));
+
+        // The kiosk pilot (ADR 19): the advisor's weekly hours, four appointments, whose rooms the city innovation fund's grant pays.
+        var fund = (await admin.GetFromJsonAsync<JsonElement>("/api/funding/grants")).GetProperty("items").EnumerateArray()
+            .Single(g => g.GetProperty("reference").GetString() == "IF-2026-07").GetProperty("id").GetGuid();
+        await Eventually.ReachedAsync(async () => (await admin.GetFromJsonAsync<JsonElement>($"/api/funding/allocations?grantId={fund}&limit=100"))
+            .GetProperty("items").EnumerateArray().Count(a => a.GetProperty("amountCents").GetInt64() == 750) == 4, "the fund pays the appointments' room hours");
+        (await TestPostgres.ScalarAsync(app.ConnectionString, "select count(*) from bookings.appointments where status = 'booked'")).ShouldBe(4);
+        (await TestPostgres.ScalarAsync(app.ConnectionString, "select count(distinct client_id) from bookings.appointments")).ShouldBe(3);
 
         (await DemoData.SeedAsync(admin)).ShouldBeNull();
         (await admin.GetFromJsonAsync<JsonElement>("/api/sites?limit=1")).GetProperty("total").GetInt64().ShouldBe(7);

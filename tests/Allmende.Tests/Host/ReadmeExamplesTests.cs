@@ -87,6 +87,9 @@ public sealed class ReadmeExamplesTests(AllmendeApp app) : IClassFixture<Allmend
             ["$SITE"] = site,
             ["{siteId}"] = site,
             ["{grantId}"] = await FirstIdAsync("/api/funding/grants?limit=1"),
+            // The city innovation fund's grant of the kiosk pilot (ADR 19), as the reader finds it in the list of grants.
+            ["{fundGrantId}"] = (await admin.GetFromJsonAsync<JsonElement>("/api/funding/grants?limit=100")).GetProperty("items").EnumerateArray()
+                .Single(g => g.GetProperty("reference").GetString() == "IF-2026-07").GetProperty("id").GetString()!,
             ["{funderId}"] = await FirstIdAsync("/api/funding/funders?limit=1"),
             ["{organisationId}"] = await FirstIdAsync("/api/organisations?limit=1"),
             ["{spaceId}"] = await FirstIdAsync("/api/spaces?limit=1"),

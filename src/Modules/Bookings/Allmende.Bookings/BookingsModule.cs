@@ -58,6 +58,12 @@ public static class BookingsModule
             foreach (var (type, name) in Programme.OfferEventNames.All)
                 o.Types.Register(type, name);
             o.Types.Register<Contracts.OfferAttendanceCounted>("bookings.offer-attendance-counted");
+            foreach (var (type, name) in Advice.AdviceEventNames.All)
+                o.Types.Register(type, name);
+            o.Types.Register<Contracts.AppointmentBooked>("bookings.appointment-booked");
+            o.Types.Register<Contracts.AppointmentCancelled>("bookings.appointment-cancelled");
+            o.Types.Register<Contracts.AppointmentReminderDue>("bookings.appointment-reminder-due");
+            o.Types.Register<Contracts.AppointmentOutcomeRecorded>("bookings.appointment-outcome-recorded");
             o.Types.Register<Contracts.DeskAssigned>("bookings.desk-assigned");
             o.Types.Register<Contracts.DeskAssignmentEnded>("bookings.desk-assignment-ended");
 
@@ -74,6 +80,7 @@ public static class BookingsModule
             o.AddProjection<FreeHoursProjection>(ProjectionLifecycle.Inline);
             o.AddProjection<WaitlistProjection>(ProjectionLifecycle.Inline);
             o.AddProjection<Programme.ProgrammeProjection>(ProjectionLifecycle.Inline);
+            o.AddProjection<Advice.AdviceProjection>(ProjectionLifecycle.Inline);
             o.AddHandlers(typeof(BookingsModule).Assembly);
             Reports.ReportsRegistration.Register(o);
         });
@@ -111,6 +118,14 @@ public static class BookingsModule
         ReadQuotas.Map(bookings);
         WaitlistApi.Map(bookings);
         Programme.ProgrammeApi.Map(endpoints);
+        Advice.AdviceApi.Map(endpoints);
         return endpoints;
     }
+
+    /// <summary>
+    /// A newcomer's name, e-mail and mail language (ADR 19), opened with their key in the caller's transaction (a
+    /// mail's delivery); null once forgotten or without an e-mail address.
+    /// </summary>
+    public static Task<(string Name, string Email, string? Language)?> NewcomerAddressAsync(ProjectionContext db, Guid newcomerId, CancellationToken ct) =>
+        Advice.AdviceApi.NewcomerAddressAsync(db, newcomerId, ct);
 }

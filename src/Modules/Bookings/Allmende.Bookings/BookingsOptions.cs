@@ -43,6 +43,9 @@ internal sealed class BookingsOptions
 
     public TimeSpan ProgrammeSignUpWindow { get; set; } = TimeSpan.FromHours(1);
 
+    /// <summary>The reminder of an appointment with an advisor is mailed this long before its start (ADR 19); none if booked later.</summary>
+    public TimeSpan AppointmentReminderBefore { get; set; } = TimeSpan.FromHours(24);
+
     public BookingPolicy ToPolicy() => new(LateCancellationDeadline, NoShowReleaseDelay, ApprovalDecisionBefore, CheckInOpensBefore);
 }
 

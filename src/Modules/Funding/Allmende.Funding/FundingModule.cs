@@ -37,6 +37,8 @@ public static class FundingModule
             foreach (var (type, name) in Purposes.PurposePaymentNames.All)
                 o.Types.Register(type, name);
             o.Types.Register<PeopleReached.PeopleReachedCounted>("funding.people-reached.counted");
+            o.Types.Register<Advice.AdviceRecorded>("funding.advice.recorded");
+            o.Types.Register<Allmende.Bookings.Contracts.AppointmentOutcomeRecorded>("bookings.appointment-outcome-recorded");
             // Bookings' contract under the name Bookings gives it, so that the handler is routed whichever module registers first.
             o.Types.Register<Allmende.Bookings.Contracts.OfferAttendanceCounted>("bookings.offer-attendance-counted");
 

@@ -220,5 +220,20 @@ internal static class FundingSchema
                 primary key (booking_id, offer_id, known_from_seq)
             );
             """),
+        new(Module, 7, "appointments with an advisor: held and outcomes, for funder reports as of a position", """
+            -- Whether an appointment was held and what came of it (Advice/, ADR 19), true from one record until the next.
+            -- client_id is a pseudonym (people advised are counted, never named).
+            create table funding.report_advice (
+                appointment_id  uuid not null,
+                booking_id      uuid not null,
+                client_id       uuid not null,
+                held            boolean not null,
+                outcomes        jsonb not null,
+                known_from_seq  bigint not null,
+                known_until_seq bigint,
+                primary key (appointment_id, known_from_seq)
+            );
+            create index report_advice_booking on funding.report_advice (booking_id);
+            """),
     ];
 }

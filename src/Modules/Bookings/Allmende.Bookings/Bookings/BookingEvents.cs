@@ -13,6 +13,8 @@ internal interface IBookingEvent
 /// (room, hall, fixed desk), else Attendees places of a flexible-desk area. ApprovalDueBy: set when
 /// staff must approve; the request expires then if undecided. SeriesId: the recurring series it is an
 /// occurrence of (Series/), null for a single booking and in events written before series existed.
+/// AdvisorId: the person an appointment with an advisor books besides the room (Advice/, ADR 19); the slot
+/// guard keeps that person from two places at once. Null for every other booking.
 /// </summary>
 internal sealed record BookingRequested(
     Guid BookingId,
@@ -28,7 +30,8 @@ internal sealed record BookingRequested(
     bool WholeSpace,
     DateTimeOffset? ApprovalDueBy,
     DateTimeOffset At,
-    Guid? SeriesId = null) : IBookingEvent;
+    Guid? SeriesId = null,
+    Guid? AdvisorId = null) : IBookingEvent;
 
 internal sealed record BookingApproved(Guid BookingId, DateTimeOffset At) : IBookingEvent;
 

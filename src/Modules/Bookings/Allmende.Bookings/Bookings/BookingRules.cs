@@ -22,6 +22,7 @@ internal static class BookingRules
     public const string SiteClosed = "site-closed";
     public const string OutsideOpeningHours = "outside-opening-hours";
     public const string SlotTaken = "slot-taken";
+    public const string AdvisorTaken = "advisor-taken";
     public const string NoPlaceFree = "no-place-free";
     public const string NotAwaitingApproval = "not-awaiting-approval";
     public const string ApprovalExpired = "approval-expired";

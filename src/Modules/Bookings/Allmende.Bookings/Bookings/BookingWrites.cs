@@ -86,6 +86,10 @@ internal static class BookingWrites
         {
             throw new DomainException(BookingRules.SlotTaken, "The space is already booked for part of that time.");
         }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.ExclusionViolation && e.ConstraintName == SlotGuard.AdvisorConstraintName)
+        {
+            throw new DomainException(BookingRules.AdvisorTaken, "The advisor has another appointment during part of that time.");
+        }
     }
 
     /// <summary>

@@ -45,7 +45,7 @@ internal sealed class RequestBookingValidator : AbstractValidator<RequestBooking
 internal static class RequestBooking
 {
     internal sealed record Command(Guid BookingId, Guid SpaceId, Guid OrganisationId, Guid? PersonId, DateTimeOffset Start, DateTimeOffset End,
-        int Attendees, string Purpose, string ActionField, Guid? SeriesId = null);
+        int Attendees, string Purpose, string ActionField, Guid? SeriesId = null, Guid? AdvisorId = null);
 
     /// <summary>
     /// A new booking: every rule of the space, its site and the organisation (<see cref="BookingRules.Check"/>), then
@@ -60,7 +60,8 @@ internal static class RequestBooking
         var space = house.Space!;
         var due = space.ApprovalRequired ? ApprovalDueBy(command.Start, policy, now) : (DateTimeOffset?)null;
         var requested = new BookingRequested(command.BookingId, command.SpaceId, space.SiteId, command.OrganisationId, command.PersonId,
-            command.Start, command.End, command.Attendees, command.Purpose, command.ActionField, space.WholeSpace, due, now, command.SeriesId);
+            command.Start, command.End, command.Attendees, command.Purpose, command.ActionField, space.WholeSpace, due, now, command.SeriesId,
+            command.AdvisorId);
         return due is null ? [requested, new BookingConfirmed(command.BookingId, now)] : [requested];
     }
 

@@ -19,10 +19,15 @@ namespace Allmende.Bookings.Bookings;
 /// holding, when the entry joins; the offer makes it hold, so nobody else can book the slot while the
 /// offer stands; accepting, expiry, withdrawal and the entry's own expiry release it. Releases of
 /// offers run first in a batch, so that accepting frees the entry's hold before its booking takes the slot.
+/// An appointment's booking (Advice/) names its advisor: the row carries advisor_id, and a second
+/// exclusion constraint keeps one advisor from two holding rows that overlap, whichever rooms they are in.
 /// </summary>
 internal sealed class SlotGuard : IProjection
 {
     public const string ConstraintName = "slots_no_double_booking";
+
+    /// <summary>The advisor of an appointment is a guarded resource too (Advice/, ADR 19): one place at a time.</summary>
+    public const string AdvisorConstraintName = "slots_no_double_advising";
 
     public string Name => "bookings.slots";
 
@@ -60,10 +65,11 @@ internal sealed class SlotGuard : IProjection
                     update bookings.slots set holds = true, last_seq = $2 where booking_id = $1 and last_seq < $2
                     """, o.EntryId, e.Sequence),
                 BookingRequested r => Command("""
-                    insert into bookings.slots (booking_id, space_id, during, whole_space, places, holds, last_seq)
-                    values ($1, $2, tstzrange($3, $4, '[)'), $5, $6, true, $7)
+                    insert into bookings.slots (booking_id, space_id, during, whole_space, places, holds, last_seq, advisor_id)
+                    values ($1, $2, tstzrange($3, $4, '[)'), $5, $6, true, $7, $8)
                     on conflict (booking_id) do nothing
-                    """, r.BookingId, r.SpaceId, Instant(r.Start), Instant(r.End), r.WholeSpace, r.WholeSpace ? 1 : r.Attendees, e.Sequence),
+                    """, r.BookingId, r.SpaceId, Instant(r.Start), Instant(r.End), r.WholeSpace, r.WholeSpace ? 1 : r.Attendees, e.Sequence,
+                    new NpgsqlParameter { Value = (object?)r.AdvisorId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid }),
                 BookingRescheduled r => Command("""
                     update bookings.slots set during = tstzrange($2, $3, '[)'), last_seq = $4 where booking_id = $1 and last_seq < $4
                     """, r.BookingId, Instant(r.Start), Instant(r.End), e.Sequence),
@@ -94,7 +100,9 @@ internal sealed class SlotGuard : IProjection
         // then aborts one as a deadlock (40P01, a 500) instead of answering slot-taken (seen by the
         // `bookings` benchmark, docs/benchmarks.md). Locking the spaces first, in a fixed order, makes
         // the later one wait for the earlier one's commit and then fail the constraint cleanly.
-        var taking = events.Select(e => e.Data).OfType<BookingRequested>().Where(r => r.WholeSpace).Select(r => r.SpaceId).ToArray();
+        // An advisor is locked like a space (their ids never meet a space's): two appointments of one advisor take turns too.
+        var taking = events.Select(e => e.Data).OfType<BookingRequested>().Where(r => r.WholeSpace).Select(r => r.SpaceId)
+            .Concat(events.Select(e => e.Data).OfType<BookingRequested>().Where(r => r.AdvisorId is not null).Select(r => r.AdvisorId!.Value)).ToArray();
         var moving = events.Select(e => e.Data).OfType<BookingRescheduled>().Select(r => r.BookingId)
             .Concat(events.Select(e => e.Data).OfType<Waitlist.WaitlistOffered>().Select(o => o.EntryId)).ToArray();
         if (taking.Length > 0 || moving.Length > 0)
@@ -103,6 +111,8 @@ internal sealed class SlotGuard : IProjection
                 from (select space_id from unnest($1::uuid[]) as taking(space_id)
                       union
                       select space_id from bookings.slots where booking_id = any($2) and whole_space
+                      union
+                      select advisor_id from bookings.slots where booking_id = any($2) and advisor_id is not null
                       order by space_id) spaces
                 """, taking, moving));
         try
@@ -113,6 +123,10 @@ internal sealed class SlotGuard : IProjection
         {
             throw new DomainException(BookingRules.SlotTaken, "The space is already booked (or, a fixed desk, assigned) for part of that time.");
         }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.ExclusionViolation && e.ConstraintName == AdvisorConstraintName)
+        {
+            throw new DomainException(BookingRules.AdvisorTaken, "The advisor has another appointment during part of that time.");
+        }
     }
 
     /// <summary>
@@ -122,7 +136,8 @@ internal sealed class SlotGuard : IProjection
     /// </summary>
     public async Task ResetAsync(ProjectionContext context, CancellationToken ct)
     {
-        await using var command = context.Command($"truncate bookings.slots; set constraints bookings.{ConstraintName} deferred");
+        await using var command = context.Command(
+            $"truncate bookings.slots; set constraints bookings.{ConstraintName} deferred; set constraints bookings.{AdvisorConstraintName} deferred");
         await command.ExecuteNonQueryAsync(ct);
     }
 

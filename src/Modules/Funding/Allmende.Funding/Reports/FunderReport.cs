@@ -69,7 +69,35 @@ internal sealed record FunderReport(
     IReadOnlyList<OrganisationFigures> ByOrganisation, IReadOnlyList<ActionFieldFigures> ByActionField, IReadOnlyList<SiteFigures> BySite,
     IReadOnlyList<SpaceFigures> BySpace, DeskFeeFigures DeskFees, ShareFigures CooperativeShares, UsageFeeFigures UsageFees,
     PurposeFigures Purposes, BudgetUse Budget,
-    IReadOnlyList<ReportMonth> Months);
+    IReadOnlyList<ReportMonth> Months)
+{
+    /// <summary>Appointments with an advisor whose room booking the grant paid (ADR 19): numbers only, never names.</summary>
+    public AdviceFigures Advice { get; init; } = AdviceFigures.None;
+}
+
+/// <summary>An outcome of appointments by its code and German label, how many in all.</summary>
+internal sealed record OutcomeFigure(string Kind, string Label, long Count);
+
+/// <summary>
+/// Appointments with an advisor (ADR 19) whose room booking the grant paid in the period, as recorded by the advisor:
+/// held (and not held: the client did not come), distinct people advised at the held ones, and the outcomes recorded
+/// with consent, per kind.
+/// </summary>
+internal sealed record AdviceFigures(int AppointmentsHeld, int AppointmentsNotHeld, int PeopleAdvised, IReadOnlyList<OutcomeFigure> Outcomes)
+{
+    public static AdviceFigures None { get; } = new(0, 0, 0, []);
+
+    public static AdviceFigures Of(IReadOnlyList<AdviceRow> rows)
+    {
+        var held = rows.Where(r => r.Held).ToList();
+        return rows.Count == 0 ? None : new AdviceFigures(held.Count, rows.Count - held.Count, held.Select(r => r.ClientId).Distinct().Count(),
+            [.. held.SelectMany(r => r.Outcomes).GroupBy(o => o.Kind).OrderBy(g => g.Key, StringComparer.Ordinal)
+                .Select(g => new OutcomeFigure(g.Key, Advice.OutcomeLabels.GermanOf(g.Key), g.Sum(o => (long)o.Count)))]);
+    }
+}
+
+/// <summary>One appointment's record as known at the report's position.</summary>
+internal sealed record AdviceRow(Guid AppointmentId, Guid BookingId, Guid ClientId, bool Held, IReadOnlyList<Advice.AdviceOutcome> Outcomes);
 
 /// <summary>The grant's terms as a report reads them.</summary>
 internal sealed record ReportGrant(Guid GrantId, Guid FunderId, string Name, string Reference, long BudgetCents);
@@ -138,7 +166,8 @@ internal static class FunderReports
 {
     public static FunderReport Compute(ReportGrant grant, ReportPeriod period, DateTimeOffset? asOf, long? position, DateTimeOffset madeAt,
         IReadOnlyList<PaidAllocation> inPeriod, IReadOnlyDictionary<DateOnly, long> usedByMonth, ReportNames names,
-        IReadOnlyDictionary<string, PurposeLabel>? purposeLabels = null, IReadOnlyDictionary<string, long>? peopleByCost = null)
+        IReadOnlyDictionary<string, PurposeLabel>? purposeLabels = null, IReadOnlyDictionary<string, long>? peopleByCost = null,
+        IReadOnlyList<AdviceRow>? advice = null)
     {
         long People(IEnumerable<PaidAllocation> group) => group.DistinctBy(a => a.CostId).Sum(a => peopleByCost?.GetValueOrDefault(a.CostId) ?? 0);
         var bookings = inPeriod.Where(a => a.SourceKind == SourceKinds.Booking).ToList();
@@ -185,7 +214,11 @@ internal static class FunderReports
             new ShareFigures(shares.DistinctBy(a => a.CostId).Count(), shares.Sum(a => a.AmountCents)),
             new UsageFeeFigures(usage.DistinctBy(a => a.CostId).Count(), usage.Sum(a => a.AmountCents)),
             new PurposeFigures(purposes.Count, purposes.Sum(p => p.AmountCents), purposes),
-            new BudgetUse(grant.BudgetCents, allocated, used, grant.BudgetCents - used), months);
+            new BudgetUse(grant.BudgetCents, allocated, used, grant.BudgetCents - used), months)
+        {
+            // Only appointments whose room booking this grant paid in the period.
+            Advice = AdviceFigures.Of([.. (advice ?? []).Where(a => distinct.Any(b => b.CostId == Allocation.Cost.BookingStreamId(a.BookingId)))]),
+        };
     }
 
     /// <summary>Minutes as hours, rounded half up to two decimals (90 → 1.5, 20 → 0.33).</summary>

@@ -121,6 +121,17 @@ internal static class FunderReportHtml
             html.Append("</table>\n</section>\n");
         }
 
+        if (r.Advice.AppointmentsHeld + r.Advice.AppointmentsNotHeld > 0)
+        {
+            html.Append("<section id=\"advice\">\n<h2>Beratung</h2>\n<table>\n");
+            Row(html, "Beratene Personen", Count(r.Advice.PeopleAdvised));
+            Row(html, "Stattgefundene Termine", Count(r.Advice.AppointmentsHeld));
+            Row(html, "Nicht wahrgenommene Termine", Count(r.Advice.AppointmentsNotHeld));
+            foreach (var o in r.Advice.Outcomes)
+                Row(html, o.Label, Count(o.Count));
+            html.Append("</table>\n</section>\n");
+        }
+
         html.Append("<section id=\"places\">\n<h2>Standorte und Räume</h2>\n");
         Rows(html, "Standort", r.BySite.Select(f => (f.Name, f.Bookings, f.Minutes, f.AmountCents)));
         var sites = r.BySite.ToDictionary(s => s.SiteId, s => s.Name);

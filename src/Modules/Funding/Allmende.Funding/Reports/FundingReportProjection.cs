@@ -22,10 +22,13 @@ internal sealed class FundingReportProjection : IProjection
 
     public string Name => ProjectionName;
 
+    internal static readonly System.Text.Json.JsonSerializerOptions AdviceJson = new(System.Text.Json.JsonSerializerDefaults.Web);
+
     public IReadOnlyCollection<Type> EventTypes { get; } =
     [
         .. CostEventNames.All.Select(e => e.Type),
         typeof(GrantAwarded), typeof(GrantBudgetIncreased), typeof(GrantExtended), typeof(PeopleReached.PeopleReachedCounted),
+        typeof(Advice.AdviceRecorded),
     ];
 
     private const string CostColumns = """
@@ -79,6 +82,17 @@ internal sealed class FundingReportProjection : IProjection
                     select $3, $4, $5, $2
                     where not exists (select 1 from funding.report_people_reached where booking_id = $3 and offer_id = $4 and known_from_seq >= $2)
                     """, e.StreamId, e.Sequence, p.BookingId, p.OfferId, p.Attendees),
+                // A later record of the same appointment replaces the earlier one from its position on.
+                Advice.AdviceRecorded r => Command("""
+                    with ended as (
+                        update funding.report_advice set known_until_seq = $2
+                        where appointment_id = $3 and known_until_seq is null and known_from_seq < $2
+                        returning 1)
+                    insert into funding.report_advice (appointment_id, booking_id, client_id, held, outcomes, known_from_seq)
+                    select $3, $4, $5, $6, $7, $2
+                    where not exists (select 1 from funding.report_advice where appointment_id = $3 and known_from_seq >= $2)
+                    """, e.StreamId, e.Sequence, r.AppointmentId, r.BookingId, r.ClientId, r.Held,
+                    new NpgsqlParameter { Value = System.Text.Json.JsonSerializer.Serialize(r.Outcomes, AdviceJson), NpgsqlDbType = NpgsqlDbType.Jsonb }),
                 GrantBudgetIncreased b => NextGrant(b.GrantId, e.Sequence, "$3", "ends_on", b.BudgetCents),
                 GrantExtended x => NextGrant(x.GrantId, e.Sequence, "budget_cents", "$3", x.EndsOn),
                 _ => null,
@@ -121,7 +135,7 @@ internal sealed class FundingReportProjection : IProjection
 
     public async Task ResetAsync(ProjectionContext context, CancellationToken ct)
     {
-        await using var command = context.Command("truncate funding.report_costs, funding.report_allocations, funding.report_grants, funding.report_people_reached");
+        await using var command = context.Command("truncate funding.report_costs, funding.report_allocations, funding.report_grants, funding.report_people_reached, funding.report_advice");
         await command.ExecuteNonQueryAsync(ct);
     }
 }

@@ -128,12 +128,14 @@ internal static class ReadFundingReports
         var names = grant is null ? ReportNames.None : await NamesAsync(connection, transaction, grant.FunderId, allocations, ct);
         var purposes = await PurposeLabelsAsync(connection, transaction, allocations, ct);
         var people = await PeopleReachedAsync(connection, transaction, allocations, position.Sequence, ct);
+        var advice = await AdviceAsync(connection, transaction, allocations, position.Sequence, ct);
         await transaction.CommitAsync(ct);
 
         // Unknown at that position, or another funder's: the same 404 (a funder learns nothing of others' grants).
         if (grant is null || !http.User.CanReadFunder(grant.FunderId))
             throw new NotFoundException("grant", position.IsCurrent ? grantId : $"{grantId} (as of {position.AsOf:O})");
-        var report = FunderReports.Compute(grant, range, position.AsOf, position.Settled, position.AsOf ?? time.GetUtcNow(), allocations, usedByMonth, names, purposes, people);
+        var report = FunderReports.Compute(grant, range, position.AsOf, position.Settled, position.AsOf ?? time.GetUtcNow(), allocations, usedByMonth, names, purposes, people,
+            advice);
         return output switch
         {
             "csv" => Results.Text(FunderCsv(report), $"{CsvType}; charset=utf-8", Encoding.UTF8),
@@ -272,6 +274,31 @@ internal static class ReadFundingReports
         return people;
     }
 
+    /// <summary>Appointments with an advisor held in the paid bookings, as recorded and known at the position (ADR 19).</summary>
+    private static async Task<IReadOnlyList<AdviceRow>> AdviceAsync(NpgsqlConnection connection, NpgsqlTransaction transaction,
+        IReadOnlyList<PaidAllocation> allocations, long position, CancellationToken ct)
+    {
+        Guid[] bookings = [.. allocations.Where(a => a.SourceKind == Allocation.SourceKinds.Booking)
+            .Select(a => Guid.TryParse(a.CostId.AsSpan(BookingCostPrefix.Length), out var id) ? id : Guid.Empty).Where(id => id != Guid.Empty).Distinct()];
+        var rows = new List<AdviceRow>();
+        if (bookings.Length == 0)
+            return rows;
+        await using var command = new NpgsqlCommand($"""
+            select r.appointment_id, r.booking_id, r.client_id, r.held, r.outcomes::text from funding.report_advice r
+            where r.booking_id = any($1) and {Temporal.KnownAt("r", "$2")}
+            order by r.appointment_id
+            """, connection, transaction);
+        command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = bookings });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = position });
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            rows.Add(new AdviceRow(reader.GetGuid(0), reader.GetGuid(1), reader.GetGuid(2), reader.GetBoolean(3),
+                System.Text.Json.JsonSerializer.Deserialize<List<Advice.AdviceOutcome>>(reader.GetString(4), FundingReportProjection.AdviceJson)!));
+        }
+        return rows;
+    }
+
     private const string BookingCostPrefix = "booking-cost-";
 
     /// <summary>$1 the grant or organisation, $2 the position, then ($3, $4) the Berlin dates if given.</summary>
@@ -338,6 +365,11 @@ internal static class ReadFundingReports
         rows.Add(("usage-fees", "", "amountCents", N(r.UsageFees.AmountCents)));
         rows.Add(("purpose-payments", "", "payments", N(r.Purposes.Payments)));
         rows.Add(("purpose-payments", "", "amountCents", N(r.Purposes.AmountCents)));
+        rows.Add(("advice", "", "appointmentsHeld", N(r.Advice.AppointmentsHeld)));
+        rows.Add(("advice", "", "appointmentsNotHeld", N(r.Advice.AppointmentsNotHeld)));
+        rows.Add(("advice", "", "peopleAdvised", N(r.Advice.PeopleAdvised)));
+        foreach (var o in r.Advice.Outcomes)
+            rows.Add(("advice-outcome", o.Kind, "count", N(o.Count)));
         foreach (var payment in r.Purposes.Items)
         {
             var key = payment.PaymentId.ToString();
