@@ -182,5 +182,6 @@ internal static class BookingsSchema
         Calendars.FeedCopies.Version7,
         Reports.GrantPlaces.Version8,
         Programme.ProgrammeProjection.Version9,
+        Commuting.CommuteSurveys.Version10,
     ];
 }
