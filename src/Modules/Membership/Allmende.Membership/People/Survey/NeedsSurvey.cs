@@ -114,8 +114,9 @@ internal static class NeedsSurvey
         if (!await reader.ReadAsync(ct))
             return null;
         var key = reader.IsDBNull(5) ? null : reader.GetFieldValue<byte[]>(5);
-        var needs = reader.IsDBNull(3) ? null
-            : key is null ? RevealedPersonalData.ErasedName
+        // Without the key the person was forgotten: whatever they wrote is gone, and says so.
+        var needs = key is null ? RevealedPersonalData.ErasedName
+            : reader.IsDBNull(3) ? null
             : Sealing.Open(key, Purpose, id, NeedsField, reader.GetString(3));
         return new SurveyAnswerResponse(id, reader.GetDecimal(0), reader.GetString(1), reader.GetInt32(2), needs, reader.GetFieldValue<DateTimeOffset>(4));
     }
