@@ -124,7 +124,7 @@ internal static class NeedsSurvey
     private static async Task<IResult> SummaryAsync(NpgsqlDataSource db, CancellationToken ct)
     {
         await using var command = db.CreateCommand("""
-            select means, count(*)::int, round(avg(one_way_km), 1), round(avg(commuting_days_per_week), 1)
+            select means, count(*)::int, coalesce(round(avg(one_way_km), 1), 0), coalesce(round(avg(commuting_days_per_week), 1), 0)
             from membership.survey_answers group by rollup (means) order by means nulls last
             """);
         var byMeans = new List<SurveyMeansSummary>();
