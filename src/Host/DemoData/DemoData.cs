@@ -82,7 +82,7 @@ internal static class DemoData
 
         // 4. The rural inter-municipal coworking pilot.
         var rural = await seeder.SiteAsync("Coworking Landmitte", "Bahnhofstraße 2, Landmitte", [], Hours(Weekdays, "07:00", "19:00"));
-        await seeder.SpaceAsync(rural, null, "Flex-Desks", "flexible-desk-area", 12, places: 12, rateCents: 200, deskFeeCents: 7500);
+        var ruralDesks = await seeder.SpaceAsync(rural, null, "Flex-Desks", "flexible-desk-area", 12, places: 12, rateCents: 200, deskFeeCents: 7500);
         for (var i = 1; i <= 3; i++)
             await seeder.SpaceAsync(rural, null, $"Fester Schreibtisch {i}", "fixed-desk", 1, rateCents: 0, deskFeeCents: 16000);
         await seeder.SpaceAsync(rural, null, "Besprechungsraum", "room", 8, rateCents: 1200);
@@ -129,6 +129,9 @@ internal static class DemoData
         // Issue 17 (ADR 19): the kiosk pilot (situation 2): the cooperative's advisor Lena advises newcomers in the association's
         // coaching room on Tuesdays, paid by the city innovation fund.
         await seeder.AdviceAsync(freelancers, lena, coachingRoom, house, mira, monday);
+        // Issue 17 (ADR 21): the rural pilot (situation 4): trial users, a company paying its employee's plan, the needs
+        // survey, desk bookings in the coming weeks and the region's grant, whose funder reads the commuting avoided.
+        await seeder.RuralPilotAsync(rural, ruralDesks, monday, time);
         return new DemoSummary(seeder.Sites, seeder.Spaces, seeder.Organisations, seeder.People, seeder.Bookings, key);
     }
 
@@ -196,9 +199,10 @@ internal static class DemoData
         /// Books on a Berlin day from one wall-clock time to another. Bookings learns of new spaces and
         /// organisations through the outbox, a moment after they were made: until then a request is 404, so ask again.
         /// </summary>
-        public async Task BookingAsync(Guid spaceId, Guid organisationId, DateOnly day, string from, string until, int attendees, string purpose, string actionField)
+        public async Task BookingAsync(Guid spaceId, Guid organisationId, DateOnly day, string from, string until, int attendees, string purpose, string actionField,
+            Guid? personId = null)
         {
-            var body = new { spaceId, organisationId, start = At(day, from), end = At(day, until), attendees, purpose, actionField };
+            var body = new { spaceId, organisationId, personId, start = At(day, from), end = At(day, until), attendees, purpose, actionField };
             for (var attempt = 1; ; attempt++)
             {
                 var response = await admin.PostAsJsonAsync("/api/bookings", body, ct);
@@ -389,6 +393,72 @@ internal static class DemoData
             }
         }
 
+        /// The rural pilot: the space's operating cooperative, for which trial users act; Tarek (founder) whose trial became a
+        /// flexible-desk plan this month, Lena (freelancer) on a running trial; a company paying its employee Jan's plan; their
+        /// survey answers; a desk day a week each for four weeks; and the region's grant for the site (not for companies).
+        /// </summary>
+        public async Task RuralPilotAsync(Guid rural, Guid desks, DateOnly monday, TimeProvider time)
+        {
+            var today = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(time.GetUtcNow(), Berlin).DateTime);
+            var thisMonth = new DateOnly(today.Year, today.Month, 1);
+            var operators = await OrganisationAsync("Coworking Landmitte eG", "cooperative", nonProfit: true);
+            var company = await OrganisationAsync("Landtechnik Sommer GmbH", "company", nonProfit: false);
+
+            var tarek = await PilotPersonAsync("Tarek Gründer", "tarek.gruender@example.org", operators);
+            await PostAsync($"/api/people/{tarek}/trials", new { kind = "founder", organisationId = operators, from = Day(thisMonth.AddMonths(-1)),
+                until = Day(thisMonth.AddMonths(-1).AddDays(59)) }, $"/api/people/{tarek}");
+            await PostAsync($"/api/people/{tarek}/trials/convert", new { plan = "flexible-desk", planFrom = Day(thisMonth) }, $"/api/people/{tarek}");
+            var lena = await PilotPersonAsync("Lena Landauf", "lena.landauf@example.org", operators);
+            await PostAsync($"/api/people/{lena}/trials", new { kind = "freelancer", organisationId = operators, from = Day(today), until = Day(today.AddDays(61)) },
+                $"/api/people/{lena}");
+            var jan = await CreateAsync("/api/people", new { name = "Jan Sommerfeld", email = "jan.sommerfeld@example.org", phone = (string?)null });
+            var janId = jan.GetProperty("id").GetGuid();
+            People++;
+            await CreateAsync($"/api/organisations/{company}/employee-plans", new { personId = janId, plan = "flexible-desk", validFrom = Day(thisMonth),
+                validUntil = Day(thisMonth.AddMonths(6).AddDays(-1)) });
+
+            await SendAsync(HttpMethod.Put, $"/api/people/{tarek}/survey", new { oneWayKm = 28.0m, means = "car", commutingDaysPerWeek = 5,
+                needs = "Schnelles Internet und ein Raum für Kundengespräche" }, $"/api/people/{tarek}");
+            await SendAsync(HttpMethod.Put, $"/api/people/{lena}/survey", new { oneWayKm = 17.5m, means = "bus", commutingDaysPerWeek = 3 }, $"/api/people/{lena}");
+            await SendAsync(HttpMethod.Put, $"/api/people/{janId}/survey", new { oneWayKm = 42.0m, means = "car-pool", commutingDaysPerWeek = 4,
+                needs = "Ein fester Platz an zwei Tagen" }, $"/api/people/{janId}");
+
+            for (var week = 0; week < 4; week++)
+            {
+                var day = monday.AddDays(7 * week);
+                await BookingAsync(desks, operators, day, "08:00", "17:00", 1, "Arbeiten im Coworking", "local-economy", tarek);
+                await BookingAsync(desks, operators, day.AddDays(1), "09:00", "15:00", 1, "Arbeiten im Coworking", "local-economy", lena);
+                await BookingAsync(desks, company, day.AddDays(2), "07:30", "16:30", 1, "Arbeitstag am Wohnort", "local-economy", janId);
+            }
+
+            var region = await CreateAsync("/api/funding/funders", new
+            {
+                name = "Region Landmitte – Amt für Regionalentwicklung", kind = "public-authority",
+                contact = new { office = "Regionalmanagement", email = "region@landmitte.example" }, reportingPeriod = "quarterly",
+            });
+            await CreateAsync("/api/funding/grants", new
+            {
+                funderId = region.GetProperty("id").GetGuid(), name = "Coworking-Pilot Landmitte", reference = "REG-COWORK-01",
+                budgetCents = 2_000_000, startsOn = Day(thisMonth.AddMonths(-1)), endsOn = Day(thisMonth.AddYears(2).AddDays(-1)), priority = 5,
+                coverage = new
+                {
+                    siteIds = new[] { rural }, organisationKinds = new[] { "initiative", "association", "social-enterprise", "cooperative", "public-body" },
+                    costTypes = new[] { "room-hours" },
+                },
+            });
+        }
+
+        private async Task<Guid> PilotPersonAsync(string name, string email, Guid organisation)
+        {
+            var person = await CreateAsync("/api/people", new { name, email, phone = (string?)null });
+            var id = person.GetProperty("id").GetGuid();
+            await PostAsync($"/api/people/{id}/organisations", new { organisationId = organisation, role = "member" }, $"/api/people/{id}");
+            People++;
+            return id;
+        }
+
+        private static string Day(DateOnly day) => day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+
         private async Task<JsonElement> RetriedAsync(string path, object body, HttpStatusCode notYet)
         {
             for (var attempt = 1; ; attempt++)
@@ -410,11 +480,13 @@ internal static class DemoData
         }
 
         /// <summary>Posts with the If-Match of the resource's current version.</summary>
-        public async Task PostAsync(string path, object body, string resource)
+        public Task PostAsync(string path, object body, string resource) => SendAsync(HttpMethod.Post, path, body, resource);
+
+        private async Task SendAsync(HttpMethod method, string path, object body, string resource)
         {
             using var current = await admin.GetAsync(resource, ct);
             await EnsureAsync(current);
-            using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body) };
+            using var request = new HttpRequestMessage(method, path) { Content = JsonContent.Create(body) };
             request.Headers.IfMatch.Add(new EntityTagHeaderValue(current.Headers.ETag!.Tag));
             using var response = await admin.SendAsync(request, ct);
             await EnsureAsync(response);

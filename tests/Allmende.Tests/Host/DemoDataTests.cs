@@ -14,7 +14,7 @@ public sealed class DemoDataTests(AllmendeApp app) : IClassFixture<AllmendeApp>
         var summary = await DemoData.SeedAsync(admin);
 
         summary.ShouldNotBeNull();
-        summary.ShouldBe(summary with { Sites = 7, Organisations = 6, People = 4, Bookings = 25 });
+        summary.ShouldBe(summary with { Sites = 7, Organisations = 8, People = 7, Bookings = 37 });
         var sites = await admin.GetFromJsonAsync<JsonElement>("/api/sites?limit=100");
         sites.GetProperty("total").GetInt64().ShouldBe(7);
         var interim = sites.GetProperty("items").EnumerateArray().Single(s => s.GetProperty("name").GetString() == "Zwischennutzung Alte Post");
@@ -33,9 +33,10 @@ public sealed class DemoDataTests(AllmendeApp app) : IClassFixture<AllmendeApp>
         visible.GetProperty("items")[0].GetProperty("name").GetString().ShouldBe("Initiative Kiezkiosk");
 
         // The weekly bookings: twelve on the funded floor, which the city's grant pays in full, four in the house, which it does not;
-        // the association's programme: four open evenings and a flea market; and the rooms of four appointments with the advisor.
+        // the association's programme: four open evenings and a flea market; the rooms of four appointments with the advisor;
+        // and twelve desk days of the rural pilot.
         var bookings = await admin.GetFromJsonAsync<JsonElement>("/api/bookings?limit=100");
-        bookings.GetProperty("total").GetInt64().ShouldBe(25);
+        bookings.GetProperty("total").GetInt64().ShouldBe(37);
         var grant = (await admin.GetFromJsonAsync<JsonElement>("/api/funding/grants")).GetProperty("items")[0].GetProperty("id").GetGuid();
         await Eventually.ReachedAsync(async () => (await admin.GetFromJsonAsync<JsonElement>($"/api/funding/allocations?grantId={grant}&limit=100"))
             .GetProperty("items").EnumerateArray().Count(a => a.GetProperty("sourceKind").GetString() == "booking") == 12, "the grant pays the floor's bookings");
@@ -74,6 +75,19 @@ public sealed class DemoDataTests(AllmendeApp app) : IClassFixture<AllmendeApp>
             .GetProperty("items").EnumerateArray().Count(a => a.GetProperty("amountCents").GetInt64() == 750) == 4, "the fund pays the appointments' room hours");
         (await TestPostgres.ScalarAsync(app.ConnectionString, "select count(*) from bookings.appointments where status = 'booked'")).ShouldBe(4);
         (await TestPostgres.ScalarAsync(app.ConnectionString, "select count(distinct client_id) from bookings.appointments")).ShouldBe(3);
+
+        // The rural pilot (ADR 21): the region's funder reads the commuting its site avoids, from the desk bookings of the coming weeks.
+        var region = (await admin.GetFromJsonAsync<JsonElement>("/api/funding/grants?limit=100")).GetProperty("items").EnumerateArray()
+            .Single(g => g.GetProperty("reference").GetString() == "REG-COWORK-01");
+        using var regionClient = await app.ClientAsync(Allmende.Eventing.Api.Roles.Funder, funderId: region.GetProperty("funderId").GetGuid());
+        var first = DateTime.UtcNow.AddMonths(-1);
+        var url = $"/api/reports/grants/{region.GetProperty("id").GetGuid()}/commuting-avoided?from={first:yyyy-MM}&to={first.AddMonths(3):yyyy-MM}";
+        await Eventually.ReachedAsync(async () => (await regionClient.GetFromJsonAsync<JsonElement>(url)).GetProperty("total").GetProperty("deskDays").GetInt32() == 12,
+            "Bookings has the survey figures and the grant's site");
+        var commuting = (await regionClient.GetFromJsonAsync<JsonElement>(url)).GetProperty("total");
+        // Four weeks: Tarek 4 × 56 km by car, Lena 4 × 35 km by bus, Jan 4 × 84 km car-pool.
+        (commuting.GetProperty("surveyedPersons").GetInt32(), commuting.GetProperty("kmAvoided").GetDecimal(), commuting.GetProperty("co2KgAvoided").GetDecimal())
+            .ShouldBe((3, 700.0m, 97.9m));
 
         (await DemoData.SeedAsync(admin)).ShouldBeNull();
         (await admin.GetFromJsonAsync<JsonElement>("/api/sites?limit=1")).GetProperty("total").GetInt64().ShouldBe(7);

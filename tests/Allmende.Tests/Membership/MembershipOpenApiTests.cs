@@ -26,6 +26,9 @@ public sealed class MembershipOpenApiTests(MembershipApp app) : IClassFixture<Me
             "GET /api/membership/applications/consent", "POST /api/membership/applications", "GET /api/membership/applications",
             "GET /api/membership/applications/{id}", "POST /api/membership/applications/{id}/approve", "POST /api/membership/applications/{id}/decline",
             "DELETE /api/membership/applications/{id}/contact-person",
+            "POST /api/people/{id}/trials", "POST /api/people/{id}/trials/convert", "POST /api/people/{id}/trials/end", "GET /api/people/{id}/trials",
+            "PUT /api/people/{id}/survey", "GET /api/people/{id}/survey", "GET /api/membership/survey/summary",
+            "POST /api/organisations/{id}/employee-plans", "GET /api/organisations/{id}/employee-plans",
         ], ignoreOrder: true);
         operations.ShouldAllBe(o => o.Operation["summary"] != null);
     }

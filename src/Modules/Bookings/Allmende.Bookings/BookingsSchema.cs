@@ -183,5 +183,6 @@ internal static class BookingsSchema
         Reports.GrantPlaces.Version8,
         Programme.ProgrammeProjection.Version9,
         Advice.AdviceProjection.Version10,
+        Commuting.CommuteSurveys.Version11,
     ];
 }

@@ -47,3 +47,10 @@ public sealed record PersonJoinedDutyRota(Guid PersonId, Guid SiteId);
 
 /// <summary>A person no longer takes turns being present at a site.</summary>
 public sealed record PersonLeftDutyRota(Guid PersonId, Guid SiteId);
+
+/// <summary>
+/// A person's answer to the rural pilot's needs survey, in figures only (the needs they wrote stay sealed
+/// in Membership): one-way commute in km, means of transport ("car", "car-pool", "bus", "train",
+/// "motorbike", "bike", "foot", "other") and commuting days a week. A later answer replaces it.
+/// </summary>
+public sealed record CommuteSurveyAnswered(Guid PersonId, decimal OneWayKm, string Means, int CommutingDaysPerWeek, long PersonVersion);

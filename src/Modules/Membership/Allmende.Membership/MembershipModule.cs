@@ -17,6 +17,9 @@ using Allmende.Membership.People.PersonalDataChange;
 using Allmende.Membership.People.Plans;
 using Allmende.Membership.People.Read;
 using Allmende.Membership.People.Register;
+using Allmende.Membership.People.Survey;
+using Allmende.Membership.People.Trials;
+using Allmende.Membership.Organisations.Employees;
 using Allmende.Membership.Privacy;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -82,6 +85,9 @@ public static class MembershipModule
         AssignPlan.Map(api);
         DutyRota.Map(api);
         ForgetPerson.Map(api);
+        Trials.Map(api);
+        NeedsSurvey.Map(api);
+        EmployeePlans.Map(api);
         ApplyForMembership.Map(api);
         ReviewApplications.Map(api);
         return endpoints;
@@ -107,6 +113,10 @@ public static class MembershipModule
             .Register<DutyRotaJoined>("membership.person.duty-rota-joined")
             .Register<DutyRotaLeft>("membership.person.duty-rota-left")
             .Register<PersonForgotten>("membership.person.forgotten")
+            .Register<TrialStarted>("membership.person.trial-started")
+            .Register<TrialConverted>("membership.person.trial-converted")
+            .Register<TrialEnded>("membership.person.trial-ended")
+            .Register<NeedsSurveyAnswered>("membership.person.needs-survey-answered")
             .Register<MembershipApplicationSubmitted>("membership.application.submitted")
             .Register<MembershipApplicationApproved>("membership.application.approved")
             .Register<MembershipApplicationDeclined>("membership.application.declined")
@@ -123,6 +133,7 @@ public static class MembershipModule
             .Register<Contracts.PersonForgotten>("membership.person-forgotten")
             .Register<Contracts.MembershipPlanChanged>("membership.membership-plan-changed")
             .Register<Contracts.PersonJoinedDutyRota>("membership.person-joined-duty-rota")
-            .Register<Contracts.PersonLeftDutyRota>("membership.person-left-duty-rota");
+            .Register<Contracts.PersonLeftDutyRota>("membership.person-left-duty-rota")
+            .Register<Contracts.CommuteSurveyAnswered>("membership.commute-survey-answered");
     }
 }

@@ -117,5 +117,17 @@ internal static class MembershipSchema
             );
             create index applications_status on membership.applications (status, submitted_at, id);
             """),
+        new(Module, 3, "the rural pilot's needs survey: one answer per person", """
+            -- Needs (free text) only sealed with the person's key, nulled when the person is forgotten;
+            -- distance, means and days stay as figures for the commuting report (ADR 21).
+            create table membership.survey_answers (
+                person_id               uuid primary key,
+                one_way_km              numeric(6,1) not null,
+                means                   text not null,
+                commuting_days_per_week int not null,
+                needs_sealed            text,
+                answered_at             timestamptz not null
+            );
+            """),
     ];
 }

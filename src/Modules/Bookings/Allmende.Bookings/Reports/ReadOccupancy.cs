@@ -33,6 +33,7 @@ internal static class ReportsRegistration
     {
         ReadOccupancy.Map(endpoints);
         ReadGrantOccupancy.Map(endpoints);
+        Commuting.ReadCommutingAvoided.Map(endpoints);
     }
 }
 

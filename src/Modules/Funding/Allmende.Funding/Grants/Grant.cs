@@ -127,6 +127,12 @@ internal sealed record Grant(
     // A threshold that use has fallen below (refund, more budget) warns again when reached anew.
     private static Grant Rearm(Grant state) => state with { ThresholdsReached = [.. state.ThresholdsReached.Where(state.Reached)] };
 
+    /// <summary>
+    /// A company pays its employees' desks itself (ADR 21): a grant never pays a company's desk fees, so
+    /// public money does not stand in for an employer's cost.
+    /// </summary>
+    public const string CompanyKind = "company";
+
     /// <summary>Whether this grant may pay for the cost at all (its limits aside).</summary>
     public bool Covers(CostLine line, OrganisationFacts organisation)
     {
@@ -137,6 +143,8 @@ internal sealed record Grant(
         if (Coverage.OrganisationKinds.Count > 0 && (organisation.Kind is null || !Coverage.OrganisationKinds.Contains(organisation.Kind)))
             return false;
         if (Coverage.NonProfitOnly && !organisation.NonProfit)
+            return false;
+        if (line.CostType == CostTypes.DeskFees && organisation.Kind == CompanyKind)
             return false;
         return CoversPlace(line);
     }

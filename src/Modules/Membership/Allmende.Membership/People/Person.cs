@@ -12,11 +12,13 @@ internal sealed record Person(
     bool Forgotten,
     ImmutableDictionary<Guid, ActingRole> ActingFor,
     ImmutableList<PlanPeriod> Plans,
-    ImmutableHashSet<Guid> DutyRotaSites) : IEventSourced<Person>
+    ImmutableHashSet<Guid> DutyRotaSites,
+    ImmutableList<TrialPeriod> Trials,
+    bool Surveyed) : IEventSourced<Person>
 {
     public static string StreamId(Guid id) => $"person-{id:D}";
 
-    public static Person Initial { get; } = new(Guid.Empty, false, ImmutableDictionary<Guid, ActingRole>.Empty, [], []);
+    public static Person Initial { get; } = new(Guid.Empty, false, ImmutableDictionary<Guid, ActingRole>.Empty, [], [], [], false);
 
     public static Person Evolve(Person state, object @event) => @event switch
     {
@@ -32,9 +34,33 @@ internal sealed record Person(
         },
         DutyRotaJoined e => state with { DutyRotaSites = state.DutyRotaSites.Add(e.SiteId) },
         DutyRotaLeft e => state with { DutyRotaSites = state.DutyRotaSites.Remove(e.SiteId) },
+        TrialStarted e => state with { Trials = state.Trials.Add(new TrialPeriod(e.OrganisationId, e.Kind, e.From, e.Until, TrialOutcome.Running)) },
+        TrialConverted e => state with { Trials = ReplaceTrial(state, e.TrialFrom, t => t with { Until = e.PlanFrom.AddDays(-1), Outcome = TrialOutcome.Converted }) },
+        TrialEnded e => state with { Trials = ReplaceTrial(state, e.TrialFrom, t => t with { Until = e.LastDay, Outcome = TrialOutcome.Ended }) },
+        NeedsSurveyAnswered => state with { Surveyed = true },
         PersonForgotten => state with { Forgotten = true },
         _ => state, // PersonalDataChanged: nothing a decision reads
     };
+
+    /// <summary>The trial running now or last: conversion and ending act on it.</summary>
+    public TrialPeriod? LatestTrial => Trials.Count == 0 ? null : Trials.MaxBy(t => t.From);
+
+    /// <summary>Members (acting for an organisation or holding a plan) and trial users may answer the needs survey.</summary>
+    public bool MemberOrTrialUser => !ActingFor.IsEmpty || !Plans.IsEmpty || !Trials.IsEmpty;
+
+    private static ImmutableList<TrialPeriod> ReplaceTrial(Person state, DateOnly from, Func<TrialPeriod, TrialPeriod> change)
+    {
+        var trial = state.Trials.First(t => t.From == from);
+        return state.Trials.Replace(trial, change(trial));
+    }
+}
+
+internal enum TrialOutcome { Running, Converted, Ended }
+
+/// <summary>A trial's days, both inclusive; Until is the last day actually held once converted or ended early.</summary>
+internal sealed record TrialPeriod(Guid? OrganisationId, TrialistKind Kind, DateOnly From, DateOnly Until, TrialOutcome Outcome)
+{
+    public PlanPeriod AsPeriod => new(OrganisationId, MembershipPlan.CivilSociety, From, Until);
 }
 
 /// <summary>A plan for a period, days inclusive; an open end (null) runs forever.</summary>

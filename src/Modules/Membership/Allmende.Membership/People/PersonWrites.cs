@@ -46,7 +46,8 @@ internal static class PersonWrites
         DutyRotaJoined d => new Contracts.PersonJoinedDutyRota(d.PersonId, d.SiteId),
         DutyRotaLeft d => new Contracts.PersonLeftDutyRota(d.PersonId, d.SiteId),
         PersonForgotten f => new Contracts.PersonForgotten(f.PersonId, now, version),
-        _ => null, // PersonRegistered, PersonalDataChanged: personal data, not for other modules
+        NeedsSurveyAnswered a => new Contracts.CommuteSurveyAnswered(a.PersonId, a.OneWayKm, Names.Of(a.Means), a.CommutingDaysPerWeek, version),
+        _ => null, // PersonRegistered, PersonalDataChanged: personal data; trials: nothing another module needs
     };
 }
 

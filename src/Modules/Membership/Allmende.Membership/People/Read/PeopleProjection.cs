@@ -18,6 +18,7 @@ internal sealed class PeopleProjection : IProjection
     [
         typeof(PersonRegistered), typeof(PersonalDataChanged), typeof(PersonStartedActing), typeof(PersonStoppedActing),
         typeof(MembershipPlanAssigned), typeof(MembershipPlanEnded), typeof(DutyRotaJoined), typeof(DutyRotaLeft), typeof(PersonForgotten),
+        typeof(TrialStarted), typeof(TrialConverted), typeof(TrialEnded), typeof(NeedsSurveyAnswered),
     ];
 
     public async Task ApplyAsync(IReadOnlyList<StoredEvent> events, ProjectionContext context, CancellationToken ct)
@@ -32,7 +33,7 @@ internal sealed class PeopleProjection : IProjection
     {
         // Not membership.person_keys: the keys are not in the log and cannot be rebuilt.
         await using var command = context.Command(
-            "truncate membership.people, membership.person_organisations, membership.person_plans, membership.duty_rota");
+            "truncate membership.people, membership.person_organisations, membership.person_plans, membership.duty_rota, membership.survey_answers");
         await command.ExecuteNonQueryAsync(ct);
     }
 
@@ -87,10 +88,24 @@ internal sealed class PeopleProjection : IProjection
             delete from membership.duty_rota where person_id = $1 and site_id = $5 and exists (select from gate)
             """, e, d.SiteId),
         PersonForgotten => With("""
-            update membership.people set name_sealed = null, email_sealed = null, phone_sealed = null, forgotten_at = $4,
-                last_seq = $2, version = $3, updated_at = $4
-            where id = $1 and last_seq < $2
+            with forgotten as (
+                update membership.people set name_sealed = null, email_sealed = null, phone_sealed = null, forgotten_at = $4,
+                    last_seq = $2, version = $3, updated_at = $4
+                where id = $1 and last_seq < $2
+                returning id)
+            update membership.survey_answers set needs_sealed = null where person_id in (select id from forgotten)
             """, e),
+        // Trials are read from the person's stream; the row only moves its version, which is the person's ETag.
+        TrialStarted or TrialConverted or TrialEnded => With($"""
+            update membership.people set last_seq = $2, version = $3, updated_at = $4 where id = $1 and last_seq < $2
+            """, e),
+        NeedsSurveyAnswered a => With($"""
+            {Gate}
+            insert into membership.survey_answers (person_id, one_way_km, means, commuting_days_per_week, needs_sealed, answered_at)
+            select id, $5::numeric, $6::text, $7::int, $8::text, $4 from gate
+            on conflict (person_id) do update set one_way_km = excluded.one_way_km, means = excluded.means,
+                commuting_days_per_week = excluded.commuting_days_per_week, needs_sealed = excluded.needs_sealed, answered_at = excluded.answered_at
+            """, e, a.OneWayKm, Names.Of(a.Means), a.CommutingDaysPerWeek, a.NeedsSealed),
         _ => throw new InvalidOperationException($"{nameof(PeopleProjection)} does not handle {e.EventType}."),
     };
 
