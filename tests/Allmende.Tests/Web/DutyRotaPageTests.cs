@@ -17,7 +17,7 @@ public sealed class DutyRotaPageTests(BrowserApp app)
         var day = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(5);
         var when = $"{day.ToString("dddd, dd.MM.yyyy", Formats.German)}, 17:00–21:30";
 
-        var staff = await app.SignedInAsync("verwaltung.dienst@example.org", Roles.Admin);
+        var staff = await app.SignedInAsync("verwaltung.kuemmerdienst@example.org", Roles.Admin);
         await staff.GotoAsync("/mitglied/kuemmerdienst");
         await BrowserApp.ShouldShowNoErrorAsync(staff);
         var site = await staff.GetByLabel("Standort", new() { Exact = true }).InputValueAsync();
@@ -33,7 +33,7 @@ public sealed class DutyRotaPageTests(BrowserApp app)
         (await planned.Locator("td").Nth(2).InnerTextAsync()).ShouldBe("frei");
         await BrowserApp.ShouldBeAccessibleAsync(staff);
 
-        var mira = await app.SignedInAsync("mira.dienst@example.org", Roles.Member, personId: await app.PersonIdAsync("Mira Beispiel"));
+        var mira = await app.SignedInAsync("mira.kuemmerdienst@example.org", Roles.Member, personId: await app.PersonIdAsync("Mira Beispiel"));
         await mira.GotoAsync($"/mitglied/kuemmerdienst?standort={site}&ab={day:dd.MM.yyyy}");
         await mira.GetByRole(AriaRole.Button, new() { Name = $"Übernehmen: {when}" }).ClickAsync();
         await BrowserApp.ShouldShowNoErrorAsync(mira);
@@ -44,7 +44,7 @@ public sealed class DutyRotaPageTests(BrowserApp app)
         await BrowserApp.ShouldBeAccessibleAsync(mira);
         await BrowserApp.ScreenshotAsync(mira, "kuemmerdienst");
 
-        var other = await app.SignedInAsync("jonas.dienst@example.org", Roles.Member, personId: await app.PersonIdAsync("Jonas Muster"));
+        var other = await app.SignedInAsync("jonas.kuemmerdienst@example.org", Roles.Member, personId: await app.PersonIdAsync("Jonas Muster"));
         await other.GotoAsync($"/mitglied/kuemmerdienst?standort={site}&ab={day:dd.MM.yyyy}");
         var seenByOther = other.GetByRole(AriaRole.Row).Filter(new() { HasText = when });
         (await seenByOther.Locator("td").Nth(2).InnerTextAsync()).ShouldBe("besetzt");
