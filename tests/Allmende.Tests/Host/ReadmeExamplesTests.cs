@@ -90,6 +90,9 @@ public sealed class ReadmeExamplesTests(AllmendeApp app) : IClassFixture<Allmend
             // The city innovation fund's grant of the kiosk pilot (ADR 19), as the reader finds it in the list of grants.
             ["{fundGrantId}"] = (await admin.GetFromJsonAsync<JsonElement>("/api/funding/grants?limit=100")).GetProperty("items").EnumerateArray()
                 .Single(g => g.GetProperty("reference").GetString() == "IF-2026-07").GetProperty("id").GetString()!,
+            // The region's grant of the rural pilot (ADR 21), likewise.
+            ["{regionGrantId}"] = (await admin.GetFromJsonAsync<JsonElement>("/api/funding/grants?limit=100")).GetProperty("items").EnumerateArray()
+                .Single(g => g.GetProperty("reference").GetString() == "REG-COWORK-01").GetProperty("id").GetString()!,
             ["{funderId}"] = await FirstIdAsync("/api/funding/funders?limit=1"),
             ["{organisationId}"] = await FirstIdAsync("/api/organisations?limit=1"),
             ["{spaceId}"] = await FirstIdAsync("/api/spaces?limit=1"),

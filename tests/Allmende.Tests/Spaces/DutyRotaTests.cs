@@ -33,6 +33,16 @@ public sealed class DutyRotaTests(AllmendeApp app) : IClassFixture<AllmendeApp>
         return ((await response.Content.ReadFromJsonAsync<DutyShiftResponse>(EventingJson.Options))!, response.ETag());
     }
 
+    /// <summary>Staff put the person on the site's rota in Membership; Spaces learns it through the outbox.</summary>
+    private async Task OnRotaAsync(HttpClient admin, Guid person, Guid site)
+    {
+        var etag = (await admin.GetAsync($"/api/people/{person}").ShouldHaveStatus(HttpStatusCode.OK)).ETag();
+        await admin.SendAsync("POST", $"/api/people/{person}/duty-rota", new { siteId = site }, etag).ShouldHaveStatus(HttpStatusCode.OK);
+        await Eventually.ReachedAsync(async () =>
+            await TestPostgres.ScalarAsync(app.ConnectionString, "select count(*) from spaces.duty_pool where person_id = $1 and site_id = $2", person, site) == 1,
+            "Spaces knows the person is on the site's rota");
+    }
+
     private static async Task<DutyShiftResponse> ReadAsync(HttpResponseMessage response) =>
         (await response.Content.ReadFromJsonAsync<DutyShiftResponse>(EventingJson.Options))!;
 
@@ -45,6 +55,8 @@ public sealed class DutyRotaTests(AllmendeApp app) : IClassFixture<AllmendeApp>
         using var admin = app.AdminClient();
         var site = await SiteAsync(admin, "Stadtteilhaus Kümmerdienst");
         var (lea, ben) = (await app.PersonAsync("Lea Dienst"), await app.PersonAsync("Ben Dienst"));
+        await OnRotaAsync(admin, lea, site);
+        await OnRotaAsync(admin, ben, site);
         using var leaClient = await app.ClientAsync(Roles.Member, lea);
         using var benClient = await app.ClientAsync(Roles.Member, ben);
         var (start, end) = (Day.AddHours(16), Day.AddHours(20));
@@ -80,6 +92,8 @@ public sealed class DutyRotaTests(AllmendeApp app) : IClassFixture<AllmendeApp>
         for (var round = 0; round < 10; round++)
         {
             var person = await app.PersonAsync($"Renn Dienst {round}");
+            await OnRotaAsync(admin, person, north);
+            await OnRotaAsync(admin, person, south);
             var start = Day.AddDays(1 + round).AddHours(9);
             var (a, _) = await PlanAsync(admin, north, start, start.AddHours(3));
             var (b, _) = await PlanAsync(admin, south, start.AddHours(2), start.AddHours(5));
@@ -105,6 +119,7 @@ public sealed class DutyRotaTests(AllmendeApp app) : IClassFixture<AllmendeApp>
         using var admin = app.AdminClient();
         var site = await SiteAsync(admin, "Werkhof Kümmerdienst");
         var person = await app.PersonAsync("Cora Dienst");
+        await OnRotaAsync(admin, person, site);
         var start = Day.AddDays(20).AddHours(10);
         var (shift, _) = await PlanAsync(admin, site, start, start.AddHours(2));
         await admin.SendAsync("POST", $"/api/duty-shifts/{shift.Id}/take", new { personId = person }, "\"1\"").ShouldHaveStatus(HttpStatusCode.OK);
@@ -140,7 +155,11 @@ public sealed class DutyRotaTests(AllmendeApp app) : IClassFixture<AllmendeApp>
 
         var (shift, etag) = await PlanAsync(admin, site, start, start.AddHours(2));
         (await (await admin.SendAsync("POST", $"/api/duty-shifts/{shift.Id}/take", new { }, etag)).InvalidFieldsAsync()).ShouldBe(["personId"]);
-        using var member = await app.ClientAsync(Roles.Member, await app.PersonAsync("Mia Dienst"));
+        var mia = await app.PersonAsync("Mia Dienst");
+        using var member = await app.ClientAsync(Roles.Member, mia);
+        // Only a person on the site's rota takes its shifts.
+        (await (await member.SendAsync("POST", $"/api/duty-shifts/{shift.Id}/take", new { }, etag)).RuleAsync()).ShouldBe("not-on-duty-rota");
+        (await (await admin.SendAsync("POST", $"/api/duty-shifts/{shift.Id}/take", new { personId = mia }, etag)).RuleAsync()).ShouldBe("not-on-duty-rota");
         (await (await member.SendAsync("POST", $"/api/duty-shifts/{shift.Id}/take", new { personId = Guid.NewGuid() }, etag)).InvalidFieldsAsync())
             .ShouldBe(["personId"]);
         (await member.SendAsync("POST", $"/api/duty-shifts/{shift.Id}/take", new { })).StatusCode.ShouldBe(HttpStatusCode.PreconditionRequired);

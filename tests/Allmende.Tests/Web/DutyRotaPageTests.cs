@@ -1,5 +1,7 @@
 using Allmende.Eventing.Api;
+using System.Net.Http.Json;
 using Allmende.Host.Web;
+using Allmende.Tests.Infrastructure;
 using Microsoft.Playwright;
 
 namespace Allmende.Tests.Web;
@@ -21,6 +23,17 @@ public sealed class DutyRotaPageTests(BrowserApp app)
         await staff.GotoAsync("/mitglied/kuemmerdienst");
         await BrowserApp.ShouldShowNoErrorAsync(staff);
         var site = await staff.GetByLabel("Standort", new() { Exact = true }).InputValueAsync();
+        var miraId = await app.PersonIdAsync("Mira Beispiel");
+        using (var admin = app.AdminClient())
+        {
+            // Staff put Mira on the site's rota (Membership); the rota's shifts are hers to take once Spaces has heard.
+            var person = await admin.GetAsync($"/api/people/{miraId}");
+            using var join = new HttpRequestMessage(HttpMethod.Post, $"/api/people/{miraId}/duty-rota") { Content = JsonContent.Create(new { siteId = Guid.Parse(site) }) };
+            join.Headers.TryAddWithoutValidation("If-Match", person.Headers.ETag!.Tag);
+            (await admin.SendAsync(join)).EnsureSuccessStatusCode();
+            await Eventually.ReachedAsync(async () => await TestPostgres.ScalarAsync(app.ConnectionString,
+                "select count(*) from spaces.duty_pool where person_id = $1 and site_id = $2", miraId, Guid.Parse(site)) == 1, "Spaces knows Mira's rota");
+        }
         await staff.GetByLabel("Datum").FillAsync(day.ToString("dd.MM.yyyy", Formats.German));
         await staff.GetByLabel("Von").FillAsync("17:00");
         await staff.GetByLabel("Bis").FillAsync("21:30");
@@ -33,7 +46,7 @@ public sealed class DutyRotaPageTests(BrowserApp app)
         (await planned.Locator("td").Nth(2).InnerTextAsync()).ShouldBe("frei");
         await BrowserApp.ShouldBeAccessibleAsync(staff);
 
-        var mira = await app.SignedInAsync("mira.kuemmerdienst@example.org", Roles.Member, personId: await app.PersonIdAsync("Mira Beispiel"));
+        var mira = await app.SignedInAsync("mira.kuemmerdienst@example.org", Roles.Member, personId: miraId);
         await mira.GotoAsync($"/mitglied/kuemmerdienst?standort={site}&ab={day:dd.MM.yyyy}");
         await mira.GetByRole(AriaRole.Button, new() { Name = $"Übernehmen: {when}" }).ClickAsync();
         await BrowserApp.ShouldShowNoErrorAsync(mira);

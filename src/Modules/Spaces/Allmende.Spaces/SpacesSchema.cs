@@ -61,5 +61,12 @@ internal static class SpacesSchema
             );
             create index duty_shifts_site on spaces.duty_shifts (site_id, starts_at);
             """),
+        new(Module, 3, "copies of who is on each site's duty rota (Membership's contract)", """
+            create table spaces.duty_pool (
+                person_id uuid not null,
+                site_id   uuid not null,
+                primary key (site_id, person_id)
+            );
+            """),
     ];
 }

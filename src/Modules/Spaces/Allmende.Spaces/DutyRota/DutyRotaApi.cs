@@ -70,7 +70,7 @@ internal static class DutyRotaApi
             .ProducesProblem(StatusCodes.Status404NotFound);
         shifts.MapPost("/{id:guid}/take", TakeAsync)
             .RequireAuthorization(Policies.ActForOrganisation)
-            .WithSummary("Takes a shift: a member for themselves, staff for the person named (If-Match required). One person is on duty in one place at a time.")
+            .WithSummary("Takes a shift: a member for themselves, staff for the person named, who must be on the site's duty rota (If-Match required). One person is on duty in one place at a time.")
             .ProducesUpdateProblems()
             .Produces<DutyShiftResponse>();
         shifts.MapPost("/{id:guid}/release", ReleaseAsync)
@@ -146,8 +146,8 @@ internal static class DutyRotaApi
         return Results.Ok(View(shift.State, shift.Version, http.User));
     }
 
-    private static async Task<IResult> TakeAsync(Guid id, TakeShiftRequest? request, HttpContext http, EventStore store, TimeProvider time,
-        CancellationToken ct)
+    private static async Task<IResult> TakeAsync(Guid id, TakeShiftRequest? request, HttpContext http, EventStore store, NpgsqlDataSource db,
+        TimeProvider time, CancellationToken ct)
     {
         var person = http.User.IsAdmin()
             ? request?.PersonId ?? throw new BadInputException("personId", "personId is required: name the person who takes the shift.")
@@ -155,7 +155,11 @@ internal static class DutyRotaApi
                 ? throw new BadInputException("personId", "A member takes a shift only for themselves: leave personId out.")
                 : http.User.PersonId() ?? throw new BadInputException("personId", "This key acts for no person: sign in as the person who takes the shift.");
         var current = await store.LoadForUpdateAsync<DutyShift>(http.Request, "duty shift", id, DutyShift.StreamId(id), ct);
-        return await AnswerAsync(http, store, current, DutyDecisions.Take(current.State, person, time.GetUtcNow()), ct);
+        var events = DutyDecisions.Take(current.State, person, time.GetUtcNow());
+        // Who takes turns at a site is Membership's to say (POST /api/people/{id}/duty-rota): only they take its shifts.
+        if (events.Count > 0 && !await DutyPool.IsOnRotaAsync(db, person, current.State.SiteId, ct))
+            throw new DomainException("not-on-duty-rota", "That person is not on this site's duty rota: staff add them first (POST /api/people/{id}/duty-rota).");
+        return await AnswerAsync(http, store, current, events, ct);
     }
 
     private static async Task<IResult> ReleaseAsync(Guid id, HttpContext http, EventStore store, TimeProvider time, CancellationToken ct)
