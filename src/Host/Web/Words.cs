@@ -92,6 +92,12 @@ internal static class Words
         "not-cancellable" => "Diese Buchung kann nicht mehr storniert werden.",
         "series-conflicts" => "Keiner der Termine der Serie ist frei.",
         "time-does-not-exist" => "Diese Uhrzeit gibt es an dem Tag nicht (Zeitumstellung).",
+        "shift-taken" => "Diesen Dienst hat schon jemand anderes übernommen.",
+        "shift-cancelled" => "Dieser Dienst ist abgesagt.",
+        "shift-over" => "Dieser Dienst ist schon vorbei.",
+        "shift-too-long" => "Ein Dienst dauert höchstens 12 Stunden: bitte in zwei Dienste teilen.",
+        "person-on-duty-elsewhere" => "Diese Person hat zu dieser Zeit schon einen anderen Dienst.",
+        "not-on-duty-rota" => "Diese Person steht nicht auf der Kümmerdienst-Liste dieses Standorts; die Raumverwaltung trägt sie ein.",
         _ => null,
     };
 

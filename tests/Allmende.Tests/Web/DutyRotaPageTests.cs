@@ -71,6 +71,12 @@ public sealed class DutyRotaPageTests(BrowserApp app)
         (await mira.GetByRole(AriaRole.Status).InnerTextAsync()).ShouldBe("Der Dienst ist wieder frei.");
         (await mira.GetByRole(AriaRole.Row).Filter(new() { HasText = when }).Locator("td").Nth(2).InnerTextAsync()).ShouldBe("frei");
 
+        // Jonas is not on this site's rota: the free shift is refused to him, in German.
+        await other.GotoAsync($"/mitglied/kuemmerdienst?standort={site}&ab={day:dd.MM.yyyy}");
+        await other.GetByRole(AriaRole.Button, new() { Name = $"Übernehmen: {when}" }).ClickAsync();
+        (await other.GetByRole(AriaRole.Alert).InnerTextAsync())
+            .ShouldBe("Diese Person steht nicht auf der Kümmerdienst-Liste dieses Standorts; die Raumverwaltung trägt sie ein.");
+
         await staff.GotoAsync($"/mitglied/kuemmerdienst?standort={site}&ab={day:dd.MM.yyyy}"); // not a reload: that would send the last form again
         var row = staff.GetByRole(AriaRole.Row).Filter(new() { HasText = when });
         await row.GetByLabel("Grund der Absage").FillAsync("Haus geschlossen");
