@@ -79,7 +79,7 @@ internal sealed class KuemmerdienstModel(InProcessApi api, TimeProvider time) : 
 
     private async Task<IActionResult> ActAsync(string path, object? body, long version, string? ab, string done, CancellationToken ct)
     {
-        var answer = await api.PostAsync(User, path, body, ct, ifMatch: $"\"{version.ToString(CultureInfo.InvariantCulture)}\"");
+        var answer = await api.PostAsync(User, path, body, ct, ifMatch: Versions.ETag(version));
         if (answer.IsSuccess)
             Message = done;
         else

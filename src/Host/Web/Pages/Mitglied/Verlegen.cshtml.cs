@@ -1,3 +1,4 @@
+using Allmende.Eventing.Api;
 using System.Globalization;
 using Allmende.Host.Web.Api;
 using Microsoft.AspNetCore.Mvc;
@@ -46,7 +47,7 @@ internal sealed class VerlegenModel(InProcessApi api) : PageModel
         {
             var start = Formats.FromBerlin(day, at);
             var answer = await api.PutAsync(User, $"/api/bookings/{id}/time", new { start, end = start.AddMinutes(dauer) }, ct,
-                ifMatch: $"\"{version.ToString(CultureInfo.InvariantCulture)}\"");
+                ifMatch: Versions.ETag(version));
             if (answer.IsSuccess)
                 return Redirect($"/mitglied/buchungen?verlegt={id}");
             Error = $"Verlegen ging nicht: {answer.Problem()}";

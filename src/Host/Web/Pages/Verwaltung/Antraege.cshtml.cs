@@ -30,7 +30,7 @@ internal sealed class AntraegeModel(InProcessApi api) : PageModel
 
     private async Task<IActionResult> DecideAsync(string path, object? body, long version, string done, CancellationToken ct)
     {
-        var answer = await api.PostAsync(User, path, body, ct, ifMatch: $"\"{version.ToString(CultureInfo.InvariantCulture)}\"");
+        var answer = await api.PostAsync(User, path, body, ct, ifMatch: Versions.ETag(version));
         if (answer.IsSuccess)
             Message = done;
         else

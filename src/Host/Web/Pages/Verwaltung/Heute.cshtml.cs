@@ -31,7 +31,7 @@ internal sealed class HeuteModel(InProcessApi api, TimeProvider time) : PageMode
 
     public async Task<IActionResult> OnPostCheckInAsync(Guid id, long version, string? datum, CancellationToken ct)
     {
-        var answer = await api.PostAsync(User, $"/api/bookings/{id}/check-in", null, ct, ifMatch: $"\"{version.ToString(CultureInfo.InvariantCulture)}\"");
+        var answer = await api.PostAsync(User, $"/api/bookings/{id}/check-in", null, ct, ifMatch: Versions.ETag(version));
         await LoadAsync(datum, ct);
         if (answer.IsSuccess)
             Message = Bookings.FirstOrDefault(b => b.Id == id) is { } booking

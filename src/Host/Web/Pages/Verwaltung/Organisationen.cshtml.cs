@@ -42,7 +42,7 @@ internal sealed class OrganisationenModel(InProcessApi api) : PageModel
 
     public async Task<IActionResult> OnPostAdmitAsync(Guid id, long version, CancellationToken ct)
     {
-        var answer = await api.PostAsync(User, $"/api/organisations/{id}/activate", null, ct, ifMatch: $"\"{version.ToString(CultureInfo.InvariantCulture)}\"");
+        var answer = await api.PostAsync(User, $"/api/organisations/{id}/activate", null, ct, ifMatch: Versions.ETag(version));
         if (answer.IsSuccess)
             Message = $"{answer.Read<OrganisationRecord>().Name} ist aufgenommen und kann buchen.";
         else
