@@ -32,10 +32,29 @@ public sealed class HostLogsOnFailure(IMessageSink messageSink) : XunitTestFrame
         IMessageSink execution, ITestFrameworkExecutionOptions options)
         : XunitTestAssemblyRunner(assembly, testCases, diagnostics, execution, options)
     {
-        protected override Task<RunSummary> RunTestCollectionAsync(IMessageBus messageBus, ITestCollection testCollection,
-            IEnumerable<IXunitTestCase> testCases, CancellationTokenSource cancellationTokenSource) =>
-            new CollectionRunner(testCollection, testCases, DiagnosticMessageSink, messageBus, TestCaseOrderer,
-                new ExceptionAggregator(Aggregator), cancellationTokenSource).RunAsync();
+        // xunit starts every test collection (here: every class) at once and bounds only the threads;
+        // each class's fixture then starts a host whose background work polls the database every
+        // 200 ms. Some 50 idle-polling hosts at a time made a 2-core run slow enough for tests to time
+        // out. At most this many collections run at once, so at most this many class fixtures live.
+        private static readonly SemaphoreSlim Running = new(CollectionsAtOnce());
+
+        protected override async Task<RunSummary> RunTestCollectionAsync(IMessageBus messageBus, ITestCollection testCollection,
+            IEnumerable<IXunitTestCase> testCases, CancellationTokenSource cancellationTokenSource)
+        {
+            await Running.WaitAsync(cancellationTokenSource.Token);
+            try
+            {
+                return await new CollectionRunner(testCollection, testCases, DiagnosticMessageSink, messageBus, TestCaseOrderer,
+                    new ExceptionAggregator(Aggregator), cancellationTokenSource).RunAsync();
+            }
+            finally
+            {
+                Running.Release();
+            }
+        }
+
+        private static int CollectionsAtOnce() =>
+            int.TryParse(Environment.GetEnvironmentVariable("ALLMENDE_TEST_COLLECTIONS"), out var n) && n > 0 ? n : 6;
     }
 
     private sealed class CollectionRunner(ITestCollection collection, IEnumerable<IXunitTestCase> testCases, IMessageSink diagnostics,
