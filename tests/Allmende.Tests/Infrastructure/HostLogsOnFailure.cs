@@ -53,8 +53,25 @@ public sealed class HostLogsOnFailure(IMessageSink messageSink) : XunitTestFrame
             }
         }
 
+        // With a bound, order matters: the biggest collections (the browser tests share one) start
+        // first, so that the run does not end with one long collection running alone.
+        protected override async Task AfterTestAssemblyStartingAsync()
+        {
+            await base.AfterTestAssemblyStartingAsync();
+            TestCollectionOrderer = new BiggestFirst(TestCases);
+        }
+
         private static int CollectionsAtOnce() =>
             int.TryParse(Environment.GetEnvironmentVariable("ALLMENDE_TEST_COLLECTIONS"), out var n) && n > 0 ? n : 6;
+    }
+
+    private sealed class BiggestFirst(IEnumerable<IXunitTestCase> testCases) : ITestCollectionOrderer
+    {
+        private readonly Dictionary<Guid, int> _sizes = testCases.GroupBy(c => c.TestMethod.TestClass.TestCollection.UniqueID)
+            .ToDictionary(g => g.Key, g => g.Count());
+
+        public IEnumerable<ITestCollection> OrderTestCollections(IEnumerable<ITestCollection> collections) =>
+            collections.OrderByDescending(c => _sizes.GetValueOrDefault(c.UniqueID)).ThenBy(c => c.DisplayName, StringComparer.Ordinal);
     }
 
     private sealed class CollectionRunner(ITestCollection collection, IEnumerable<IXunitTestCase> testCases, IMessageSink diagnostics,
