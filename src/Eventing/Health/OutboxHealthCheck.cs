@@ -15,7 +15,7 @@ internal sealed class OutboxHealthCheck(NpgsqlDataSource dataSource, TimeProvide
             select count(*) filter (where status = 'dead'),
                    count(*) filter (where status = 'pending' and due_at <= $1),
                    count(*) filter (where status = 'pending' and due_at <= $1 - interval '1 minute'),
-                   (select count(*) from wolverine.wolverine_dead_letters where not coalesce(replayable, false))
+                   (select count(*) from wolverine.wolverine_dead_letters where not coalesce(replayable, false) and archived_at is null)
             from eventing.deliveries where status in ('dead', 'pending')
             """);
         command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = time.GetUtcNow() });

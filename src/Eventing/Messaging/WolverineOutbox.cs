@@ -38,21 +38,44 @@ internal sealed class WolverineOutbox(IServiceProvider services, IOptions<Eventi
     /// <summary>Writes the envelopes of <paramref name="messages"/> in <paramref name="transaction"/>.</summary>
     public async Task<Pending> WriteAsync(NpgsqlTransaction transaction, IReadOnlyList<OutgoingMessage> messages, EventMetadata metadata)
     {
-        var runtime = Runtime;
-        var context = new Wolverine.Runtime.MessageContext(runtime) { CorrelationId = metadata.CorrelationId };
+        var (context, collected) = await EnlistAsync(metadata);
+        foreach (var message in messages)
+            await context.PublishAsync(message.Body, Delivery(message.Id, message.DeliverAt, metadata));
+        return await StoreAsync(transaction, context, collected);
+    }
+
+    /// <summary>
+    /// Writes <paramref name="message"/> again, to the one handler queue it was dead-lettered on, in
+    /// <paramref name="transaction"/> (a replay: the same message id, so the same envelope id).
+    /// </summary>
+    public async Task<Pending> ResendAsync(NpgsqlTransaction transaction, Guid messageId, object message, Uri queue, EventMetadata metadata)
+    {
+        var (context, collected) = await EnlistAsync(metadata);
+        await context.EndpointFor(queue).SendAsync(message, Delivery(messageId, null, metadata));
+        return await StoreAsync(transaction, context, collected);
+    }
+
+    private async Task<(Wolverine.Runtime.MessageContext, CollectedEnvelopes)> EnlistAsync(EventMetadata metadata)
+    {
+        var context = new Wolverine.Runtime.MessageContext(Runtime) { CorrelationId = metadata.CorrelationId };
         var collected = new CollectedEnvelopes();
         await context.EnlistInOutboxAsync(collected);
-        foreach (var message in messages)
-        {
-            var delivery = new DeliveryOptions { ScheduledTime = message.DeliverAt };
-            delivery.Headers[MessageIdHeader] = message.Id.ToString();
-            if (metadata.Actor is not null)
-                delivery.Headers[ActorHeader] = metadata.Actor;
-            if (metadata.CausationId is not null)
-                delivery.Headers[CausationHeader] = metadata.CausationId;
-            await context.PublishAsync(message.Body, delivery);
-        }
+        return (context, collected);
+    }
 
+    private static DeliveryOptions Delivery(Guid messageId, DateTimeOffset? deliverAt, EventMetadata metadata)
+    {
+        var delivery = new DeliveryOptions { ScheduledTime = deliverAt };
+        delivery.Headers[MessageIdHeader] = messageId.ToString();
+        if (metadata.Actor is not null)
+            delivery.Headers[ActorHeader] = metadata.Actor;
+        if (metadata.CausationId is not null)
+            delivery.Headers[CausationHeader] = metadata.CausationId;
+        return delivery;
+    }
+
+    private async Task<Pending> StoreAsync(NpgsqlTransaction transaction, Wolverine.Runtime.MessageContext context, CollectedEnvelopes collected)
+    {
         // A host that does not deliver (a writer only) leaves its envelopes to any node; one that does
         // keeps them and hands them to its queues after the commit.
         var deliverHere = options.Value.RunDelivery;
@@ -68,7 +91,7 @@ internal sealed class WolverineOutbox(IServiceProvider services, IOptions<Eventi
         }
         if (collected.Envelopes.Count > 0)
         {
-            if (runtime.Storage is not IMessageDatabase database)
+            if (Runtime.Storage is not IMessageDatabase database)
                 throw new InvalidOperationException("Wolverine's message storage is not the PostgreSQL database this unit of work writes to.");
             await database.StoreIncomingAsync(transaction, [.. collected.Envelopes]);
         }

@@ -27,19 +27,19 @@ internal static class AdminEndpoints
         {
             var (o, l) = (Math.Max(0, offset ?? 0), Math.Clamp(limit ?? 50, 1, 500));
             return new { total = await deadLetters.CountAsync(ct), offset = o, limit = l, items = await deadLetters.ListAsync(o, l, ct) };
-        }).WithSummary("Deliveries that ran out of retries");
+        }).WithSummary("Deliveries that ran out of retries, on Wolverine and (until it is deleted) our outbox; ids are uuids");
 
-        admin.MapGet("/dead-letters/{id:long}", async (long id, DeadLetters deadLetters, CancellationToken ct) =>
+        admin.MapGet("/dead-letters/{id:guid}", async (Guid id, DeadLetters deadLetters, CancellationToken ct) =>
             await deadLetters.FindAsync(id, ct) is { } letter ? Results.Ok(letter) : NotFound(id))
             .WithSummary("One dead letter with its message and the last exception")
             .Produces<DeadLetter>().ProducesProblem(StatusCodes.Status404NotFound);
 
-        admin.MapPost("/dead-letters/{id:long}/replay", async (long id, DeadLetters deadLetters, CancellationToken ct) =>
+        admin.MapPost("/dead-letters/{id:guid}/replay", async (Guid id, DeadLetters deadLetters, CancellationToken ct) =>
             await deadLetters.ReplayAsync(id, ct) ? Results.Accepted() : NotFound(id))
             .WithSummary("Delivers the message to its handler again, with a fresh retry budget")
             .Produces(StatusCodes.Status202Accepted).ProducesProblem(StatusCodes.Status404NotFound);
 
-        admin.MapDelete("/dead-letters/{id:long}", async (long id, DeadLetters deadLetters, CancellationToken ct) =>
+        admin.MapDelete("/dead-letters/{id:guid}", async (Guid id, DeadLetters deadLetters, CancellationToken ct) =>
             await deadLetters.DiscardAsync(id, ct) ? Results.NoContent() : NotFound(id))
             .WithSummary("Gives the delivery up; the message stays on record")
             .Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status404NotFound);
@@ -47,6 +47,6 @@ internal static class AdminEndpoints
         return endpoints;
     }
 
-    private static IResult NotFound(long id) =>
+    private static IResult NotFound(Guid id) =>
         Results.Problem(statusCode: 404, title: "Unknown dead letter", detail: $"There is no dead letter {id}.");
 }

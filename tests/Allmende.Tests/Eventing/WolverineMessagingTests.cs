@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Allmende.Eventing;
@@ -20,15 +21,20 @@ public sealed class WelcomeLogger
     }
 }
 
-/// <summary>Fails its first FailTimes attempts ("fail:N" in the text) or always ("broken").</summary>
+/// <summary>
+/// Fails its first FailTimes attempts ("fail:N" in the text), always ("broken"), or until
+/// <see cref="Fixed"/> ("broken until fixed").
+/// </summary>
 [RetryPolicy(MaxAttempts = 3, InitialDelayMilliseconds = 10, MaxDelayMilliseconds = 50)]
 public sealed class WelcomeAuditor
 {
+    public static bool Fixed { get; set; }
+
     public async Task HandleAsync(Welcomed message, MessageContext context, CancellationToken ct)
     {
         // Write first, then fail: the write must roll back with the failed attempt.
         await Effects.RecordAsync(context, "welcome-auditor", message.Id, ct);
-        if (message.Text == "broken" || (message.Text.StartsWith("fail:", StringComparison.Ordinal) && context.Attempt <= int.Parse(message.Text[5..])))
+        if (message.Text == "broken" || (message.Text == "broken until fixed" && !Fixed) || (message.Text.StartsWith("fail:", StringComparison.Ordinal) && context.Attempt <= int.Parse(message.Text[5..])))
             throw new InvalidOperationException($"the welcome auditor failed attempt {context.Attempt}");
     }
 }
@@ -147,6 +153,68 @@ public sealed class WolverineMessagingTests(WolverineBusApp app) : IClassFixture
         var outbox = health.GetProperty("checks").GetProperty("outbox").GetProperty("data");
         outbox.GetProperty("wolverineDeadLetters").GetInt64().ShouldBeGreaterThanOrEqualTo(1);
         outbox.GetProperty("deadLetters").GetInt64().ShouldBeGreaterThanOrEqualTo(outbox.GetProperty("wolverineDeadLetters").GetInt64());
+    }
+
+    [Fact]
+    public async Task Staff_list_show_and_replay_a_dead_letter_after_the_fix_and_it_is_handled_once()
+    {
+        WelcomeAuditor.Fixed = false;
+        var welcome = new Welcomed(Guid.NewGuid(), "broken until fixed");
+        var messageId = await PublishAsync(welcome);
+        using var client = app.AdminClient();
+        var letter = await DeadLetterAsync(client, messageId);
+
+        letter.GetProperty("bus").GetString().ShouldBe("wolverine");
+        letter.GetProperty("messageType").GetString().ShouldBe("tests.welcomed");
+        letter.GetProperty("handler").GetString().ShouldBe($"{typeof(WelcomeAuditor).FullName}:tests.welcomed");
+        letter.GetProperty("attempts").GetInt32().ShouldBe(3);
+        var id = letter.GetProperty("id").GetGuid();
+
+        var shown = await client.GetFromJsonAsync<JsonElement>($"/api/admin/dead-letters/{id}");
+        shown.GetProperty("id").GetGuid().ShouldBe(id);
+        shown.GetProperty("messageId").GetGuid().ShouldBe(messageId);
+        shown.GetProperty("error").GetString().ShouldBe("System.InvalidOperationException: the welcome auditor failed attempt 3");
+        shown.GetProperty("message").GetRawText().ShouldBe($$"""{"id":"{{welcome.Id}}","text":"broken until fixed"}""");
+        shown.GetProperty("failedAt").GetDateTimeOffset().ShouldBeGreaterThanOrEqualTo(shown.GetProperty("createdAt").GetDateTimeOffset());
+        (await TimesAsync("welcome-auditor", welcome.Id)).ShouldBe(0);
+
+        WelcomeAuditor.Fixed = true;
+        (await client.PostAsync($"/api/admin/dead-letters/{id}/replay", null)).StatusCode.ShouldBe(HttpStatusCode.Accepted);
+        (await client.PostAsync($"/api/admin/dead-letters/{id}/replay", null)).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        await Eventually.ReachedAsync(async () => await TimesAsync("welcome-auditor", welcome.Id) == 1, "auditor handled after replay");
+        (await client.GetAsync($"/api/admin/dead-letters/{id}")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        (await TimesAsync("welcome-logger", welcome.Id)).ShouldBe(1);
+        (await TimesAsync("welcome-auditor", welcome.Id)).ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task A_discarded_dead_letter_leaves_the_list_and_Wolverine_keeps_it_archived()
+    {
+        var welcome = new Welcomed(Guid.NewGuid(), "broken");
+        var messageId = await PublishAsync(welcome);
+        using var client = app.AdminClient();
+        var id = (await DeadLetterAsync(client, messageId)).GetProperty("id").GetGuid();
+
+        (await client.DeleteAsync($"/api/admin/dead-letters/{id}")).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+        (await client.GetAsync($"/api/admin/dead-letters/{id}")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        (await client.DeleteAsync($"/api/admin/dead-letters/{id}")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        (await client.PostAsync($"/api/admin/dead-letters/{id}/replay", null)).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        var list = await client.GetFromJsonAsync<JsonElement>("/api/admin/dead-letters?limit=500");
+        list.GetProperty("items").EnumerateArray().ShouldNotContain(l => l.GetProperty("id").GetGuid() == id);
+        (await app.ScalarAsync("select count(*) from wolverine.wolverine_dead_letters where id = $1 and archived_at is not null", id)).ShouldBe(1);
+    }
+
+    /// <summary>Waits until the API lists the message's dead letter (its retries take a moment).</summary>
+    private static async Task<JsonElement> DeadLetterAsync(HttpClient client, Guid messageId)
+    {
+        JsonElement letter = default;
+        await Eventually.ReachedAsync(async () =>
+        {
+            var list = await client.GetFromJsonAsync<JsonElement>("/api/admin/dead-letters?limit=500");
+            letter = list.GetProperty("items").EnumerateArray().FirstOrDefault(l => l.GetProperty("messageId").GetGuid() == messageId);
+            return letter.ValueKind == JsonValueKind.Object;
+        }, "the auditor's dead letter is listed");
+        return letter;
     }
 
     [Fact]

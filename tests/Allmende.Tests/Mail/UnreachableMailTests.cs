@@ -62,7 +62,7 @@ public sealed class UnreachableMailTests(UnreachableMailApp app) : IClassFixture
             return letter.ValueKind == JsonValueKind.Object;
         }, "the confirmation mail is dead-lettered", timeoutSeconds: 90);
         letter.GetProperty("attempts").GetInt32().ShouldBe(5);
-        var shown = await admin.GetFromJsonAsync<JsonElement>($"/api/admin/dead-letters/{letter.GetProperty("id").GetInt64()}");
+        var shown = await admin.GetFromJsonAsync<JsonElement>($"/api/admin/dead-letters/{letter.GetProperty("id").GetGuid()}");
         shown.GetProperty("error").GetString()!.ShouldContain($"the SMTP server 127.0.0.1:{app.Port} could not be reached (ConnectionRefused)");
         shown.GetProperty("error").GetString()!.ShouldNotContain("ungesendet", Case.Insensitive);
         shown.GetProperty("message").GetProperty("bookingId").GetGuid().ShouldBe(booking);

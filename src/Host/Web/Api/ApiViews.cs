@@ -93,4 +93,4 @@ internal sealed record BookingHistory(Guid BookingId, IReadOnlyList<HistoryEntry
 internal sealed record ProjectionItem(string Name, string Lifecycle, string Status, long EventsBehind, double SecondsBehind, double? RebuildProgress,
     string? Error, string? ErrorEventType);
 
-internal sealed record DeadLetterItem(long Id, string MessageType, string Handler, int Attempts, DateTimeOffset CreatedAt, DateTimeOffset? FailedAt, string? Error);
+internal sealed record DeadLetterItem(Guid Id, string MessageType, string Handler, int Attempts, DateTimeOffset CreatedAt, DateTimeOffset? FailedAt, string? Error);

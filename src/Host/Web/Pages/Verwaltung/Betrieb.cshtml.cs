@@ -1,4 +1,3 @@
-using System.Globalization;
 using Allmende.Eventing.Api;
 using Allmende.Host.Web.Api;
 using Microsoft.AspNetCore.Mvc;
@@ -22,17 +21,17 @@ internal sealed class BetriebModel(InProcessApi api) : PageModel
 
     public Task OnGetAsync(CancellationToken ct) => LoadAsync(ct);
 
-    public async Task<IActionResult> OnPostReplayAsync(long id, CancellationToken ct)
+    public async Task<IActionResult> OnPostReplayAsync(Guid id, CancellationToken ct)
     {
-        var answer = await api.PostAsync(User, $"/api/admin/dead-letters/{id.ToString(CultureInfo.InvariantCulture)}/replay", null, ct);
+        var answer = await api.PostAsync(User, $"/api/admin/dead-letters/{id}/replay", null, ct);
         (Message, Error) = answer.IsSuccess ? ("Die Nachricht wird erneut zugestellt.", (string?)null) : (null, $"Erneut zustellen ging nicht: {answer.Problem()}");
         await LoadAsync(ct);
         return Page();
     }
 
-    public async Task<IActionResult> OnPostDiscardAsync(long id, CancellationToken ct)
+    public async Task<IActionResult> OnPostDiscardAsync(Guid id, CancellationToken ct)
     {
-        var answer = await api.SendAsync(User, HttpMethods.Delete, $"/api/admin/dead-letters/{id.ToString(CultureInfo.InvariantCulture)}", null, null, ct);
+        var answer = await api.SendAsync(User, HttpMethods.Delete, $"/api/admin/dead-letters/{id}", null, null, ct);
         (Message, Error) = answer.IsSuccess ? ("Die Zustellung ist aufgegeben; die Nachricht bleibt verzeichnet.", (string?)null) : (null, $"Aufgeben ging nicht: {answer.Problem()}");
         await LoadAsync(ct);
         return Page();
