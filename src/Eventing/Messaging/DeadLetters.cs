@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Text.Json;
+using Allmende.Eventing.Api;
 using Allmende.Eventing.CritterStack;
 using Allmende.Eventing.Storage;
 using Microsoft.Extensions.DependencyInjection;
@@ -109,7 +110,8 @@ public sealed class DeadLetters(NpgsqlDataSource dataSource, IServiceProvider se
         }
         var envelope = EnvelopeSerializer.Deserialize(body);
         var handler = HandlersByQueue().GetValueOrDefault(QueueOf(queue))
-            ?? throw new InvalidOperationException($"Dead letter {id} died on {queue}, which no handler of this host listens to.");
+            // A 409, and the letter stays (the transaction is not committed): replay it on a host that has the handler.
+            ?? throw new DomainException("handler-not-here", $"Dead letter {id} died on {queue}, which no handler of this host listens to.");
         var message = JsonSerializer.Deserialize(envelope.Data, handler.MessageType, EventingJson.Options)!;
         var messageId = Guid.Parse(envelope.Headers[WolverineOutbox.MessageIdHeader]!);
         var metadata = new Streams.EventMetadata(envelope.Headers.GetValueOrDefault(WolverineOutbox.ActorHeader), envelope.CorrelationId,

@@ -21,7 +21,7 @@ internal static class AdminEndpoints
             var target = await projections.RebuildAsync(name, ct);
             return Results.Accepted($"/api/admin/projections", new { projection = name, rebuildTo = target });
         }).WithSummary("Resets a projection and replays the log into it while the system runs; progress at GET /api/admin/projections")
-            .Produces(StatusCodes.Status202Accepted).ProducesProblem(StatusCodes.Status404NotFound);
+            .Produces(StatusCodes.Status202Accepted).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
 
         admin.MapGet("/dead-letters", async (DeadLetters deadLetters, int? offset, int? limit, CancellationToken ct) =>
         {
@@ -37,7 +37,7 @@ internal static class AdminEndpoints
         admin.MapPost("/dead-letters/{id:guid}/replay", async (Guid id, DeadLetters deadLetters, CancellationToken ct) =>
             await deadLetters.ReplayAsync(id, ct) ? Results.Accepted() : NotFound(id))
             .WithSummary("Delivers the message to its handler again, with a fresh retry budget")
-            .Produces(StatusCodes.Status202Accepted).ProducesProblem(StatusCodes.Status404NotFound);
+            .Produces(StatusCodes.Status202Accepted).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
 
         admin.MapDelete("/dead-letters/{id:guid}", async (Guid id, DeadLetters deadLetters, CancellationToken ct) =>
             await deadLetters.DiscardAsync(id, ct) ? Results.NoContent() : NotFound(id))
