@@ -19,6 +19,15 @@ public class AllmendeApp : WebApplicationFactory<Program>, IAsyncLifetime
     private readonly bool _runBackgroundWork = true;
     private readonly Dictionary<string, string?> _settings = [];
 
+    // Each host would otherwise watch its appsettings and content files with inotify, and a machine
+    // allows 128 inotify instances per user: with many hosts alive (the suite's, a helper's, a second
+    // run) starting one failed. Tests never edit those files while a host runs.
+    static AllmendeApp()
+    {
+        Environment.SetEnvironmentVariable("DOTNET_hostBuilder__reloadConfigOnChange", "false");
+        Environment.SetEnvironmentVariable("DOTNET_USE_POLLING_FILE_WATCHER", "true");
+    }
+
     public AllmendeApp()
     {
     }
