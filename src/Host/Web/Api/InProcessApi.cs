@@ -82,6 +82,20 @@ internal sealed class InProcessApi(IServiceScopeFactory scopes)
     public async Task<ApiAnswer> SendAsync(ClaimsPrincipal user, string method, string pathAndQuery, object? body, string? ifMatch, CancellationToken ct)
     {
         var pipeline = _pipeline ?? throw new InvalidOperationException("The API pipeline was not captured at start-up.");
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        try
+        {
+            return await SendThroughAsync(pipeline, user, method, pathAndQuery, body, ifMatch, ct);
+        }
+        finally
+        {
+            PageTiming.CountApiCall(started);
+        }
+    }
+
+    private async Task<ApiAnswer> SendThroughAsync(RequestDelegate pipeline, ClaimsPrincipal user, string method, string pathAndQuery, object? body, string? ifMatch,
+        CancellationToken ct)
+    {
         await using var scope = scopes.CreateAsyncScope();
         var features = new FeatureCollection();
         var queryStart = pathAndQuery.IndexOf('?', StringComparison.Ordinal);
