@@ -36,6 +36,9 @@ internal sealed record ApiAnswer(int Status, string Body, string? ContentType, s
             return german;
         using var document = JsonDocument.Parse(Body);
         var root = document.RootElement;
+        if (Status == StatusCodes.Status409Conflict && root.TryGetProperty("title", out var conflict) && conflict.ValueKind == JsonValueKind.String
+            && conflict.GetString()!.StartsWith("Changed by", StringComparison.Ordinal))
+            return Words.ChangedMeanwhile;
         var text = root.TryGetProperty("detail", out var detail) && detail.ValueKind == JsonValueKind.String ? detail.GetString()
             : root.TryGetProperty("title", out var title) ? title.GetString() : null;
         var fields = root.TryGetProperty("errors", out var errors) && errors.ValueKind == JsonValueKind.Object
