@@ -147,6 +147,7 @@ public sealed class StaffChangesTests(BrowserApp app)
         await budget.GetByLabel("Anlass").FillAsync("Mehr Gruppen");
         await budget.GetByRole(AriaRole.Button, new() { Name = "Budget erhöhen" }).ClickAsync();
         (await staff.GetByRole(AriaRole.Status).InnerTextAsync()).ShouldBe("Das Budget ist erhöht.");
+        await BrowserApp.ScreenshotAsync(staff, "foerderung-aendern");
         (await staff.Locator("main dl").InnerTextAsync()).ShouldBe(
             $"Laufzeit\n01.01.{year} bis 30.06.{year + 1}\nBudget\n1.250,00 €\nVerbraucht\n0,00 €\nVerfügbar\n1.250,00 €\nStand\nläuft");
 
@@ -204,6 +205,7 @@ public sealed class StaffChangesTests(BrowserApp app)
         await rest.GetByRole(AriaRole.Button, new() { Name = "Ruhen lassen" }).ClickAsync();
         (await staff.GetByRole(AriaRole.Status).InnerTextAsync()).ShouldBe("Nachbarschaftschor Test ruht jetzt und kann nicht buchen.");
         (await staff.Locator("main p").Filter(new() { HasText = "Mitgliedschaft:" }).InnerTextAsync()).ShouldBe("Mitgliedschaft: ruht (Beitrag offen)");
+        await BrowserApp.ScreenshotAsync(staff, "organisation-verwalten");
         await staff.GetByRole(AriaRole.Button, new() { Name = "Wieder aufnehmen" }).ClickAsync();
         (await staff.GetByRole(AriaRole.Status).InnerTextAsync()).ShouldBe("Nachbarschaftschor Test ist wieder aktiv und kann buchen.");
 
