@@ -13,6 +13,7 @@ root.Subcommands.Add(MessagesBenchmark.Command(common));
 root.Subcommands.Add(ChainBenchmark.Command(common));
 root.Subcommands.Add(BookingsBenchmark.Command(common));
 root.Subcommands.Add(ReportsBenchmark.Command(common));
+root.Subcommands.Add(PagesBenchmark.Command(common));
 return await root.Parse(args).InvokeAsync();
 
 namespace Allmende.Bench

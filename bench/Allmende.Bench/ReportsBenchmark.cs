@@ -70,7 +70,7 @@ internal sealed class ReportsBenchmark(ReportsBenchmark.Settings settings)
 
     private static readonly string[] OrganisationKinds = ["initiative", "association", "social-enterprise", "cooperative", "company", "public-body"];
 
-    private sealed record Phase(string What, string Count, TimeSpan Elapsed);
+    internal sealed record Phase(string What, string Count, TimeSpan Elapsed);
 
     public async Task<string> RunAsync(CancellationToken ct)
     {
@@ -81,35 +81,9 @@ internal sealed class ReportsBenchmark(ReportsBenchmark.Settings settings)
         await using var host = await HostProcess.StartAsync(dll, database.ConnectionString, new Dictionary<string, string>(), ct);
         BenchDatabase.Log($"  host ready on {host.Address} (pid {host.Pid})");
         var facts = (await database.DescribeAsync(ct)).ToList();
-        var phases = new List<Phase>();
+        var (world, booked, asOf, phases, contents) = await GenerateYearAsync(database, host, ct);
 
-        using var http = Http(host, settings.Writers);
-        var clock = Stopwatch.StartNew();
-        var world = await SeedAsync(database, http, ct);
-        phases.Add(new("Structure through the API (sites, spaces, organisations, members, funders, grants, desk assignments), until Bookings and Funding know it",
-            $"{world.Requests:#,0} requests", clock.Elapsed));
-
-        var plan = Plan(world);
-        clock.Restart();
-        var booked = await BookAsync(http, plan, ct);
-        phases.Add(new($"Bookings through the API (`POST /api/bookings`, {settings.Writers} in flight; `POST …/cancel` in time for {Markdown.Percent(CancelShare)})",
-            $"{booked.Count:#,0} bookings", clock.Elapsed));
-        var asOf = await database.ScalarAsync<DateTime>("select now()", ct);
-
-        clock.Restart();
-        var lifecycle = await RunLifecycleAsync(database, booked, ct);
-        phases.Add(new("Lifecycle with Bookings' own decisions and writes (check-in + completion, no-show, late cancellation), in the bench process", $"{lifecycle:#,0} units of work", clock.Elapsed));
-
-        clock.Restart();
-        await WaitForCatchUpAsync(database, ct);
-        phases.Add(new("Until the host caught up: Funding's deliveries (costs, allocations), knowledge horizon, audit chain", "", clock.Elapsed));
-        clock.Restart();
-        await database.SettleAsync(ct);
-        phases.Add(new("`vacuum (analyze)` and `checkpoint`", "", clock.Elapsed));
-        var contents = await ContentsAsync(database, ct);
-        BenchDatabase.Log($"  {contents.Events:#,0} events in marten.mt_events");
-
-        var variants = Variants(world, booked, new DateTimeOffset(DateTime.SpecifyKind(asOf, DateTimeKind.Utc)));
+        var variants = Variants(world, booked, asOf);
         var results = new List<(Variant Variant, Measured Result)>();
         var clients = Enumerable.Range(0, settings.Clients).Select(_ => Http(host, 1)).ToArray();
         try
@@ -146,7 +120,42 @@ internal sealed class ReportsBenchmark(ReportsBenchmark.Settings settings)
         return Report(facts, world, phases, contents, results, verify, baselines);
     }
 
-    private static HttpClient Http(HostProcess host, int connections)
+    /// <summary>The year, generated through the host (also the page benchmark's data, `pages`).</summary>
+    internal sealed record GeneratedYear(World World, List<Booked> Booked, DateTimeOffset AsOf, List<Phase> Phases, Contents Contents);
+
+    internal async Task<GeneratedYear> GenerateYearAsync(BenchDatabase database, HostProcess host, CancellationToken ct)
+    {
+        var phases = new List<Phase>();
+        using var http = Http(host, settings.Writers);
+        var clock = Stopwatch.StartNew();
+        var world = await SeedAsync(database, http, ct);
+        phases.Add(new("Structure through the API (sites, spaces, organisations, members, funders, grants, desk assignments), until Bookings and Funding know it",
+            $"{world.Requests:#,0} requests", clock.Elapsed));
+
+        var plan = Plan(world);
+        clock.Restart();
+        var booked = await BookAsync(http, plan, ct);
+        phases.Add(new($"Bookings through the API (`POST /api/bookings`, {settings.Writers} in flight; `POST …/cancel` in time for {Markdown.Percent(CancelShare)})",
+            $"{booked.Count:#,0} bookings", clock.Elapsed));
+        var asOf = await database.ScalarAsync<DateTime>("select now()", ct);
+
+        clock.Restart();
+        var lifecycle = await RunLifecycleAsync(database, booked, ct);
+        phases.Add(new("Lifecycle with Bookings' own decisions and writes (check-in + completion, no-show, late cancellation), in the bench process", $"{lifecycle:#,0} units of work", clock.Elapsed));
+
+        clock.Restart();
+        await WaitForCatchUpAsync(database, ct);
+        phases.Add(new("Until the host caught up: Funding's deliveries (costs, allocations), knowledge horizon, audit chain", "", clock.Elapsed));
+        clock.Restart();
+        await database.SettleAsync(ct);
+        phases.Add(new("`vacuum (analyze)` and `checkpoint`", "", clock.Elapsed));
+        var contents = await ContentsAsync(database, ct);
+        BenchDatabase.Log($"  {contents.Events:#,0} events in marten.mt_events");
+
+        return new GeneratedYear(world, booked, new DateTimeOffset(DateTime.SpecifyKind(asOf, DateTimeKind.Utc)), phases, contents);
+    }
+
+    internal static HttpClient Http(HostProcess host, int connections)
     {
         var handler = new SocketsHttpHandler
         {
@@ -164,10 +173,16 @@ internal sealed class ReportsBenchmark(ReportsBenchmark.Settings settings)
 
     // ---- the structure, through the API ----
 
-    private sealed record SpaceInfo(Guid Id, Guid SiteId, string Kind);
+    internal sealed record SpaceInfo(Guid Id, Guid SiteId, string Kind);
 
-    private sealed record World(IReadOnlyList<Guid> Sites, IReadOnlyList<SpaceInfo> Spaces, IReadOnlyList<Guid> Organisations, IReadOnlyList<Guid> Grants,
-        int Funders, int Members, int DeskAssignments, int Requests);
+    internal sealed record World(IReadOnlyList<Guid> Sites, IReadOnlyList<SpaceInfo> Spaces, IReadOnlyList<Guid> Organisations, IReadOnlyList<Guid> Grants,
+        int Funders, int Members, int DeskAssignments, int Requests)
+    {
+        public IReadOnlyList<Guid> FunderIds { get; init; } = [];
+
+        /// <summary>Each member person with the organisation they belong to (every second organisation has one).</summary>
+        public IReadOnlyList<(Guid Person, Guid Organisation)> MemberPeople { get; init; } = [];
+    }
 
     private async Task<World> SeedAsync(BenchDatabase database, HttpClient admin, CancellationToken ct)
     {
@@ -220,6 +235,7 @@ internal sealed class ReportsBenchmark(ReportsBenchmark.Settings settings)
 
         var organisations = new Guid[200];
         var members = 0;
+        var memberPeople = new ConcurrentBag<(Guid, Guid)>();
         await Parallel.ForAsync(0, organisations.Length, parallel, async (i, token) =>
         {
             var kind = OrganisationKinds[i % OrganisationKinds.Length];
@@ -238,6 +254,7 @@ internal sealed class ReportsBenchmark(ReportsBenchmark.Settings settings)
                 var (person, personTag) = await Create("/api/people", new { name = $"Mitglied {i + 1}", email = $"mitglied{i + 1}@bench.example", phone = (string?)null }, null, token);
                 await Create($"/api/people/{person}/organisations", new { organisationId = id, role = "member" }, personTag, token);
                 Interlocked.Increment(ref members);
+                memberPeople.Add((person, id));
             }
             organisations[i] = id;
         });
@@ -299,7 +316,11 @@ internal sealed class ReportsBenchmark(ReportsBenchmark.Settings settings)
                 until = $"{settings.Year}-12-31",
             }, null, token));
 
-        return new World(sites, spaces, organisations, grants, funders.Length, members, desks.Count, requests);
+        return new World(sites, spaces, organisations, grants, funders.Length, members, desks.Count, requests)
+        {
+            FunderIds = funders,
+            MemberPeople = [.. memberPeople.OrderBy(m => m.Item2)],
+        };
 
         object Grant(Guid funder, string name, int priority, int share, long? cap, DateOnly starts, DateOnly ends, object coverage) => new
         {
@@ -318,13 +339,13 @@ internal sealed class ReportsBenchmark(ReportsBenchmark.Settings settings)
 
     // ---- the year's bookings ----
 
-    private enum Fate { Completed, NoShow, LateCancelled, Cancelled, Confirmed }
+    internal enum Fate { Completed, NoShow, LateCancelled, Cancelled, Confirmed }
 
     private const double CancelShare = 0.06;
 
-    private sealed record PlannedBooking(SpaceInfo Space, Guid Organisation, DateTimeOffset Start, DateTimeOffset End, int Attendees, string ActionField, Fate Fate);
+    internal sealed record PlannedBooking(SpaceInfo Space, Guid Organisation, DateTimeOffset Start, DateTimeOffset End, int Attendees, string ActionField, Fate Fate);
 
-    private sealed record Booked(Guid Id, PlannedBooking Plan);
+    internal sealed record Booked(Guid Id, PlannedBooking Plan);
 
     /// <summary>
     /// The year's bookings, fixed by a seed: rooms and halls in two-hour slots 08:00–22:00 Berlin time,
@@ -520,7 +541,7 @@ internal sealed class ReportsBenchmark(ReportsBenchmark.Settings settings)
         }
     }
 
-    private sealed record Contents(long Events, IReadOnlyList<(string Module, long Events)> ByModule, IReadOnlyList<(string Status, long Bookings)> ByStatus,
+    internal sealed record Contents(long Events, IReadOnlyList<(string Module, long Events)> ByModule, IReadOnlyList<(string Status, long Bookings)> ByStatus,
         long Allocations, long ReportBookings, long ReportAllocations, long Chain, string Size);
 
     private static async Task<Contents> ContentsAsync(BenchDatabase database, CancellationToken ct)
@@ -672,24 +693,9 @@ internal sealed class ReportsBenchmark(ReportsBenchmark.Settings settings)
 
     // ---- report ----
 
-    private string Report(List<(string Name, string Value)> facts, World world, List<Phase> phases, Contents contents,
-        List<(Variant Variant, Measured Result)> results, Verification verify, List<(string Name, string Query, PgbenchResult Result)> baselines)
+    /// <summary>The year's paragraphs: what was generated, how, and what the database holds (the reports and the pages verbs print them alike).</summary>
+    internal void DescribeYear(Markdown md, World world, List<Phase> phases, Contents contents)
     {
-        var args = new List<string>();
-        if (settings.Year != DateTime.UtcNow.Year + 1) args.Add($"--year {settings.Year}");
-        if (Math.Abs(settings.Density - 0.45) > 1e-9) args.Add($"--density {settings.Density.ToString(CultureInfo.InvariantCulture)}");
-        if (settings.Clients != 4) args.Add($"--clients {settings.Clients}");
-        if (settings.Requests != 200) args.Add($"--requests {settings.Requests}");
-        if (settings.Warmup != 20) args.Add($"--warmup {settings.Warmup}");
-        if (settings.Writers != 16) args.Add($"--writers {settings.Writers}");
-        if (settings.PgbenchDuration != TimeSpan.FromSeconds(10)) args.Add($"--pgbench-duration {settings.PgbenchDuration.TotalSeconds:0}");
-        var md = new Markdown()
-            .Line("```")
-            .Line($"dotnet run -c Release --project bench/Allmende.Bench -- reports{(args.Count > 0 ? " " + string.Join(' ', args) : "")}")
-            .Line("```")
-            .Line()
-            .Facts(facts);
-
         md.Line($"**The year {settings.Year}.** {world.Sites.Count} sites open 08:00–22:00 every day; {world.Spaces.Count} spaces " +
                 $"({string.Join(", ", world.Spaces.GroupBy(s => s.Kind).Select(g => $"{g.Count()} {g.Key}"))}) with hourly rates and desk fees; " +
                 $"{world.Organisations.Count} active organisations of six kinds, {world.Members} members; {world.Funders} funders with {world.Grants.Count} grants " +
@@ -711,6 +717,27 @@ internal sealed class ReportsBenchmark(ReportsBenchmark.Settings settings)
                 $"{Markdown.Number(contents.Allocations)} allocations; report rows: {Markdown.Number(contents.ReportBookings)} in `bookings.report_bookings`, " +
                 $"{Markdown.Number(contents.ReportAllocations)} in `funding.report_allocations`; {Markdown.Number(contents.Chain)} chain entries; database {contents.Size}.")
           .Line();
+    }
+
+    private string Report(List<(string Name, string Value)> facts, World world, List<Phase> phases, Contents contents,
+        List<(Variant Variant, Measured Result)> results, Verification verify, List<(string Name, string Query, PgbenchResult Result)> baselines)
+    {
+        var args = new List<string>();
+        if (settings.Year != DateTime.UtcNow.Year + 1) args.Add($"--year {settings.Year}");
+        if (Math.Abs(settings.Density - 0.45) > 1e-9) args.Add($"--density {settings.Density.ToString(CultureInfo.InvariantCulture)}");
+        if (settings.Clients != 4) args.Add($"--clients {settings.Clients}");
+        if (settings.Requests != 200) args.Add($"--requests {settings.Requests}");
+        if (settings.Warmup != 20) args.Add($"--warmup {settings.Warmup}");
+        if (settings.Writers != 16) args.Add($"--writers {settings.Writers}");
+        if (settings.PgbenchDuration != TimeSpan.FromSeconds(10)) args.Add($"--pgbench-duration {settings.PgbenchDuration.TotalSeconds:0}");
+        var md = new Markdown()
+            .Line("```")
+            .Line($"dotnet run -c Release --project bench/Allmende.Bench -- reports{(args.Count > 0 ? " " + string.Join(' ', args) : "")}")
+            .Line("```")
+            .Line()
+            .Facts(facts);
+
+        DescribeYear(md, world, phases, contents);
 
         md.Line($"**Reports over HTTP**: {settings.Clients} keep-alive clients (admin key), per variant {settings.Warmup} warm-up requests, then {settings.Requests} measured, " +
                 "each for a random site, grant, organisation or booking; latency from sending the request to having the whole body. asOf: the instant after " +

@@ -58,6 +58,7 @@ if (Cli.IsVerb(args))
 }
 app.Services.GetRequiredService<BootstrapAdminKey>(); // made (and in Development printed) before the first request
 
+app.UsePageTiming(); // off unless Web:ServerTiming (the page benchmark)
 app.CaptureApiPipeline(); // first: the web app's pages call the API through the rest of this pipeline
 app.UseExceptionHandler();
 app.UseStatusCodePages();

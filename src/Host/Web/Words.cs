@@ -97,9 +97,22 @@ internal static class Words
         "shift-over" => "Dieser Dienst ist schon vorbei.",
         "shift-too-long" => "Ein Dienst dauert höchstens 12 Stunden: bitte in zwei Dienste teilen.",
         "person-on-duty-elsewhere" => "Diese Person hat zu dieser Zeit schon einen anderen Dienst.",
+        "space-retired" => "Dieser Raum ist stillgelegt und nimmt keine Änderungen mehr an.",
+        "grant-closed" => "Diese Förderung ist abgeschlossen und kann nicht mehr geändert werden.",
+        "not-an-extension" => "Eine Verlängerung muss später enden als die Förderung bisher.",
+        "organisation-already-suspended" => "Die Organisation ruht schon.",
+        "organisation-not-suspended" => "Nur eine ruhende Organisation kann wieder aktiv werden.",
+        "floor-cannot-be-removed" => "Eine Etage wird nie entfernt, da Räume auf ihr liegen können; bitte umbenennen.",
+        "organisation-ended" => "Die Organisation ist beendet und kann nicht mehr geändert werden.",
         "not-on-duty-rota" => "Diese Person steht nicht auf der Kümmerdienst-Liste dieses Standorts; die Raumverwaltung trägt sie ein.",
         _ => null,
     };
+
+    /// <summary>
+    /// A 409 without a rule after If-Match: the record changed since the page showed it (the host's
+    /// ProblemMapping says so in English for API clients).
+    /// </summary>
+    public const string ChangedMeanwhile = "Inzwischen hat jemand anderes hier etwas geändert: Die Seite zeigt jetzt den neuen Stand, bitte noch einmal versuchen.";
 
     public static string CostType(string type) => type switch
     {

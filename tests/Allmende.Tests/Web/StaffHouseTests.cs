@@ -176,7 +176,7 @@ public sealed class StaffHouseTests(BrowserApp app)
         (await staff.GetByRole(AriaRole.Status).InnerTextAsync()).ShouldBe("Die Förderung ist eingetragen.");
         var row = staff.GetByRole(AriaRole.Table, new() { Name = "Förderungen von Quartiersfonds Test" }).Locator("tbody tr");
         (await row.Locator("td").AllInnerTextsAsync()).Take(6).ShouldBe(
-            ["Nachbarschaftsräume Testweg\nQF-7", $"01.01.{year} bis 31.12.{year}", "1.000,00 €", "0,00 €", "1.000,00 €", "–"]);
+            ["Nachbarschaftsräume Testweg\nQF-7\nVerlängern, abschließen", $"01.01.{year} bis 31.12.{year}", "1.000,00 €", "0,00 €", "1.000,00 €", "–"]);
         await BrowserApp.ShouldBeAccessibleAsync(staff);
 
         var increase = staff.GetByRole(AriaRole.Form, new() { Name = "Budget erhöhen: Nachbarschaftsräume Testweg" });

@@ -43,5 +43,7 @@ public sealed class WebPageAccessTests(AllmendeApp app) : IClassFixture<Allmende
                 .ShouldBeOneOf([HttpStatusCode.OK, HttpStatusCode.Forbidden], page); // the "no access" page says so with a 403
         // The programme of a site nobody knows is a 404 for anyone, never the sign-in.
         (await anonymous.GetAsync($"/programm/standort/{Guid.NewGuid()}")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        // Pages tell their time only where Web:ServerTiming asks for it (the page benchmark): not by default.
+        (await anonymous.GetAsync("/anmelden")).Headers.Contains("Server-Timing").ShouldBeFalse();
     }
 }

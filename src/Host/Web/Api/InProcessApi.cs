@@ -36,6 +36,9 @@ internal sealed record ApiAnswer(int Status, string Body, string? ContentType, s
             return german;
         using var document = JsonDocument.Parse(Body);
         var root = document.RootElement;
+        if (Status == StatusCodes.Status409Conflict && root.TryGetProperty("title", out var conflict) && conflict.ValueKind == JsonValueKind.String
+            && conflict.GetString()!.StartsWith("Changed by", StringComparison.Ordinal))
+            return Words.ChangedMeanwhile;
         var text = root.TryGetProperty("detail", out var detail) && detail.ValueKind == JsonValueKind.String ? detail.GetString()
             : root.TryGetProperty("title", out var title) ? title.GetString() : null;
         var fields = root.TryGetProperty("errors", out var errors) && errors.ValueKind == JsonValueKind.Object
@@ -82,6 +85,20 @@ internal sealed class InProcessApi(IServiceScopeFactory scopes)
     public async Task<ApiAnswer> SendAsync(ClaimsPrincipal user, string method, string pathAndQuery, object? body, string? ifMatch, CancellationToken ct)
     {
         var pipeline = _pipeline ?? throw new InvalidOperationException("The API pipeline was not captured at start-up.");
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        try
+        {
+            return await SendThroughAsync(pipeline, user, method, pathAndQuery, body, ifMatch, ct);
+        }
+        finally
+        {
+            PageTiming.CountApiCall(started);
+        }
+    }
+
+    private async Task<ApiAnswer> SendThroughAsync(RequestDelegate pipeline, ClaimsPrincipal user, string method, string pathAndQuery, object? body, string? ifMatch,
+        CancellationToken ct)
+    {
         await using var scope = scopes.CreateAsyncScope();
         var features = new FeatureCollection();
         var queryStart = pathAndQuery.IndexOf('?', StringComparison.Ordinal);

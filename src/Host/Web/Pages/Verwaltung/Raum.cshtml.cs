@@ -6,7 +6,8 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 namespace Allmende.Host.Web.Pages.Verwaltung;
 
 /// <summary>
-/// One space for staff: its rate schedule and new rates from a day on (PUT /api/spaces/{id}/rates: never for
+/// One space for staff: its details (name, kind, capacity, places, floor, accessibility, equipment: PUT
+/// /api/spaces/{id}), retiring it (POST …/retire, with a ticked box, checked here too), its rate schedule and new rates from a day on (PUT /api/spaces/{id}/rates: never for
 /// the past, the API says why), and its booking rules (PUT …/rules), each at the version shown.
 /// </summary>
 internal sealed class RaumModel(InProcessApi api) : PageModel
@@ -14,6 +15,8 @@ internal sealed class RaumModel(InProcessApi api) : PageModel
     public SpaceView Space { get; private set; } = null!;
 
     public string SiteName { get; private set; } = "";
+
+    public IReadOnlyList<FloorView> Floors { get; private set; } = [];
 
     public string? Message { get; private set; }
 
@@ -26,6 +29,8 @@ internal sealed class RaumModel(InProcessApi api) : PageModel
         {
             "preise" => "Die Preise sind gespeichert.",
             "regeln" => "Die Buchungsregeln sind gespeichert.",
+            "angaben" => "Die Angaben sind gespeichert.",
+            "stillgelegt" => $"{Space.Name} ist stillgelegt.",
             _ => null,
         };
     }
@@ -60,6 +65,39 @@ internal sealed class RaumModel(InProcessApi api) : PageModel
             : await RefusedAsync(spaceId, $"Regeln nicht gespeichert: {answer.Problem()}", answer.Status, ct);
     }
 
+    public async Task<IActionResult> OnPostDetailsAsync(Guid spaceId, long version, string? name, string? art, string? personen, string? plaetze, Guid? etage,
+        string[]? zugang, string? ausstattung, CancellationToken ct)
+    {
+        if (!int.TryParse(personen?.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var capacity))
+            return await RefusedAsync(spaceId, "Personen höchstens: bitte eine ganze Zahl.", StatusCodes.Status400BadRequest, ct);
+        int? places = null;
+        if (!string.IsNullOrWhiteSpace(plaetze))
+        {
+            if (!int.TryParse(plaetze.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var p))
+                return await RefusedAsync(spaceId, "Plätze: bitte eine ganze Zahl oder leer.", StatusCodes.Status400BadRequest, ct);
+            places = p;
+        }
+        // Equipment is free text in the API: one item per comma, as typed.
+        var equipment = (ausstattung ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var answer = await api.PutAsync(User, $"/api/spaces/{spaceId}", new
+        {
+            floorId = etage, name, kind = art, capacity, places, accessibility = zugang ?? [], equipment,
+        }, ct, Version(version));
+        return answer.IsSuccess ? Redirect($"/verwaltung/raum/{spaceId}?gespeichert=angaben")
+            : await RefusedAsync(spaceId, $"Angaben nicht gespeichert: {answer.Problem()}", answer.Status, ct);
+    }
+
+    public async Task<IActionResult> OnPostRetireAsync(Guid spaceId, long version, string? grund, bool bestaetigt, CancellationToken ct)
+    {
+        // The box is the page's own question (the API retires at once): asked on the server too, not only by the browser.
+        if (!bestaetigt)
+            return await RefusedAsync(spaceId, "Stilllegen: bitte bestätigen, dass der Raum keine Buchungen mehr annimmt.", StatusCodes.Status400BadRequest, ct);
+        var answer = await api.PostAsync(User, $"/api/spaces/{spaceId}/retire", new { reason = string.IsNullOrWhiteSpace(grund) ? null : grund }, ct,
+            Version(version));
+        return answer.IsSuccess ? Redirect($"/verwaltung/raum/{spaceId}?gespeichert=stillgelegt")
+            : await RefusedAsync(spaceId, $"Nicht stillgelegt: {answer.Problem()}", answer.Status, ct);
+    }
+
     private static bool TryMinutes(string? text, out int? minutes)
     {
         minutes = null;
@@ -92,6 +130,8 @@ internal sealed class RaumModel(InProcessApi api) : PageModel
     private async Task LoadAsync(Guid spaceId, CancellationToken ct)
     {
         Space = await api.GetAsync<SpaceView>(User, $"/api/spaces/{spaceId}", ct);
-        SiteName = (await api.GetAsync<SiteView>(User, $"/api/sites/{Space.SiteId}", ct)).Name;
+        var site = await api.GetAsync<SiteView>(User, $"/api/sites/{Space.SiteId}", ct);
+        SiteName = site.Name;
+        Floors = site.Floors ?? [];
     }
 }

@@ -8,7 +8,8 @@ namespace Allmende.Host.Web.Pages.Verwaltung;
 
 /// <summary>
 /// One site for staff: opening hours (PUT …/opening-hours), closures (POST …/closures, DELETE …/closures/{id}),
-/// the period it is used (PUT …/lease), each at the version shown (If-Match); its spaces and a new one
+/// the period it is used (PUT …/lease), its floors (PUT /api/sites/{id}: renamed or added, never removed), each at
+/// the version shown (If-Match); its spaces and a new one
 /// (POST /api/spaces). Spaces' rules decide; the page only turns German input into the API's shapes.
 /// </summary>
 internal sealed class StandortModel(InProcessApi api) : PageModel
@@ -92,6 +93,17 @@ internal sealed class StandortModel(InProcessApi api) : PageModel
         }
     }
 
+    public async Task<IActionResult> OnPostFloorsAsync(Guid siteId, long version, Dictionary<Guid, string?>? etagen, string? neu, CancellationToken ct)
+    {
+        // The site's name and address go back as they are: this form changes only its floors.
+        var site = await api.GetAsync<SiteView>(User, $"/api/sites/{siteId}", ct);
+        var floors = (site.Floors ?? []).Select(f => (object)new { id = (Guid?)f.Id, name = etagen?.GetValueOrDefault(f.Id)?.Trim() ?? f.Name }).ToList();
+        if (!string.IsNullOrWhiteSpace(neu))
+            floors.Add(new { id = (Guid?)null, name = neu.Trim() });
+        var answer = await api.PutAsync(User, $"/api/sites/{siteId}", new { name = site.Name, address = site.Address, floors }, ct, Version(version));
+        return answer.IsSuccess ? Done(siteId, "etagen") : await RefusedAsync(siteId, $"Etagen nicht gespeichert: {answer.Problem()}", answer.Status, ct);
+    }
+
     public async Task<IActionResult> OnPostOpenAsync(Guid siteId, string? raumname, string? art, string? personen, string? plaetze, string? stundensatz,
         CancellationToken ct)
     {
@@ -135,6 +147,7 @@ internal sealed class StandortModel(InProcessApi api) : PageModel
             "geschlossen" => "Die Schließtage sind eingetragen.",
             "aufgehoben" => "Die Schließtage sind aufgehoben.",
             "zeitraum" => "Der Nutzungszeitraum ist gespeichert.",
+            "etagen" => "Die Etagen sind gespeichert.",
             _ => null,
         };
     }

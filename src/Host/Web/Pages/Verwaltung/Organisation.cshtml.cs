@@ -1,0 +1,67 @@
+using Allmende.Eventing.Api;
+using Allmende.Host.Web.Api;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+
+namespace Allmende.Host.Web.Pages.Verwaltung;
+
+/// <summary>
+/// One organisation's membership for staff: let it rest (POST /api/organisations/{id}/suspend, with a
+/// reason), take it back (…/reactivate) or end it for good (…/end, with a reason and a ticked box,
+/// checked here too), each at the version shown. Membership decides which step is allowed when.
+/// </summary>
+internal sealed class OrganisationModel(InProcessApi api) : PageModel
+{
+    public OrganisationRecord Organisation { get; private set; } = null!;
+
+    public string? Message { get; private set; }
+
+    public string? Error { get; private set; }
+
+    public async Task OnGetAsync(Guid id, string? gespeichert, CancellationToken ct)
+    {
+        await LoadAsync(id, ct);
+        Message = gespeichert switch
+        {
+            "ruht" => $"{Organisation.Name} ruht jetzt und kann nicht buchen.",
+            "aktiv" => $"{Organisation.Name} ist wieder aktiv und kann buchen.",
+            "beendet" => $"Die Mitgliedschaft von {Organisation.Name} ist beendet.",
+            _ => null,
+        };
+    }
+
+    public async Task<IActionResult> OnPostSuspendAsync(Guid id, long version, string? grund, CancellationToken ct)
+    {
+        var answer = await api.PostAsync(User, $"/api/organisations/{id}/suspend", new { reason = grund }, ct, Versions.ETag(version));
+        return answer.IsSuccess ? Redirect($"/verwaltung/organisation/{id}?gespeichert=ruht")
+            : await RefusedAsync(id, $"Ruhen lassen ging nicht: {answer.Problem()}", answer.Status, ct);
+    }
+
+    public async Task<IActionResult> OnPostReactivateAsync(Guid id, long version, CancellationToken ct)
+    {
+        var answer = await api.PostAsync(User, $"/api/organisations/{id}/reactivate", null, ct, Versions.ETag(version));
+        return answer.IsSuccess ? Redirect($"/verwaltung/organisation/{id}?gespeichert=aktiv")
+            : await RefusedAsync(id, $"Wieder aufnehmen ging nicht: {answer.Problem()}", answer.Status, ct);
+    }
+
+    public async Task<IActionResult> OnPostEndAsync(Guid id, long version, string? grund, bool bestaetigt, CancellationToken ct)
+    {
+        // Ending is final: the box is asked on the server too, not only by the browser.
+        if (!bestaetigt)
+            return await RefusedAsync(id, "Beenden: bitte bestätigen, dass die Mitgliedschaft endgültig endet.", StatusCodes.Status400BadRequest, ct);
+        var answer = await api.PostAsync(User, $"/api/organisations/{id}/end", new { reason = grund }, ct, Versions.ETag(version));
+        return answer.IsSuccess ? Redirect($"/verwaltung/organisation/{id}?gespeichert=beendet")
+            : await RefusedAsync(id, $"Beenden ging nicht: {answer.Problem()}", answer.Status, ct);
+    }
+
+    private async Task<IActionResult> RefusedAsync(Guid id, string error, int status, CancellationToken ct)
+    {
+        await LoadAsync(id, ct);
+        Error = error;
+        Response.StatusCode = status;
+        return Page();
+    }
+
+    private async Task LoadAsync(Guid id, CancellationToken ct) =>
+        Organisation = await api.GetAsync<OrganisationRecord>(User, $"/api/organisations/{id}", ct);
+}
