@@ -264,4 +264,36 @@ public sealed class AppointmentTests(AllmendeApp app) : IClassFixture<AllmendeAp
         await Eventually.ReachedAsync(() => Task.FromResult(app.Log.Lines.Any(l => l.Contains($"Mail appointment-cancelled about {forMember.Id}", StringComparison.Ordinal))),
             "the cancellation reaches the client's mail handler");
     }
+    [Fact]
+    public async Task Hours_are_listed_for_anyone_signed_in_and_a_member_lists_only_their_own_appointments()
+    {
+        var c = await CooperativeAsync();
+        using var admin = app.AdminClient();
+        var hours = await OfferAsync(admin, c, weeks: 20);
+        var (member, person) = await MemberAsync(await new BookingsWorld(app).OrganisationAsync());
+        var (other, _) = await MemberAsync(await new BookingsWorld(app).OrganisationAsync());
+        var mine = await Read(await member.SendAsync("POST", $"/api/advice/hours/{hours.Id}/appointments", new { start = Tuesday(20, 10) })
+            .ShouldHaveStatus(HttpStatusCode.Created));
+        await admin.SendAsync("POST", $"/api/advice/hours/{hours.Id}/appointments",
+            new { start = Tuesday(20, 10, 45), newcomerId = await AdmitAsync(admin, c.Organisation, "Gast") }).ShouldHaveStatus(HttpStatusCode.Created);
+
+        (await (await other.GetAsync($"/api/advice/hours?organisationId={c.Organisation}").ShouldHaveStatus(HttpStatusCode.OK)).Content
+            .ReadFromJsonAsync<List<HoursResponse>>(Web)).ShouldBe([hours]);
+        (await (await admin.GetAsync($"/api/advice/hours?siteId={c.Site}").ShouldHaveStatus(HttpStatusCode.OK)).Content
+            .ReadFromJsonAsync<List<HoursResponse>>(Web))!.Select(h => h.Id).ShouldContain(hours.Id);
+        (await (await admin.GetAsync("/api/advice/hours?siteId=nope")).InvalidFieldsAsync()).ShouldBe(["siteId"]);
+
+        var listed = (await (await member.GetAsync("/api/advice/appointments/mine").ShouldHaveStatus(HttpStatusCode.OK)).Content
+            .ReadFromJsonAsync<List<AppointmentResponse>>(Web))!;
+        listed.Select(a => a with { Outcomes = [] }).ShouldBe([mine]);
+        (await (await other.GetAsync("/api/advice/appointments/mine")).Content.ReadFromJsonAsync<List<AppointmentResponse>>(Web))!.ShouldBeEmpty();
+        (await (await admin.GetAsync("/api/advice/appointments/mine")).Content.ReadFromJsonAsync<List<AppointmentResponse>>(Web))!.ShouldBeEmpty();
+
+        // Withdrawn hours leave the list unless asked for.
+        await admin.SendAsync("POST", $"/api/advice/hours/{hours.Id}/withdrawal", new { reason = "Beraterin im Urlaub" }).ShouldHaveStatus(HttpStatusCode.OK);
+        (await (await admin.GetAsync($"/api/advice/hours?organisationId={c.Organisation}")).Content.ReadFromJsonAsync<List<HoursResponse>>(Web))!.ShouldBeEmpty();
+        (await (await admin.GetAsync($"/api/advice/hours?organisationId={c.Organisation}&withdrawn=true")).Content
+            .ReadFromJsonAsync<List<HoursResponse>>(Web)).ShouldBe([hours with { Withdrawn = true, Version = 2 }]);
+        person.ShouldNotBe(Guid.Empty);
+    }
 }
