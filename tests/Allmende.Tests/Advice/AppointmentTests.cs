@@ -229,4 +229,71 @@ public sealed class AppointmentTests(AllmendeApp app) : IClassFixture<AllmendeAp
         // The appointment stays, as an appointment of a pseudonym.
         (await Read(await advisorSide.GetAsync($"/api/advice/appointments/{booked.Id}").ShouldHaveStatus(HttpStatusCode.OK))).Status.ShouldBe("booked");
     }
+    [Fact]
+    public async Task Forgetting_the_advisor_cancels_their_coming_appointments_with_a_reason_tells_the_client_and_withdraws_their_hours()
+    {
+        var world = new BookingsWorld(app);
+        var (space, organisation) = await world.RoomAsync();
+        using var admin = app.AdminClient();
+        var (advisor, etag) = await PeopleApiTests.RegisterAsync(admin, "Ayşe Beraterin", $"ayse.{Guid.NewGuid():N}@kooperative.example");
+        var c = new Cooperative(organisation, advisor.Id, space, await GuidAsync("select site_id from bookings.spaces where space_id = $1", space));
+        var hours = await OfferAsync(admin, c, weeks: 16);
+        var (member, person) = await MemberAsync(await world.OrganisationAsync());
+        var forMember = await Read(await member.SendAsync("POST", $"/api/advice/hours/{hours.Id}/appointments", new { start = Tuesday(16, 10) })
+            .ShouldHaveStatus(HttpStatusCode.Created));
+        var forNewcomer = await Read(await admin.SendAsync("POST", $"/api/advice/hours/{hours.Id}/appointments",
+            new { start = Tuesday(17, 10, 45), newcomerId = await AdmitAsync(admin, organisation, "Gast") }).ShouldHaveStatus(HttpStatusCode.Created));
+
+        await PeopleApiTests.SendAsync(admin, HttpMethod.Post, $"/api/people/{advisor.Id}/forget", null, etag);
+
+        async Task<AppointmentResponse> AppointmentAsync(Guid id) => await Read(await admin.GetAsync($"/api/advice/appointments/{id}"));
+        await Eventually.ReachedAsync(async () => (await AppointmentAsync(forNewcomer.Id)).Status == "cancelled", "the appointments are cancelled");
+        (await AppointmentAsync(forMember.Id)).ShouldBe(forMember with { Status = "cancelled", CancelledBy = "advisor", BookingStatus = "cancelled", Version = 2 });
+        (await AppointmentAsync(forNewcomer.Id)).ShouldBe(forNewcomer with { Status = "cancelled", CancelledBy = "advisor", BookingStatus = "cancelled", Version = 2 });
+        (await (await admin.GetAsync($"/api/bookings/{forMember.BookingId}")).JsonAsync()).GetProperty("reason").GetString()
+            .ShouldBe("appointment cancelled: person forgotten");
+        (await TestPostgres.ScalarAsync(app.ConnectionString, """
+            select count(*) from marten.mt_events e where e.stream_id = $1 and e.type = 'bookings.appointment.cancelled'
+              and e.data ->> 'reason' = 'Die beratende Person steht nicht mehr zur Verfügung.'
+            """, $"appointment-{forMember.Id:D}")).ShouldBe(1);
+        // The hours take no one any more; the member hears of it through the cancellation mail (here: mail is off, so its handler says so).
+        var withdrawn = (await (await admin.GetAsync($"/api/advice/hours/{hours.Id}")).Content.ReadFromJsonAsync<HoursResponse>(Web))!;
+        withdrawn.ShouldBe(hours with { Withdrawn = true, Version = 2 });
+        (await (await admin.SendAsync("POST", $"/api/advice/hours/{hours.Id}/appointments", new { start = Tuesday(18, 10), personId = person })).RuleAsync())
+            .ShouldBe("hours-withdrawn");
+        await Eventually.ReachedAsync(() => Task.FromResult(app.Log.Lines.Any(l => l.Contains($"Mail appointment-cancelled about {forMember.Id}", StringComparison.Ordinal))),
+            "the cancellation reaches the client's mail handler");
+    }
+    [Fact]
+    public async Task Hours_are_listed_for_anyone_signed_in_and_a_member_lists_only_their_own_appointments()
+    {
+        var c = await CooperativeAsync();
+        using var admin = app.AdminClient();
+        var hours = await OfferAsync(admin, c, weeks: 20);
+        var (member, person) = await MemberAsync(await new BookingsWorld(app).OrganisationAsync());
+        var (other, _) = await MemberAsync(await new BookingsWorld(app).OrganisationAsync());
+        var mine = await Read(await member.SendAsync("POST", $"/api/advice/hours/{hours.Id}/appointments", new { start = Tuesday(20, 10) })
+            .ShouldHaveStatus(HttpStatusCode.Created));
+        await admin.SendAsync("POST", $"/api/advice/hours/{hours.Id}/appointments",
+            new { start = Tuesday(20, 10, 45), newcomerId = await AdmitAsync(admin, c.Organisation, "Gast") }).ShouldHaveStatus(HttpStatusCode.Created);
+
+        (await (await other.GetAsync($"/api/advice/hours?organisationId={c.Organisation}").ShouldHaveStatus(HttpStatusCode.OK)).Content
+            .ReadFromJsonAsync<List<HoursResponse>>(Web)).ShouldBe([hours]);
+        (await (await admin.GetAsync($"/api/advice/hours?siteId={c.Site}").ShouldHaveStatus(HttpStatusCode.OK)).Content
+            .ReadFromJsonAsync<List<HoursResponse>>(Web))!.Select(h => h.Id).ShouldContain(hours.Id);
+        (await (await admin.GetAsync("/api/advice/hours?siteId=nope")).InvalidFieldsAsync()).ShouldBe(["siteId"]);
+
+        var listed = (await (await member.GetAsync("/api/advice/appointments/mine").ShouldHaveStatus(HttpStatusCode.OK)).Content
+            .ReadFromJsonAsync<List<AppointmentResponse>>(Web))!;
+        listed.Select(a => a with { Outcomes = [] }).ShouldBe([mine]);
+        (await (await other.GetAsync("/api/advice/appointments/mine")).Content.ReadFromJsonAsync<List<AppointmentResponse>>(Web))!.ShouldBeEmpty();
+        (await (await admin.GetAsync("/api/advice/appointments/mine")).Content.ReadFromJsonAsync<List<AppointmentResponse>>(Web))!.ShouldBeEmpty();
+
+        // Withdrawn hours leave the list unless asked for.
+        await admin.SendAsync("POST", $"/api/advice/hours/{hours.Id}/withdrawal", new { reason = "Beraterin im Urlaub" }).ShouldHaveStatus(HttpStatusCode.OK);
+        (await (await admin.GetAsync($"/api/advice/hours?organisationId={c.Organisation}")).Content.ReadFromJsonAsync<List<HoursResponse>>(Web))!.ShouldBeEmpty();
+        (await (await admin.GetAsync($"/api/advice/hours?organisationId={c.Organisation}&withdrawn=true")).Content
+            .ReadFromJsonAsync<List<HoursResponse>>(Web)).ShouldBe([hours with { Withdrawn = true, Version = 2 }]);
+        person.ShouldNotBe(Guid.Empty);
+    }
 }

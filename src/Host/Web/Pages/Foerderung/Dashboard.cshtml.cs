@@ -27,6 +27,12 @@ internal sealed class DashboardModel(InProcessApi api, TimeProvider time) : Page
     /// <summary>The term's months up to this one: later months only repeat what is left.</summary>
     public IReadOnlyList<ReportMonth> Months { get; private set; } = [];
 
+    /// <summary>The commuting the grant's sites avoided over its term (at most the report's 36 months); null when no desk-day counts.</summary>
+    public CommutingReport? Commuting { get; private set; }
+
+    /// <summary>A sponsor's payments for the grant's purpose (ADR 20), reversed ones too.</summary>
+    public IReadOnlyList<PurposePaymentItem> PurposePayments { get; private set; } = [];
+
     public async Task OnGetAsync(Guid grantId, CancellationToken ct)
     {
         Grant = await api.GetAsync<GrantItem>(User, $"/api/funding/grants/{grantId}", ct);
@@ -39,7 +45,26 @@ internal sealed class DashboardModel(InProcessApi api, TimeProvider time) : Page
         var thisMonth = Formats.Today(time).ToString("yyyy-MM", CultureInfo.InvariantCulture);
         Months = [.. Report.Months.Where(m => string.CompareOrdinal(m.Month, thisMonth) <= 0)];
         Paid = [.. (await paid).Items.Where(a => a.SourceKind == "booking")];
+        // Commuting avoided is the use of the grant's places: a grant that pays none (a sponsor's prize, limited to no
+        // place and so "every site") would otherwise claim every site's desk-days as its own.
+        var coverage = (await api.GetAsync<GrantCoverageView>(User, $"/api/funding/grants/{grantId}", ct)).Coverage;
+        if (coverage.CostTypes.Any(c => c is "room-hours" or "desk-fees"))
+        {
+            var lastMonth = Grant.EndsOn < Grant.StartsOn.AddMonths(36) ? Grant.EndsOn : Grant.StartsOn.AddMonths(35);
+            var commuting = await api.GetAsync<CommutingReport>(User,
+                $"/api/reports/grants/{grantId}/commuting-avoided?from={Grant.StartsOn:yyyy-MM}&to={lastMonth:yyyy-MM}", ct);
+            Commuting = commuting.Total.DeskDays + commuting.Total.UnsurveyedDeskDays > 0 ? commuting : null;
+        }
+        PurposePayments = (await api.GetAsync<Page<PurposePaymentItem>>(User, $"/api/funding/grants/{grantId}/purpose-payments?limit=500", ct)).Items;
     }
+
+    public static string Means(string means) => means switch
+    {
+        "car" => "Auto", "car-pool" => "Fahrgemeinschaft", "bus" => "Bus", "train" => "Bahn", "motorbike" => "Motorrad", "bike" => "Fahrrad",
+        "foot" => "zu Fuß", "other" => "anderes", _ => means,
+    };
+
+    public static string Decimal(decimal value) => value.ToString("#,##0.#", Formats.German);
 
     public string OrganisationName(Guid id) =>
         Report.ByOrganisation.FirstOrDefault(o => o.OrganisationId == id)?.Name ?? "eine Organisation";

@@ -9,6 +9,7 @@ namespace Allmende.Host.Web.Pages.Verwaltung;
 /// <summary>
 /// A person: the organisations they act for (POST /api/people/{id}/organisations) and their plans
 /// (POST /api/people/{id}/plans), each at the version shown; forgetting has its own confirmation page.
+/// The rural pilot's trials (ADR 21): start one, convert the latest to a plan or end it early, each decided by Membership.
 /// </summary>
 internal sealed class PersonModel(InProcessApi api, TimeProvider time) : PageModel
 {
@@ -55,12 +56,61 @@ internal sealed class PersonModel(InProcessApi api, TimeProvider time) : PageMod
         return Page();
     }
 
+    public IReadOnlyList<TrialItem> Trials { get; private set; } = [];
+
+    public async Task<IActionResult> OnPostTrialAsync(Guid id, long version, string? art, Guid? ueber, string? von, string? bis, CancellationToken ct)
+    {
+        ApiAnswer? answer = null;
+        if (Eingaben.TryDate(von, out var from) && Eingaben.TryDate(bis, out var until))
+            answer = await api.PostAsync(User, $"/api/people/{id}/trials", new { kind = art, organisationId = ueber, from, until }, ct, ETag(version));
+        return await AfterAsync(id, answer, answer is null ? null : $"Probezeit vom {von} bis {bis} begonnen.", "Probezeit beginnen", ct);
+    }
+
+    public async Task<IActionResult> OnPostConvertAsync(Guid id, long version, string? tarif, string? ab, CancellationToken ct)
+    {
+        ApiAnswer? answer = null;
+        if (Eingaben.TryDate(ab, out var from))
+            answer = await api.PostAsync(User, $"/api/people/{id}/trials/convert", new { plan = tarif, planFrom = from }, ct, ETag(version));
+        return await AfterAsync(id, answer, $"Probezeit in den Tarif „{Words.Plan(tarif ?? "")}“ ab {ab} umgewandelt.", "Umwandeln", ct);
+    }
+
+    public async Task<IActionResult> OnPostEndTrialAsync(Guid id, long version, string? letzter, CancellationToken ct)
+    {
+        ApiAnswer? answer = null;
+        if (Eingaben.TryDate(letzter, out var last))
+            answer = await api.PostAsync(User, $"/api/people/{id}/trials/end", new { lastDay = last }, ct, ETag(version));
+        return await AfterAsync(id, answer, $"Probezeit endet am {letzter}.", "Beenden", ct);
+    }
+
+    /// <summary>A company pays the person's plan (ADR 21): named by the company, which Membership checks is one and active.</summary>
+    public async Task<IActionResult> OnPostEmployeePlanAsync(Guid id, Guid firma, string? tarif, string? ab, string? bis, CancellationToken ct)
+    {
+        ApiAnswer? answer = null;
+        DateOnly? until = Eingaben.TryDate(bis, out var last) ? last : null;
+        if (Eingaben.TryDate(ab, out var from) && (string.IsNullOrWhiteSpace(bis) || until is not null))
+            answer = await api.PostAsync(User, $"/api/organisations/{firma}/employee-plans", new { personId = id, plan = tarif, validFrom = from, validUntil = until }, ct);
+        return await AfterAsync(id, answer, $"Tarif „{Words.Plan(tarif ?? "")}“ ab {ab} über das Unternehmen zugewiesen.", "Über das Unternehmen zuweisen", ct);
+    }
+
+    private async Task<IActionResult> AfterAsync(Guid id, ApiAnswer? answer, string? done, string what, CancellationToken ct)
+    {
+        await LoadAsync(id, ct);
+        if (answer is null)
+            Error = "Bitte die Daten als TT.MM.JJJJ angeben.";
+        else if (answer.IsSuccess)
+            Message = done;
+        else
+            Error = $"{what} ging nicht: {answer.Problem()}";
+        return Page();
+    }
+
     private static string ETag(long version) => $"\"{version.ToString(CultureInfo.InvariantCulture)}\"";
 
     private async Task LoadAsync(Guid id, CancellationToken ct)
     {
         Person = await api.GetAsync<PersonRecord>(User, $"/api/people/{id}", ct);
         Names = await HouseNames.LoadAsync(api, User, ct);
+        Trials = await api.GetAsync<List<TrialItem>>(User, $"/api/people/{id}/trials", ct);
         Today = Formats.Today(time);
     }
 }

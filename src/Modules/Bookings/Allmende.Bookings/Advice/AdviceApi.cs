@@ -180,6 +180,11 @@ internal static class AdviceApi
             .Produces<HoursResponse>(StatusCodes.Status201Created)
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status403Forbidden);
+        advice.MapGet("/hours", ListHours)
+            .RequireAuthorization(Policies.Participant)
+            .WithSummary("Consultation hours, of one organisation or site if named, latest last date first (withdrawn ones only with withdrawn=true)")
+            .Produces<IReadOnlyList<HoursResponse>>()
+            .ProducesValidationProblem();
         advice.MapGet("/hours/{id:guid}", GetHours)
             .RequireAuthorization(Policies.Participant)
             .WithSummary("Consultation hours")
@@ -211,6 +216,10 @@ internal static class AdviceApi
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
+        advice.MapGet("/appointments/mine", MyAppointments)
+            .RequireAuthorization(Policies.Participant)
+            .WithSummary("The calling member's own appointments as a client, soonest first (none for a key without a person)")
+            .Produces<IReadOnlyList<AppointmentResponse>>();
         advice.MapGet("/appointments/{id:guid}", GetAppointment)
             .RequireAuthorization(Policies.ReadOrganisation)
             .WithSummary("An appointment (its client, the advisor's organisation, staff)")
@@ -293,6 +302,35 @@ internal static class AdviceApi
         var hours = await HoursAsync(store, id, ct);
         http.Response.SetETag(hours.Version);
         return Results.Ok(HoursResponse.Of(hours.State, hours.Version));
+    }
+
+    private static async Task<IResult> ListHours(HttpContext http, NpgsqlDataSource db, CancellationToken ct, string? organisationId = null,
+        string? siteId = null, string? withdrawn = null)
+    {
+        var organisation = Query.Guid(organisationId, "organisationId");
+        var site = Query.Guid(siteId, "siteId");
+        var alsoWithdrawn = Query.Bool(withdrawn, "withdrawn") ?? false;
+        // Hours are an offer to be booked: every participant reads them (as GET /hours/{id}); who booked them is not in here.
+        await using var command = db.CreateCommand("""
+            select hours_id, advisor_id, organisation_id, site_id, space_id, title, action_field, weekly, first_date, last_date, from_time, until_time,
+                   slot_minutes, withdrawn, version
+            from bookings.consultation_hours
+            where ($1::uuid is null or organisation_id = $1) and ($2::uuid is null or site_id = $2) and ($3 or not withdrawn)
+            order by last_date desc, title, hours_id
+            limit 500
+            """);
+        command.Parameters.Add(new NpgsqlParameter<Guid?> { TypedValue = organisation, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid });
+        command.Parameters.Add(new NpgsqlParameter<Guid?> { TypedValue = site, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid });
+        command.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = alsoWithdrawn });
+        var list = new List<HoursResponse>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+            list.Add(new HoursResponse(reader.GetGuid(0), reader.GetGuid(1), reader.GetGuid(2), reader.GetGuid(3), reader.GetGuid(4), reader.GetString(5),
+                reader.GetString(6), reader.GetBoolean(7), reader.GetFieldValue<DateOnly>(8), reader.GetFieldValue<DateOnly>(9),
+                reader.GetFieldValue<TimeOnly>(10).ToString("HH:mm", CultureInfo.InvariantCulture),
+                reader.GetFieldValue<TimeOnly>(11).ToString("HH:mm", CultureInfo.InvariantCulture), reader.GetInt32(12), reader.GetBoolean(13),
+                reader.GetInt64(14)));
+        return Results.Ok(list);
     }
 
     private static async Task<IResult> Slots(Guid id, EventStore store, NpgsqlDataSource db, TimeProvider time, CancellationToken ct, string? from = null,
@@ -508,6 +546,24 @@ internal static class AdviceApi
             order by a.starts_at, a.appointment_id
             """);
         command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = id });
+        var list = new List<AppointmentResponse>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+            list.Add(ReadAppointment(reader));
+        return Results.Ok(list);
+    }
+
+    /// <summary>A member's own appointments as a client: never another person's, whatever organisations they act for.</summary>
+    private static async Task<IResult> MyAppointments(HttpContext http, NpgsqlDataSource db, CancellationToken ct)
+    {
+        if (http.User.PersonId() is not { } person)
+            return Results.Ok(Array.Empty<AppointmentResponse>());
+        await using var command = db.CreateCommand($"""
+            select {AppointmentColumns}
+            from bookings.appointments a left join bookings.bookings b using (booking_id) where a.client_kind = 'member' and a.client_id = $1
+            order by a.starts_at, a.appointment_id
+            """);
+        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = person });
         var list = new List<AppointmentResponse>();
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))

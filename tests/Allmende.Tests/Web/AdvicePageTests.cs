@@ -1,0 +1,119 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Allmende.Eventing.Api;
+using Allmende.Tests.Infrastructure;
+using Microsoft.Playwright;
+
+namespace Allmende.Tests.Web;
+
+/// <summary>
+/// Appointments with a person in the web app (issue 17; ADR 19), on the demo's kiosk pilot: staff see the advisor's
+/// hours and who booked them, book a slot for a newcomer with minimal data and consent, cancel it and offer new hours;
+/// a member sees and cancels only their own appointments and books one for themselves; members never reach the staff page.
+/// </summary>
+[Collection(BrowserCollection.Name)]
+public sealed class AdvicePageTests(BrowserApp app)
+{
+    private const string Offer = "Gründungsberatung für Neuangekommene";
+
+    [Fact]
+    public async Task Staff_book_and_cancel_for_a_newcomer_and_offer_hours_a_member_books_and_cancels_their_own_and_sees_no_one_elses()
+    {
+        var staff = await app.SignedInAsync("verwaltung.beratung@example.org", Roles.Admin);
+        await staff.GotoAsync("/verwaltung/beratung");
+        await BrowserApp.ShouldShowNoErrorAsync(staff);
+        var offered = staff.GetByRole(AriaRole.Row).Filter(new() { HasText = Offer });
+        (await offered.InnerTextAsync()).ShouldContain("Lena Vorlage");
+        (await offered.InnerTextAsync()).ShouldContain("Dienstags");
+        await offered.GetByRole(AriaRole.Link, new() { Name = Offer }).ClickAsync();
+        await BrowserApp.ShouldShowNoErrorAsync(staff);
+        var booked = staff.GetByRole(AriaRole.Region, new() { Name = $"Termine: {Offer}" }).GetByRole(AriaRole.Row);
+        var clients = await booked.AllInnerTextsAsync();
+        clients.Count(r => r.Contains("Amina Beispiel", StringComparison.Ordinal)).ShouldBe(2);
+        clients.Count(r => r.Contains("Tomasz Muster", StringComparison.Ordinal)).ShouldBe(1);
+        clients.Count(r => r.Contains("Mira Beispiel", StringComparison.Ordinal)).ShouldBe(1);
+        await BrowserApp.ShouldBeAccessibleAsync(staff);
+        await BrowserApp.ScreenshotAsync(staff, "beratung");
+
+        // A newcomer: a name, an e-mail and the consent; without the consent nothing is stored.
+        var slot = await staff.GetByLabel("Freier Termin").Locator("option").First.InnerTextAsync();
+        await staff.GetByLabel("Name", new() { Exact = true }).FillAsync("Bo Neuling");
+        await staff.GetByLabel("E-Mail (für Bestätigung und Erinnerung)").FillAsync("bo.neuling@example.org");
+        await staff.GetByRole(AriaRole.Button, new() { Name = "Termin buchen" }).ClickAsync();
+        (await staff.GetByRole(AriaRole.Alert).InnerTextAsync()).ShouldBe("Ohne Einwilligung der Person werden ihre Daten nicht gespeichert.");
+        await staff.GetByLabel("Name", new() { Exact = true }).FillAsync("Bo Neuling");
+        await staff.GetByLabel("E-Mail (für Bestätigung und Erinnerung)").FillAsync("bo.neuling@example.org");
+        await staff.GetByLabel("Die Person hat der Einwilligungserklärung zugestimmt").CheckAsync();
+        await staff.GetByRole(AriaRole.Button, new() { Name = "Termin buchen" }).ClickAsync();
+        await BrowserApp.ShouldShowNoErrorAsync(staff);
+        var bo = staff.GetByRole(AriaRole.Row).Filter(new() { HasText = "Bo Neuling" });
+        (await bo.InnerTextAsync()).ShouldContain(slot);
+        (await bo.InnerTextAsync()).ShouldContain("neu in der Stadt");
+        (await bo.Locator("td").Nth(2).InnerTextAsync()).ShouldBe("gebucht");
+        await bo.GetByLabel("Grund der Absage").FillAsync("Bo hat einen anderen Termin gefunden");
+        await bo.GetByRole(AriaRole.Button, new() { Name = "Absagen: Bo Neuling", Exact = false }).ClickAsync();
+        await BrowserApp.ShouldShowNoErrorAsync(staff);
+        (await staff.GetByRole(AriaRole.Row).Filter(new() { HasText = "Bo Neuling" }).Locator("td").Nth(2).InnerTextAsync())
+            .ShouldBe("abgesagt (von der Beratung)");
+
+        // New hours: once, in the same room, with the demo's advisor and cooperative.
+        var day = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(40);
+        await staff.GetByLabel("Beratende Person").SelectOptionAsync(new SelectOptionValue { Label = "Lena Vorlage" });
+        await staff.GetByLabel("für die Organisation").SelectOptionAsync(new SelectOptionValue { Label = "Genossenschaft freier Beraterinnen eG" });
+        await staff.GetByLabel("Angebot").FillAsync("Sprechstunde Steuern");
+        await staff.GetByLabel("Erster Tag (TT.MM.JJJJ)").FillAsync(day.ToString("dd.MM.yyyy", System.Globalization.CultureInfo.InvariantCulture));
+        await staff.GetByLabel("Von (HH:MM)").FillAsync("14:00");
+        await staff.GetByLabel("Bis (HH:MM)").FillAsync("15:00");
+        await staff.GetByLabel("Minuten je Termin").FillAsync("30");
+        var room = await staff.GetByLabel("Raum").Locator("option").Filter(new() { HasText = "Coaching" }).First.InnerTextAsync();
+        await staff.GetByLabel("Raum").SelectOptionAsync(new SelectOptionValue { Label = room });
+        await staff.GetByRole(AriaRole.Button, new() { Name = "Sprechstunden anbieten" }).ClickAsync();
+        await BrowserApp.ShouldShowNoErrorAsync(staff);
+        (await staff.GetByRole(AriaRole.Heading, new() { Name = "Termine: Sprechstunde Steuern" }).CountAsync()).ShouldBe(1);
+        (await staff.GetByLabel("Freier Termin").Locator("option").CountAsync()).ShouldBe(2);
+
+        // Mira sees her own appointment (the demo's), never the newcomers'; she books one and cancels it.
+        var miraId = await app.PersonIdAsync("Mira Beispiel");
+        var mira = await app.SignedInAsync("mira.beratung@example.org", Roles.Member, personId: miraId, phone: true);
+        await mira.GotoAsync("/mitglied/termine");
+        await BrowserApp.ShouldShowNoErrorAsync(mira);
+        var mine = mira.GetByRole(AriaRole.Region, new() { Name = "Meine Termine" }).GetByRole(AriaRole.Row);
+        (await mine.CountAsync()).ShouldBe(2); // the header and the demo's one
+        (await mira.ContentAsync()).ShouldNotContain("Amina");
+        var choice = await mira.GetByLabel("Freier Termin").First.Locator("option").First.InnerTextAsync();
+        await mira.GetByRole(AriaRole.Button, new() { Name = $"Termin buchen: {Offer}" }).ClickAsync();
+        await BrowserApp.ShouldShowNoErrorAsync(mira);
+        var booking = mine.Filter(new() { HasText = choice });
+        (await booking.Locator("td").Nth(2).InnerTextAsync()).ShouldBe("gebucht");
+        await BrowserApp.ShouldBeAccessibleAsync(mira);
+        await BrowserApp.ShouldFitTheWidthAsync(mira);
+        await BrowserApp.ScreenshotAsync(mira, "beratungstermine");
+        await booking.GetByLabel("Grund").FillAsync("Doch keine Zeit");
+        await booking.GetByRole(AriaRole.Button).ClickAsync();
+        await BrowserApp.ShouldShowNoErrorAsync(mira);
+        (await mine.Filter(new() { HasText = choice }).Locator("td").Nth(2).InnerTextAsync()).ShouldBe("abgesagt (von der beratenen Person)");
+        using (var admin = app.AdminClient())
+        {
+            var hers = await admin.GetFromJsonAsync<JsonElement>($"/api/advice/hours?organisationId={await OrganisationAsync(admin, "Genossenschaft freier Beraterinnen eG")}");
+            hers.EnumerateArray().Select(h => h.GetProperty("title").GetString()).ShouldContain(Offer);
+        }
+
+        // Another member sees none of Mira's appointments, and no member reaches the staff page (the server says no).
+        var jonas = await app.SignedInAsync("jonas.beratung@example.org", Roles.Member, personId: await app.PersonIdAsync("Jonas Muster"));
+        await jonas.GotoAsync("/mitglied/termine");
+        (await jonas.GetByText("Sie haben keine Beratungstermine.").CountAsync()).ShouldBe(1);
+        (await jonas.GotoAsync("/verwaltung/beratung"))!.Status.ShouldBe(403);
+        (await jonas.ContentAsync()).ShouldNotContain("Amina");
+
+        // The staff page on a phone: wide tables scroll in their own region, the page does not.
+        var phone = await app.SignedInAsync("verwaltung.beratung.telefon@example.org", Roles.Admin, phone: true);
+        await phone.GotoAsync("/verwaltung/beratung");
+        await phone.GetByRole(AriaRole.Link, new() { Name = Offer }).ClickAsync();
+        await BrowserApp.ShouldShowNoErrorAsync(phone);
+        await BrowserApp.ShouldFitTheWidthAsync(phone);
+    }
+
+    private static async Task<Guid> OrganisationAsync(HttpClient admin, string name) =>
+        (await admin.GetFromJsonAsync<JsonElement>("/api/organisations?limit=500")).GetProperty("items").EnumerateArray()
+            .Single(o => o.GetProperty("name").GetString() == name).GetProperty("id").GetGuid();
+}
