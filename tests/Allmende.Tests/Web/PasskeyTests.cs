@@ -1,0 +1,275 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Web;
+using Allmende.Eventing.Api;
+using Microsoft.Playwright;
+using Npgsql;
+
+namespace Allmende.Tests.Web;
+
+/// <summary>
+/// Passkeys (ADR 24) in the real browser: Chromium's virtual authenticator (through the DevTools protocol)
+/// plays the person's device. The pages are opened at http://localhost, a secure context with a valid
+/// relying-party id; 127.0.0.1 is not one.
+/// </summary>
+[Collection(BrowserCollection.Name)]
+public sealed class PasskeyTests(BrowserApp app)
+{
+    [Fact]
+    public async Task A_person_adds_a_passkey_signs_out_and_signs_in_with_it_instead_of_the_password()
+    {
+        var (page, _) = await SignedInWithDeviceAsync("passkey.anna@example.org", Roles.Admin);
+        await page.GetByRole(AriaRole.Link, new() { Name = "Passkeys" }).ClickAsync();
+        (await page.Locator("main").InnerTextAsync()).ShouldContain("Sie haben noch keinen Passkey.");
+        await BrowserApp.ShouldBeAccessibleAsync(page);
+
+        await page.GetByLabel("Name, zum Wiedererkennen").FillAsync("Laptop im Büro");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Passkey hinzufügen" }).ClickAsync();
+        await page.WaitForURLAsync(At("/passkeys?erledigt=hinzugefuegt"));
+        await BrowserApp.ShouldShowNoErrorAsync(page);
+        (await page.GetByRole(AriaRole.Status).InnerTextAsync()).ShouldBe("Der Passkey ist gespeichert. Ab jetzt können Sie sich damit anmelden.");
+        var row = page.GetByRole(AriaRole.Row).Filter(new() { HasText = "Laptop im Büro" });
+        (await row.Locator("td").AllInnerTextsAsync()).Skip(2).Take(2).ToArray().ShouldBe(new[] { "noch nie", "dieses Gerät" });
+        await BrowserApp.ShouldBeAccessibleAsync(page);
+        await BrowserApp.ScreenshotAsync(page, "passkeys");
+
+        // What is kept: the public key and its counter for the account, no secret, and the log names only ids.
+        var accountId = await AccountIdAsync("passkey.anna@example.org");
+        var stored = await PasskeyRowsAsync(accountId);
+        stored.ShouldBe([new PasskeyRow(accountId, "Laptop im Büro", ["internal"], true, false)]);
+        await using (var connection = await app.DataSource.OpenConnectionAsync())
+        await using (var log = new NpgsqlCommand("""
+            select type, data::text from marten.mt_events where stream_id = $1 and type like 'signin.passkey%' order by seq_id
+            """, connection) { Parameters = { new() { Value = $"sign-in-{accountId:N}" } } })
+        await using (var reader = await log.ExecuteReaderAsync())
+        {
+            (await reader.ReadAsync()).ShouldBeTrue();
+            reader.GetString(0).ShouldBe("signin.passkey-added");
+            var data = JsonDocument.Parse(reader.GetString(1)).RootElement;
+            data.GetProperty("accountId").GetGuid().ShouldBe(accountId);
+            data.EnumerateObject().Select(p => p.Name).Order().ShouldBe(["accountId", "passkeyId"]);
+            (await reader.ReadAsync()).ShouldBeFalse();
+        }
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Abmelden" }).ClickAsync();
+        (await page.Locator("h1").InnerTextAsync()).ShouldBe("Abgemeldet");
+        await page.GotoAsync("/verwaltung/zugaenge");
+        page.Url.ShouldStartWith(At("/anmelden"));
+        await BrowserApp.ShouldBeAccessibleAsync(page);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Passkey verwenden" }).ClickAsync();
+        await page.WaitForURLAsync(At("/verwaltung/zugaenge"));
+        (await page.Locator("header").InnerTextAsync()).ShouldContain("passkey.anna@example.org");
+        (await page.Locator("h1").InnerTextAsync()).ShouldBe("Zugänge");
+
+        (await PasskeyRowsAsync(accountId)).ShouldBe([new PasskeyRow(accountId, "Laptop im Büro", ["internal"], true, true)]);
+        await page.GotoAsync("/passkeys");
+        (await row.Locator("td").AllInnerTextsAsync())[2].ShouldNotBe("noch nie");
+    }
+
+    [Fact]
+    public async Task An_answer_is_taken_once_and_only_for_its_own_challenge()
+    {
+        var (page, _) = await SignedInWithDeviceAsync("passkey.bernd@example.org", Roles.Auditor);
+        await AddPasskeyAsync(page);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Abmelden" }).ClickAsync();
+        await page.GotoAsync("/anmelden");
+        string? sent = null;
+        await page.RouteAsync(url => url.EndsWith("handler=Passkey", StringComparison.Ordinal), async route =>
+        {
+            sent = route.Request.PostData;
+            await route.ContinueAsync();
+        });
+        await page.GetByRole(AriaRole.Button, new() { Name = "Passkey verwenden" }).ClickAsync();
+        await page.WaitForURLAsync(At("/"));
+        var answer = HttpUtility.ParseQueryString(sent.ShouldNotBeNull());
+
+        // The same answer again, from another browser: its challenge was used up by the sign-in above.
+        var replay = await app.NewPageAsync(at: app.LocalhostAddress);
+        await replay.GotoAsync("/anmelden");
+        await SubmitPasskeyAnswerAsync(replay, answer["ChallengeId"]!, answer["Credential"]!);
+        (await replay.GetByRole(AriaRole.Alert).InnerTextAsync()).ShouldBe(
+            "Die Anfrage ist abgelaufen oder wurde schon beantwortet. Bitte versuchen Sie es noch einmal.");
+        (await replay.Locator("header").InnerTextAsync()).ShouldNotContain("Abmelden");
+
+        // The same answer to a fresh challenge: the device signed another one, so the signature does not fit.
+        var fresh = await replay.EvaluateAsync<string>("""
+            async () => {
+                const form = document.querySelector('form[data-passkey]');
+                const answer = await fetch(form.dataset.options, { method: 'POST', body: new FormData(form) });
+                return (await answer.json()).challengeId;
+            }
+            """);
+        await SubmitPasskeyAnswerAsync(replay, fresh, answer["Credential"]!);
+        (await replay.GetByRole(AriaRole.Alert).InnerTextAsync()).ShouldBe(
+            "Der Passkey wurde nicht angenommen: Die Prüfung der Antwort Ihres Geräts ist fehlgeschlagen.");
+        (await replay.Locator("header").InnerTextAsync()).ShouldNotContain("Abmelden");
+        await BrowserApp.ShouldBeAccessibleAsync(replay);
+
+        // A challenge made for signing in does not register a passkey either (and an answer never names another's challenge).
+        await using var connection = await app.DataSource.OpenConnectionAsync();
+        await using var left = new NpgsqlCommand("select count(*) from signin.passkey_challenges where challenge_id = any($1)", connection)
+        {
+            Parameters = { new() { Value = new[] { Guid.Parse(answer["ChallengeId"]!), Guid.Parse(fresh) } } },
+        };
+        ((long)(await left.ExecuteScalarAsync())!).ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task Revoking_a_persons_access_ends_sign_in_with_their_passkey()
+    {
+        var funderId = await app.FunderIdAsync("Sozialbehörde Musterstadt");
+        var (page, _) = await SignedInWithDeviceAsync("passkey.carla@example.org", Roles.Funder, funderId: funderId);
+        await AddPasskeyAsync(page);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Abmelden" }).ClickAsync();
+
+        var accountId = await AccountIdAsync("passkey.carla@example.org");
+        using (var admin = app.AdminClient())
+        {
+            var revoked = await admin.PostAsJsonAsync($"/api/access/accounts/{accountId}/revoke", new { reason = "left" });
+            revoked.StatusCode.ShouldBe(HttpStatusCode.OK);
+        }
+        (await PasskeyRowsAsync(accountId)).ShouldBeEmpty();
+
+        await page.GotoAsync("/anmelden");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Passkey verwenden" }).ClickAsync();
+        (await page.GetByRole(AriaRole.Alert).InnerTextAsync()).ShouldBe("Dieser Passkey gehört zu keinem Zugang hier (mehr).");
+        await page.GotoAsync("/foerderung");
+        page.Url.ShouldStartWith(At("/anmelden"));
+    }
+
+    [Fact]
+    public async Task A_locked_account_is_refused_with_its_passkey_too()
+    {
+        var (page, _) = await SignedInWithDeviceAsync("passkey.dora@example.org", Roles.Auditor);
+        await AddPasskeyAsync(page);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Abmelden" }).ClickAsync();
+        await page.GotoAsync("/anmelden");
+        for (var attempt = 1; attempt <= 5; attempt++)
+        {
+            await page.GetByLabel("E-Mail-Adresse").FillAsync("passkey.dora@example.org");
+            await page.GetByLabel("Passwort").FillAsync($"falsch-{attempt}");
+            await page.GetByRole(AriaRole.Button, new() { Name = "Anmelden" }).ClickAsync();
+            (await page.GetByRole(AriaRole.Alert).InnerTextAsync()).ShouldContain(attempt < 5 ? "stimmen nicht" : "gesperrt");
+        }
+        await page.GetByRole(AriaRole.Button, new() { Name = "Passkey verwenden" }).ClickAsync();
+        await page.WaitForURLAsync(At("/anmelden?handler=Passkey"));
+        (await page.GetByRole(AriaRole.Alert).InnerTextAsync()).ShouldBe("Zu viele Fehlversuche: Die Anmeldung ist für 15 Minuten gesperrt.");
+        (await page.Locator("header").InnerTextAsync()).ShouldNotContain("Abmelden");
+    }
+
+    [Fact]
+    public async Task A_person_removes_their_own_passkey_but_never_another_persons()
+    {
+        var (emil, _) = await SignedInWithDeviceAsync("passkey.emil@example.org", Roles.Admin);
+        await AddPasskeyAsync(emil);
+        var (frida, _) = await SignedInWithDeviceAsync("passkey.frida@example.org", Roles.Auditor);
+        await AddPasskeyAsync(frida);
+        var fridas = await frida.Locator("input[name=PasskeyId]").GetAttributeAsync("value");
+        var fridaId = await AccountIdAsync("passkey.frida@example.org");
+
+        // Emil's own form, sent with Frida's passkey: not his, so not found, and nothing removed.
+        await emil.Locator("input[name=PasskeyId]").EvaluateAsync("(input, id) => input.value = id", fridas);
+        var refused = await emil.RunAndWaitForResponseAsync(
+            () => emil.GetByRole(AriaRole.Button, new() { Name = "Entfernen" }).ClickAsync(),
+            response => response.Url.EndsWith("handler=Remove", StringComparison.Ordinal));
+        refused.Status.ShouldBe(404);
+        (await emil.GetByRole(AriaRole.Alert).InnerTextAsync()).ShouldBe("Diesen Passkey gibt es in Ihrem Konto nicht (mehr).");
+        (await PasskeyRowsAsync(fridaId)).Count.ShouldBe(1);
+        await BrowserApp.ShouldBeAccessibleAsync(emil);
+
+        // Her own: removed, and the device's key opens nothing any more.
+        await frida.GetByRole(AriaRole.Button, new() { Name = "Entfernen" }).ClickAsync();
+        await frida.WaitForURLAsync(At("/passkeys?erledigt=entfernt"));
+        (await frida.Locator("main").InnerTextAsync()).ShouldContain("Sie haben noch keinen Passkey.");
+        (await PasskeyRowsAsync(fridaId)).ShouldBeEmpty();
+        (await PasskeyRowsAsync(await AccountIdAsync("passkey.emil@example.org"))).Count.ShouldBe(1);
+        await frida.GetByRole(AriaRole.Button, new() { Name = "Abmelden" }).ClickAsync();
+        await frida.GotoAsync("/anmelden");
+        await frida.GetByRole(AriaRole.Button, new() { Name = "Passkey verwenden" }).ClickAsync();
+        (await frida.GetByRole(AriaRole.Alert).InnerTextAsync()).ShouldBe("Dieser Passkey gehört zu keinem Zugang hier (mehr).");
+    }
+
+    private sealed record PasskeyRow(Guid AccountId, string Name, string[] Transports, bool HasPublicKey, bool Used)
+    {
+        public bool Equals(PasskeyRow? other) => other is not null && AccountId == other.AccountId && Name == other.Name
+            && Transports.SequenceEqual(other.Transports) && HasPublicKey == other.HasPublicKey && Used == other.Used;
+
+        public override int GetHashCode() => HashCode.Combine(AccountId, Name, HasPublicKey, Used);
+    }
+
+    private string At(string path) => new Uri(app.LocalhostAddress, path).ToString();
+
+    /// <summary>
+    /// A person invited for <paramref name="role"/> who set a password, signed in at localhost in a browser
+    /// whose device is Chromium's virtual authenticator (discoverable keys, user verification that succeeds).
+    /// </summary>
+    private async Task<(IPage Page, ICDPSession Device)> SignedInWithDeviceAsync(string email, string role, Guid? personId = null, Guid? funderId = null)
+    {
+        var link = new Uri(app.LocalhostAddress, new Uri(await app.InviteAsync(email, role, personId, funderId)).PathAndQuery);
+        var page = await app.NewPageAsync(at: app.LocalhostAddress);
+        var device = await page.Context.NewCDPSessionAsync(page);
+        await device.SendAsync("WebAuthn.enable");
+        await device.SendAsync("WebAuthn.addVirtualAuthenticator", new Dictionary<string, object>
+        {
+            ["options"] = new Dictionary<string, object>
+            {
+                ["protocol"] = "ctap2",
+                ["transport"] = "internal",
+                ["hasResidentKey"] = true,
+                ["hasUserVerification"] = true,
+                ["isUserVerified"] = true,
+                ["automaticPresenceSimulation"] = true,
+            },
+        });
+        await page.GotoAsync(link.ToString());
+        await page.GetByLabel("Neues Passwort").FillAsync(BrowserApp.Password);
+        await page.GetByLabel("Passwort wiederholen").FillAsync(BrowserApp.Password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Passwort speichern und anmelden" }).ClickAsync();
+        await page.WaitForURLAsync(At("/"));
+        return (page, device);
+    }
+
+    private async Task AddPasskeyAsync(IPage page)
+    {
+        await page.GotoAsync("/passkeys");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Passkey hinzufügen" }).ClickAsync();
+        await page.WaitForURLAsync(At("/passkeys?erledigt=hinzugefuegt"));
+        await BrowserApp.ShouldShowNoErrorAsync(page);
+    }
+
+    /// <summary>
+    /// Sends the sign-in page's passkey form with the given answer, as the page's script would. The alert of
+    /// an earlier answer goes first, so that waiting for an alert waits for this answer's page.
+    /// </summary>
+    private static async Task SubmitPasskeyAnswerAsync(IPage page, string challengeId, string credential) =>
+        await page.EvaluateAsync("""
+            ([challengeId, credential]) => {
+                document.querySelectorAll('[role=alert]').forEach(alert => alert.remove());
+                const form = document.querySelector('form[data-passkey]');
+                form.elements.ChallengeId.value = challengeId;
+                form.elements.Credential.value = credential;
+                form.submit();
+            }
+            """, new[] { challengeId, credential });
+
+    private async Task<Guid> AccountIdAsync(string email)
+    {
+        using var admin = app.AdminClient();
+        var accounts = await admin.GetFromJsonAsync<JsonElement>("/api/access/accounts");
+        return accounts.EnumerateArray().Single(a => a.GetProperty("email").GetString() == email).GetProperty("accountId").GetGuid();
+    }
+
+    private async Task<List<PasskeyRow>> PasskeyRowsAsync(Guid accountId)
+    {
+        await using var connection = await app.DataSource.OpenConnectionAsync();
+        await using var command = new NpgsqlCommand("""
+            select account_id, name, transports, length(public_key) > 0, last_used_at is not null from signin.passkeys where account_id = $1 order by created_at
+            """, connection) { Parameters = { new() { Value = accountId } } };
+        await using var reader = await command.ExecuteReaderAsync();
+        var rows = new List<PasskeyRow>();
+        while (await reader.ReadAsync())
+            rows.Add(new PasskeyRow(reader.GetGuid(0), reader.GetString(1), reader.GetFieldValue<string[]>(2), reader.GetBoolean(3), reader.GetBoolean(4)));
+        return rows;
+    }
+}
