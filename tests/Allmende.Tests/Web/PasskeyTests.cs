@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using System.Web;
 using Allmende.Eventing.Api;
+using Allmende.Tests.Infrastructure;
 using Microsoft.Playwright;
 using Npgsql;
 
@@ -188,6 +189,29 @@ public sealed class PasskeyTests(BrowserApp app)
         await frida.GotoAsync("/anmelden");
         await frida.GetByRole(AriaRole.Button, new() { Name = "Passkey verwenden" }).ClickAsync();
         (await frida.GetByRole(AriaRole.Alert).InnerTextAsync()).ShouldBe("Dieser Passkey gehört zu keinem Zugang hier (mehr).");
+    }
+
+    [Fact]
+    public async Task Forgetting_a_person_deletes_their_passkeys_and_ends_sign_in_with_them()
+    {
+        var personId = await app.PersonAsync("Greta Vergessen");
+        var (page, _) = await SignedInWithDeviceAsync("passkey.greta@example.org", Roles.Member, personId: personId);
+        await AddPasskeyAsync(page);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Abmelden" }).ClickAsync();
+        var accountId = await AccountIdAsync("passkey.greta@example.org");
+        (await PasskeyRowsAsync(accountId)).Count.ShouldBe(1);
+
+        using (var admin = app.AdminClient())
+        {
+            using var forget = new HttpRequestMessage(HttpMethod.Post, $"/api/people/{personId}/forget") { Headers = { { "If-Match", "\"1\"" } } };
+            (await admin.SendAsync(forget)).StatusCode.ShouldBe(HttpStatusCode.OK);
+        }
+        // The sign-in side learns of it from the outbox (ForgottenAccounts): wait until it has handled it.
+        await Eventually.ReachedAsync(async () => (await PasskeyRowsAsync(accountId)).Count == 0, "the forgotten person's passkeys are deleted");
+
+        await page.GotoAsync("/anmelden");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Passkey verwenden" }).ClickAsync();
+        (await page.GetByRole(AriaRole.Alert).InnerTextAsync()).ShouldBe("Dieser Passkey gehört zu keinem Zugang hier (mehr).");
     }
 
     private sealed record PasskeyRow(Guid AccountId, string Name, string[] Transports, bool HasPublicKey, bool Used)
