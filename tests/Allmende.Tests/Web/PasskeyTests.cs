@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Web;
 using Allmende.Eventing.Api;
 using Allmende.Tests.Infrastructure;
@@ -25,8 +26,9 @@ public sealed class PasskeyTests(BrowserApp app)
         (await page.Locator("main").InnerTextAsync()).ShouldContain("Sie haben noch keinen Passkey.");
         await BrowserApp.ShouldBeAccessibleAsync(page);
 
+        // By keyboard: Enter in the name field sends the form, as any form's.
         await page.GetByLabel("Name, zum Wiedererkennen").FillAsync("Laptop im Büro");
-        await page.GetByRole(AriaRole.Button, new() { Name = "Passkey hinzufügen" }).ClickAsync();
+        await page.GetByLabel("Name, zum Wiedererkennen").PressAsync("Enter");
         await page.WaitForURLAsync(At("/passkeys?erledigt=hinzugefuegt"));
         await BrowserApp.ShouldShowNoErrorAsync(page);
         (await page.GetByRole(AriaRole.Status).InnerTextAsync()).ShouldBe("Der Passkey ist gespeichert. Ab jetzt können Sie sich damit anmelden.");
@@ -58,7 +60,12 @@ public sealed class PasskeyTests(BrowserApp app)
         await page.GotoAsync("/verwaltung/zugaenge");
         page.Url.ShouldStartWith(At("/anmelden"));
         await BrowserApp.ShouldBeAccessibleAsync(page);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Passkey verwenden" }).ClickAsync();
+        // By keyboard: from the password field past "Anmelden" to "Passkey verwenden".
+        await page.GetByLabel("Passwort").FocusAsync();
+        await page.Keyboard.PressAsync("Tab");
+        await page.Keyboard.PressAsync("Tab");
+        (await page.EvaluateAsync<string>("() => document.activeElement.textContent")).ShouldBe("Passkey verwenden");
+        await page.Keyboard.PressAsync("Enter");
         await page.WaitForURLAsync(At("/verwaltung/zugaenge"));
         (await page.Locator("header").InnerTextAsync()).ShouldContain("passkey.anna@example.org");
         (await page.Locator("h1").InnerTextAsync()).ShouldBe("Zugänge");
@@ -94,18 +101,29 @@ public sealed class PasskeyTests(BrowserApp app)
         (await replay.Locator("header").InnerTextAsync()).ShouldNotContain("Abmelden");
 
         // The same answer to a fresh challenge: the device signed another one, so the signature does not fit.
-        var fresh = await replay.EvaluateAsync<string>("""
-            async () => {
-                const form = document.querySelector('form[data-passkey]');
-                const answer = await fetch(form.dataset.options, { method: 'POST', body: new FormData(form) });
-                return (await answer.json()).challengeId;
-            }
-            """);
+        var fresh = await FreshChallengeAsync(replay);
         await SubmitPasskeyAnswerAsync(replay, fresh, answer["Credential"]!);
         (await replay.GetByRole(AriaRole.Alert).InnerTextAsync()).ShouldBe(
             "Der Passkey wurde nicht angenommen: Die Prüfung der Antwort Ihres Geräts ist fehlgeschlagen.");
         (await replay.Locator("header").InnerTextAsync()).ShouldNotContain("Abmelden");
         await BrowserApp.ShouldBeAccessibleAsync(replay);
+
+        // Whatever else the form brings is refused in words, never a server error.
+        foreach (var (challengeId, credential) in new[]
+        {
+            ("kein-guid", answer["Credential"]!),
+            (Guid.NewGuid().ToString(), answer["Credential"]!),
+            (await FreshChallengeAsync(replay), "kein JSON"),
+            (await FreshChallengeAsync(replay), """{"id":"AA","rawId":"AA","type":"public-key","response":{"clientDataJSON":"AA","authenticatorData":"AA","signature":"AA"}}"""),
+            (await FreshChallengeAsync(replay), Mangled(answer["Credential"]!)),
+        })
+        {
+            var sent2 = await replay.RunAndWaitForResponseAsync(() => SubmitPasskeyAnswerAsync(replay, challengeId, credential),
+                response => response.Url.EndsWith("handler=Passkey", StringComparison.Ordinal));
+            sent2.Status.ShouldBe(200, $"{challengeId} {credential}");
+            (await replay.GetByRole(AriaRole.Alert).InnerTextAsync()).ShouldNotBeNullOrWhiteSpace();
+            (await replay.Locator("header").InnerTextAsync()).ShouldNotContain("Abmelden");
+        }
 
         // A challenge made for signing in does not register a passkey either (and an answer never names another's challenge).
         await using var connection = await app.DataSource.OpenConnectionAsync();
@@ -195,8 +213,10 @@ public sealed class PasskeyTests(BrowserApp app)
     public async Task Forgetting_a_person_deletes_their_passkeys_and_ends_sign_in_with_them()
     {
         var personId = await app.PersonAsync("Greta Vergessen");
-        var (page, _) = await SignedInWithDeviceAsync("passkey.greta@example.org", Roles.Member, personId: personId);
+        var (page, _) = await SignedInWithDeviceAsync("passkey.greta@example.org", Roles.Member, personId: personId, phone: true);
         await AddPasskeyAsync(page);
+        await BrowserApp.ShouldFitTheWidthAsync(page);
+        await BrowserApp.ShouldBeAccessibleAsync(page);
         await page.GetByRole(AriaRole.Button, new() { Name = "Abmelden" }).ClickAsync();
         var accountId = await AccountIdAsync("passkey.greta@example.org");
         (await PasskeyRowsAsync(accountId)).Count.ShouldBe(1);
@@ -228,10 +248,11 @@ public sealed class PasskeyTests(BrowserApp app)
     /// A person invited for <paramref name="role"/> who set a password, signed in at localhost in a browser
     /// whose device is Chromium's virtual authenticator (discoverable keys, user verification that succeeds).
     /// </summary>
-    private async Task<(IPage Page, ICDPSession Device)> SignedInWithDeviceAsync(string email, string role, Guid? personId = null, Guid? funderId = null)
+    private async Task<(IPage Page, ICDPSession Device)> SignedInWithDeviceAsync(string email, string role, Guid? personId = null, Guid? funderId = null,
+        bool phone = false)
     {
         var link = new Uri(app.LocalhostAddress, new Uri(await app.InviteAsync(email, role, personId, funderId)).PathAndQuery);
-        var page = await app.NewPageAsync(at: app.LocalhostAddress);
+        var page = await app.NewPageAsync(phone, app.LocalhostAddress);
         var device = await page.Context.NewCDPSessionAsync(page);
         await device.SendAsync("WebAuthn.enable");
         await device.SendAsync("WebAuthn.addVirtualAuthenticator", new Dictionary<string, object>
@@ -261,6 +282,25 @@ public sealed class PasskeyTests(BrowserApp app)
         await page.WaitForURLAsync(At("/passkeys?erledigt=hinzugefuegt"));
         await BrowserApp.ShouldShowNoErrorAsync(page);
     }
+
+    /// <summary>The real passkey's answer with its signed bytes cut short: it names a known credential, so Fido2 has to read it.</summary>
+    private static string Mangled(string credential)
+    {
+        var answer = JsonNode.Parse(credential)!;
+        answer["response"]!["authenticatorData"] = "AAAA";
+        answer["response"]!["signature"] = "AAAA";
+        return answer.ToJsonString();
+    }
+
+    /// <summary>A new sign-in challenge, asked for as the page's script does; its id.</summary>
+    private static async Task<string> FreshChallengeAsync(IPage page) =>
+        await page.EvaluateAsync<string>("""
+            async () => {
+                const form = document.querySelector('form[data-passkey]');
+                const answer = await fetch(form.dataset.options, { method: 'POST', body: new FormData(form) });
+                return (await answer.json()).challengeId;
+            }
+            """);
 
     /// <summary>
     /// Sends the sign-in page's passkey form with the given answer, as the page's script would. The alert of

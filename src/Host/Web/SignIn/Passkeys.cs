@@ -91,7 +91,7 @@ internal sealed class Passkeys(NpgsqlDataSource db, EventStore store, AccountSto
                 IsCredentialIdUniqueToUserCallback = async (args, token) => !await CredentialExistsAsync(args.CredentialId, token),
             }, ct);
         }
-        catch (Fido2VerificationException e)
+        catch (Exception e) when (IsBadAnswer(e))
         {
             throw new PasskeyRefusedException("passkey-invalid", e.Message);
         }
@@ -141,6 +141,8 @@ internal sealed class Passkeys(NpgsqlDataSource db, EventStore store, AccountSto
     {
         var optionsJson = await TakeChallengeAsync(challengeId, SignIn, null, ct);
         var response = Read<AuthenticatorAssertionRawResponse>(assertionJson);
+        if (response.RawId is not { Length: > 0 })
+            throw new PasskeyRefusedException("passkey-unreadable", "The browser's passkey answer names no credential.");
         await using var find = db.CreateCommand("""
             select p.passkey_id, p.account_id, p.public_key, p.sign_count from signin.passkeys p
             join signin.accounts a using (account_id) where p.credential_id = $1 and a.revoked_at is null
@@ -173,7 +175,7 @@ internal sealed class Passkeys(NpgsqlDataSource db, EventStore store, AccountSto
                     Task.FromResult(args.UserHandle is { Length: 16 } handle && new Guid(handle) == passkey.AccountId),
             }, ct);
         }
-        catch (Fido2VerificationException e)
+        catch (Exception e) when (IsBadAnswer(e))
         {
             throw new PasskeyRefusedException("passkey-invalid", e.Message);
         }
@@ -209,6 +211,14 @@ internal sealed class Passkeys(NpgsqlDataSource db, EventStore store, AccountSto
             return false;
         }
     }
+
+    /// <summary>
+    /// What a malformed or forged answer makes Fido2 throw: its verdict, or the parsers' complaints about
+    /// bytes that are not CBOR, base64 or a key. All of them are the browser's fault, a refusal, never a 500.
+    /// </summary>
+    private static bool IsBadAnswer(Exception e) =>
+        e is Fido2VerificationException or System.Formats.Cbor.CborContentException or FormatException or ArgumentException
+            or InvalidOperationException or System.Security.Cryptography.CryptographicException or JsonException;
 
     private static Fido2 Fido2For(RelyingParty rp) => new(new Fido2Configuration
     {
