@@ -28,6 +28,16 @@ public sealed class PasskeyTests(BrowserApp app)
 
         // By keyboard: Enter in the name field sends the form, as any form's.
         await page.GetByLabel("Name, zum Wiedererkennen").FillAsync("Laptop im Büro");
+        // Look at the challenge while the device answers it: what the browser got, and what the server kept.
+        (string? Challenge, string? ForDevice, string? Kept) ceremony = default;
+        await page.RouteAsync(url => url.EndsWith("handler=Options", StringComparison.Ordinal), async route =>
+        {
+            var response = await route.FetchAsync();
+            var body = await response.TextAsync();
+            var challengeId = JsonDocument.Parse(body).RootElement.GetProperty("challengeId").GetString();
+            ceremony = (challengeId, body, await KeptOptionsAsync(Guid.Parse(challengeId!)));
+            await route.FulfillAsync(new() { Response = response });
+        });
         await page.GetByLabel("Name, zum Wiedererkennen").PressAsync("Enter");
         await page.WaitForURLAsync(At("/passkeys?erledigt=hinzugefuegt"));
         await BrowserApp.ShouldShowNoErrorAsync(page);
@@ -36,6 +46,13 @@ public sealed class PasskeyTests(BrowserApp app)
         (await row.Locator("td").AllInnerTextsAsync()).Skip(2).Take(2).ToArray().ShouldBe(new[] { "noch nie", "dieses Gerät" });
         await BrowserApp.ShouldBeAccessibleAsync(page);
         await BrowserApp.ScreenshotAsync(page, "passkeys");
+
+        // The device was given the address as the passkey's label; the challenge kept meanwhile named none, and is gone now.
+        ceremony.ForDevice.ShouldNotBeNull().ShouldContain("passkey.anna@example.org");
+        ceremony.Kept.ShouldNotBeNull().ShouldNotContain("passkey.anna");
+        JsonDocument.Parse(ceremony.Kept).RootElement.GetProperty("challenge").GetString()
+            .ShouldBe(JsonDocument.Parse(ceremony.ForDevice).RootElement.GetProperty("options").GetProperty("challenge").GetString());
+        (await ChallengeCountAsync(Guid.Parse(ceremony.Challenge!))).ShouldBe(0);
 
         // What is kept: the public key and its counter for the account, no secret, and the log names only ids.
         var accountId = await AccountIdAsync("passkey.anna@example.org");
@@ -125,13 +142,8 @@ public sealed class PasskeyTests(BrowserApp app)
             (await replay.Locator("header").InnerTextAsync()).ShouldNotContain("Abmelden");
         }
 
-        // A challenge made for signing in does not register a passkey either (and an answer never names another's challenge).
-        await using var connection = await app.DataSource.OpenConnectionAsync();
-        await using var left = new NpgsqlCommand("select count(*) from signin.passkey_challenges where challenge_id = any($1)", connection)
-        {
-            Parameters = { new() { Value = new[] { Guid.Parse(answer["ChallengeId"]!), Guid.Parse(fresh) } } },
-        };
-        ((long)(await left.ExecuteScalarAsync())!).ShouldBe(0);
+        // Both challenges were used up by their one answer.
+        (await ChallengeCountAsync(Guid.Parse(answer["ChallengeId"]!), Guid.Parse(fresh))).ShouldBe(0);
     }
 
     [Fact]
@@ -316,6 +328,26 @@ public sealed class PasskeyTests(BrowserApp app)
                 form.submit();
             }
             """, new[] { challengeId, credential });
+
+    private async Task<string?> KeptOptionsAsync(Guid challengeId)
+    {
+        await using var connection = await app.DataSource.OpenConnectionAsync();
+        await using var command = new NpgsqlCommand("select options from signin.passkey_challenges where challenge_id = $1", connection)
+        {
+            Parameters = { new() { Value = challengeId } },
+        };
+        return (string?)await command.ExecuteScalarAsync();
+    }
+
+    private async Task<long> ChallengeCountAsync(params Guid[] challengeIds)
+    {
+        await using var connection = await app.DataSource.OpenConnectionAsync();
+        await using var command = new NpgsqlCommand("select count(*) from signin.passkey_challenges where challenge_id = any($1)", connection)
+        {
+            Parameters = { new() { Value = challengeIds } },
+        };
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
 
     private async Task<Guid> AccountIdAsync(string email)
     {

@@ -72,7 +72,11 @@ internal sealed class Passkeys(NpgsqlDataSource db, EventStore store, AccountSto
             },
             AttestationPreference = AttestationConveyancePreference.None,
         });
-        return new PasskeyCeremony(await KeepChallengeAsync(Register, accountId, options.ToJson(), ct), options.ToJson());
+        var forDevice = options.ToJson();
+        // The address is the device's label only: the kept copy names none (addresses are stored sealed, ADR 16),
+        // and checking the answer needs only the user handle.
+        options.User = new Fido2User { Id = options.User.Id, Name = "", DisplayName = "" };
+        return new PasskeyCeremony(await KeepChallengeAsync(Register, accountId, options.ToJson(), ct), forDevice);
     }
 
     /// <summary>Checks the device's answer to a registration challenge of this account and keeps the new passkey.</summary>
