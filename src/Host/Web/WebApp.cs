@@ -35,10 +35,13 @@ internal static class WebApp
         {
             o.Types.Register<PersonInvited>("signin.person-invited")
                 .Register<PasswordSet>("signin.password-set")
-                .Register<AccessRevoked>("signin.access-revoked");
+                .Register<AccessRevoked>("signin.access-revoked")
+                .Register<PasskeyAdded>("signin.passkey-added")
+                .Register<PasskeyRemoved>("signin.passkey-removed");
             o.AddMigrations(SignInSchema.Migrations);
         });
         services.AddSingleton<AccountStore>();
+        services.AddSingleton<Passkeys>();
         services.AddSingleton<InProcessApi>();
 
         services.AddAuthentication().AddCookie(WebPolicies.Scheme, o =>

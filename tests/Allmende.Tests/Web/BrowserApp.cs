@@ -31,6 +31,12 @@ public sealed class BrowserApp : AllmendeApp
 
     public Uri BaseAddress { get; private set; } = null!;
 
+    /// <summary>
+    /// The same server by the name localhost: WebAuthn (passkeys) needs a secure context and a domain as the
+    /// relying party's id. http://localhost is both, http://127.0.0.1 is no valid id (ADR 24).
+    /// </summary>
+    public Uri LocalhostAddress => new UriBuilder(BaseAddress) { Host = "localhost" }.Uri;
+
     public DemoSummary Demo { get; private set; } = null!;
 
     public IBrowser Browser => _browser ?? throw new InvalidOperationException("The browser starts in InitializeAsync.");
@@ -79,12 +85,12 @@ public sealed class BrowserApp : AllmendeApp
     /// <summary>The narrowest phone the pages are made for (CSS pixels): nothing may scroll the whole page sideways there.</summary>
     public const int PhoneWidth = 375;
 
-    /// <summary>A fresh browser context (its own cookies), German, Berlin time, a laptop's or a phone's viewport.</summary>
-    public async Task<IPage> NewPageAsync(bool phone = false)
+    /// <summary>A fresh browser context (its own cookies), German, Berlin time, a laptop's or a phone's viewport, at <see cref="BaseAddress"/> unless told.</summary>
+    public async Task<IPage> NewPageAsync(bool phone = false, Uri? at = null)
     {
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions
         {
-            BaseURL = BaseAddress.ToString(),
+            BaseURL = (at ?? BaseAddress).ToString(),
             Locale = "de-DE",
             TimezoneId = "Europe/Berlin",
             ViewportSize = phone ? new ViewportSize { Width = PhoneWidth, Height = 812 } : new ViewportSize { Width = 1280, Height = 900 },

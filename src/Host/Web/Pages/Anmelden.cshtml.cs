@@ -5,8 +5,11 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace Allmende.Host.Web.Pages;
 
-/// <summary>Sign-in by e-mail address and password; the fifth wrong try locks the account for a while.</summary>
-internal sealed class AnmeldenModel(AccountStore accounts) : PageModel
+/// <summary>
+/// Sign-in by e-mail address and password, or by passkey (ADR 24); the fifth wrong password locks the
+/// account for a while, for passkeys too.
+/// </summary>
+internal sealed class AnmeldenModel(AccountStore accounts, Passkeys passkeys) : PageModel
 {
     [BindProperty(SupportsGet = true)]
     public string? ReturnUrl { get; set; }
@@ -16,6 +19,12 @@ internal sealed class AnmeldenModel(AccountStore accounts) : PageModel
 
     [BindProperty]
     public string? Password { get; set; }
+
+    [BindProperty]
+    public Guid? ChallengeId { get; set; }
+
+    [BindProperty]
+    public string? Credential { get; set; }
 
     public string? Error { get; private set; }
 
@@ -33,12 +42,43 @@ internal sealed class AnmeldenModel(AccountStore accounts) : PageModel
         var result = await accounts.SignInAsync(Email, Password, ct);
         if (result.Account is not { } account)
         {
-            Error = result.IsLockedOut
-                ? $"Zu viele Fehlversuche: Die Anmeldung ist für {AccountStore.LockoutTime.TotalMinutes:0} Minuten gesperrt."
-                : "E-Mail-Adresse oder Passwort stimmen nicht.";
+            Error = result.IsLockedOut ? LockedOut : "E-Mail-Adresse oder Passwort stimmen nicht.";
             return Page();
         }
         await HttpContext.SignInAsync(WebPolicies.Scheme, WebApp.PrincipalFor(account, AccountStore.Normalise(Email)));
         return LocalRedirect(Url.IsLocalUrl(ReturnUrl) ? ReturnUrl : "/");
     }
+
+    /// <summary>A sign-in challenge for any passkey of this site, as JSON for the page's script.</summary>
+    public async Task<IActionResult> OnPostPasskeyOptionsAsync(CancellationToken ct)
+    {
+        var ceremony = await passkeys.BeginSignInAsync(RelyingParty.Of(Request), ct);
+        return Content($$"""{"challengeId":"{{ceremony.ChallengeId}}","options":{{ceremony.OptionsJson}}}""", "application/json");
+    }
+
+    public async Task<IActionResult> OnPostPasskeyAsync(CancellationToken ct)
+    {
+        SignIn.SignInResult result;
+        try
+        {
+            result = ChallengeId is { } challenge
+                ? await passkeys.FinishSignInAsync(challenge, Credential, RelyingParty.Of(Request), ct)
+                : throw new PasskeyRefusedException("passkey-missing", "No passkey answer.");
+        }
+        catch (PasskeyRefusedException e)
+        {
+            Error = PasskeysModel.Refusal(e);
+            return Page();
+        }
+        if (result.Account is not { } account)
+        {
+            Error = LockedOut;
+            return Page();
+        }
+        var email = (await accounts.FindAsync(account.AccountId, ct))?.Email;
+        await HttpContext.SignInAsync(WebPolicies.Scheme, WebApp.PrincipalFor(account, email));
+        return LocalRedirect(Url.IsLocalUrl(ReturnUrl) ? ReturnUrl : "/");
+    }
+
+    private static string LockedOut => $"Zu viele Fehlversuche: Die Anmeldung ist für {AccountStore.LockoutTime.TotalMinutes:0} Minuten gesperrt.";
 }

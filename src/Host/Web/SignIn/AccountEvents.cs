@@ -7,6 +7,11 @@ internal sealed record PasswordSet(Guid AccountId);
 
 internal sealed record AccessRevoked(Guid AccountId, string Reason);
 
+// A passkey by our own id only: neither its credential id nor its name (which the person chose) goes in the log.
+internal sealed record PasskeyAdded(Guid AccountId, Guid PasskeyId);
+
+internal sealed record PasskeyRemoved(Guid AccountId, Guid PasskeyId);
+
 internal static class AccountStreams
 {
     public const string Type = "sign-in";

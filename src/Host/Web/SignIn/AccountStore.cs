@@ -179,7 +179,7 @@ internal sealed class AccountStore(NpgsqlDataSource db, EventStore store, TimePr
         return await reader.ReadAsync(ct) ? ReadAccount(reader) : null;
     }
 
-    /// <summary>Ends the person's access: no sign-in, and every open session ends at its next request (new security stamp).</summary>
+    /// <summary>Ends the person's access: no sign-in (by password or passkey), and every open session ends at its next request (new security stamp).</summary>
     public async Task<AccountView> RevokeAsync(Guid accountId, string reason, EventMetadata metadata, CancellationToken ct)
     {
         var view = await FindAsync(accountId, ct) ?? throw new NotFoundException("account", accountId);
@@ -195,6 +195,9 @@ internal sealed class AccountStore(NpgsqlDataSource db, EventStore store, TimePr
                 where account_id = $1 and revoked_at is null
                 """, accountId);
             await update.ExecuteNonQueryAsync(token);
+            // Its passkeys go too: sign-in refuses a revoked account anyway, and a key that opens nothing is not kept.
+            await using var passkeys = context.Command("delete from signin.passkeys where account_id = $1", accountId);
+            await passkeys.ExecuteNonQueryAsync(token);
         });
         try
         {

@@ -5,7 +5,7 @@ namespace Allmende.Host.Web.SignIn;
 
 /// <summary>
 /// A forgotten person loses their sign-in: the account is revoked (an event, for the audit trail), its
-/// address key deleted, its address hash and sealed address cleared.
+/// address key deleted, its address hash and sealed address cleared, its passkeys deleted.
 /// </summary>
 internal sealed class ForgottenAccounts
 {
@@ -21,6 +21,9 @@ internal sealed class ForgottenAccounts
         }
         foreach (var (id, revoked) in accounts.Where(a => !a.Revoked))
             context.Work.Append(AccountStreams.Id(id), new AccessRevoked(id, "person forgotten"));
+        await using (var passkeys = context.Database.Command(
+            "delete from signin.passkeys where account_id in (select account_id from signin.accounts where person_id = $1)", message.PersonId))
+            await passkeys.ExecuteNonQueryAsync(ct);
         await using (var keys = context.Database.Command(
             "delete from signin.account_keys where account_id in (select account_id from signin.accounts where person_id = $1)", message.PersonId))
             await keys.ExecuteNonQueryAsync(ct);

@@ -50,5 +50,32 @@ internal static class SignInSchema
                 key        bytea not null
             );
             """),
+        new("signin", 2, "passkeys: credentials per account, challenges kept server-side for one answer", """
+            -- The device keeps the private key; we keep what checks its signatures (ADR 24). The credential id
+            -- is unique across accounts: a passkey opens one account only.
+            create table signin.passkeys (
+                passkey_id    uuid primary key,
+                account_id    uuid not null references signin.accounts (account_id),
+                credential_id bytea not null unique,
+                public_key    bytea not null,
+                sign_count    bigint not null,
+                transports    text[] not null,
+                name          text not null,
+                created_at    timestamptz not null,
+                last_used_at  timestamptz
+            );
+            create index passkeys_account on signin.passkeys (account_id);
+
+            -- A challenge lives a few minutes and is deleted as it is answered: one answer each, never replayed.
+            create table signin.passkey_challenges (
+                challenge_id uuid primary key,
+                ceremony     text not null check (ceremony in ('register', 'sign-in')),
+                account_id   uuid,
+                options      text not null,
+                expires_at   timestamptz not null,
+                check ((ceremony = 'register') = (account_id is not null))
+            );
+            create index passkey_challenges_expiry on signin.passkey_challenges (expires_at);
+            """),
     ];
 }
