@@ -8,7 +8,8 @@ using Xunit.Sdk;
 namespace Allmende.Tests.Infrastructure;
 
 /// <summary>
-/// xunit as it is, except that a failed test's output ends with what its hosts logged while it ran
+/// xunit as it is, except that at most 6 test collections run at once (see AssemblyRunner), biggest
+/// first, and that a failed test's output ends with what its hosts logged while it ran
 /// (<see cref="HostLog"/>). The console logger prints a test's output only when it fails, so a green
 /// run is a list of test names and a red one tells its story. xunit v2 offers no lighter hook that
 /// knows a test's outcome: the runners below only pass the hook down to <see cref="TestRunner"/>.
