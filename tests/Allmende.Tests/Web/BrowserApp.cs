@@ -27,7 +27,10 @@ public sealed class BrowserApp : AllmendeApp
     /// at any hour, and a booking that starts within half an hour must also fall in the opening hours.
     /// Its pages also tell their time (Web:ServerTiming, as the page benchmark's host does), which PageTimingTests read.
     /// </summary>
-    public BrowserApp() => With("Bookings:CheckInOpensBefore", "100.00:00:00").With("Web:ServerTiming", "true");
+    public BrowserApp() => With("Bookings:CheckInOpensBefore", "100.00:00:00").With("Web:ServerTiming", "true")
+        // Each request's start and end (path, status, time) in the host log a failed test prints: a page
+        // that sometimes did not load within 30 s in full runs shows whether the server answered.
+        .With("Logging:LogLevel:Microsoft.AspNetCore.Hosting.Diagnostics", "Information");
 
     public Uri BaseAddress { get; private set; } = null!;
 
