@@ -19,7 +19,11 @@ internal static class MailModule
         services.AddSingleton<MailTransport>();
         services.AddSingleton<MailSending>();
         // The handlers live in the host's assembly, which AccessModule already gives the bus.
-        services.Configure<EventingOptions>(o => o.Types.Register<InvitationMailDue>("host.mail.invitation-due"));
+        services.Configure<EventingOptions>(o =>
+        {
+            o.Types.Register<InvitationMailDue>("host.mail.invitation-due");
+            o.CarryOnWolverine<InvitationMailDue>();
+        });
         return services;
     }
 }

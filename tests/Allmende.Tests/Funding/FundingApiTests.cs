@@ -256,10 +256,8 @@ public sealed class FundingApiTests(AllmendeApp app) : IClassFixture<AllmendeApp
         }
 
         var allocated = await WhenAllocatedAsync(admin, $"sourceId={assignment}", 1, "the desk fee is charged");
-        await Eventually.ReachedAsync(async () => await TestPostgres.ScalarAsync(app.ConnectionString, """
-            select count(*) from eventing.deliveries d join eventing.outbox o using (message_id)
-            where o.message_type = 'funding.desk-fee-due' and o.body->>'sourceId' = $1 and d.status = 'done'
-            """, assignment.ToString()) == 2, "both deliveries are done");
+        await Eventually.ReachedAsync(async () =>
+            await WolverineEnvelopes.HandledAsync(app.DataSource, "funding.desk-fee-due", "sourceId", assignment) == 2, "both deliveries are done");
         allocated = await AllocationsAsync(admin, $"sourceId={assignment}");
         allocated.Select(Row).ShouldBe([("grant", grant, "share", 7_500L)]);
         allocated.Single().GetProperty("status").GetString().ShouldBe("spent");

@@ -75,10 +75,8 @@ public sealed class UsageAgreementTests(AllmendeApp app) : IClassFixture<Allmend
             due.Schedule(new MonthEnded(march), DateTimeOffset.UtcNow);
             await due.CommitAsync();
         }
-        await Eventually.ReachedAsync(async () => await TestPostgres.ScalarAsync(app.ConnectionString, """
-            select count(*) from eventing.deliveries d join eventing.outbox o using (message_id)
-            where o.message_type = 'funding.usage-fee-due' and o.body->>'agreementId' = $1 and d.status = 'done'
-            """, agreement.ToString()) == 2, "both usage fees due are handled");
+        await Eventually.ReachedAsync(async () =>
+            await WolverineEnvelopes.HandledAsync(app.DataSource, "funding.usage-fee-due", "agreementId", agreement) == 2, "both usage fees due are handled");
 
         var allocations = (await (await admin.GetAsync($"/api/funding/allocations?sourceId={agreement}").ShouldHaveStatus(HttpStatusCode.OK)).JsonAsync())
             .GetProperty("items").EnumerateArray().Select(a => (a.GetProperty("grantId").GetGuid(), a.GetProperty("costType").GetString(),

@@ -73,6 +73,17 @@ public static class BookingsModule
             o.Types.Register<Allmende.Funding.Contracts.AllocationReversed>("funding.allocation-reversed");
             o.Types.Register<Allmende.Funding.Contracts.GrantAwardedForPlaces>("funding.grant-awarded-for-places");
 
+            // Bookings' unscheduled messages travel on Wolverine (docs/adr/0015, step 3): each has subscribers, one
+            // durable queue per handler.
+            o.CarryOnWolverine<Contracts.BookingConfirmed>().CarryOnWolverine<Contracts.BookingChanged>()
+                .CarryOnWolverine<Contracts.BookingCancelled>().CarryOnWolverine<Contracts.BookingCompleted>()
+                .CarryOnWolverine<Contracts.BookingNoShow>().CarryOnWolverine<Contracts.BookingNoShowUndone>()
+                .CarryOnWolverine<Contracts.BookingRejected>().CarryOnWolverine<Contracts.WaitlistOfferMade>()
+                .CarryOnWolverine<Contracts.OfferAttendanceCounted>().CarryOnWolverine<Contracts.AppointmentBooked>()
+                .CarryOnWolverine<Contracts.AppointmentCancelled>().CarryOnWolverine<Contracts.AppointmentOutcomeRecorded>()
+                .CarryOnWolverine<Contracts.DeskAssigned>().CarryOnWolverine<Contracts.DeskAssignmentEnded>()
+                .CarryOnWolverine<SlotReleased>();
+
             o.AddMigrations(BookingsSchema.Migrations);
             o.AddProjection<SlotGuard>(ProjectionLifecycle.Inline);
             o.AddProjection<BookingsProjection>(ProjectionLifecycle.Inline);
