@@ -35,13 +35,16 @@ internal sealed class WolverineOutbox(IServiceProvider services, IOptions<Eventi
 
     public bool Any => options.Value.WolverineMessages.Count > 0;
 
-    /// <summary>Writes the envelopes of <paramref name="messages"/> in <paramref name="transaction"/>.</summary>
-    public async Task<Pending> WriteAsync(NpgsqlTransaction transaction, IReadOnlyList<OutgoingMessage> messages, EventMetadata metadata)
+    /// <summary>
+    /// Writes the envelopes of <paramref name="messages"/> in <paramref name="transaction"/>, sent at the unit of
+    /// work's instant (<paramref name="sentAt"/>, our clock's, the instant its events carry).
+    /// </summary>
+    public async Task<Pending> WriteAsync(NpgsqlTransaction transaction, IReadOnlyList<OutgoingMessage> messages, EventMetadata metadata, DateTimeOffset sentAt)
     {
         var (context, collected) = await EnlistAsync(metadata);
         foreach (var message in messages)
             await context.PublishAsync(message.Body, Delivery(message.Id, message.DeliverAt, metadata));
-        return await StoreAsync(transaction, context, collected);
+        return await StoreAsync(transaction, context, collected, sentAt);
     }
 
     /// <summary>
@@ -52,7 +55,7 @@ internal sealed class WolverineOutbox(IServiceProvider services, IOptions<Eventi
     {
         var (context, collected) = await EnlistAsync(metadata);
         await context.EndpointFor(queue).SendAsync(message, Delivery(messageId, null, metadata));
-        return await StoreAsync(transaction, context, collected);
+        return await StoreAsync(transaction, context, collected, null);
     }
 
     private async Task<(Wolverine.Runtime.MessageContext, CollectedEnvelopes)> EnlistAsync(EventMetadata metadata)
@@ -74,7 +77,7 @@ internal sealed class WolverineOutbox(IServiceProvider services, IOptions<Eventi
         return delivery;
     }
 
-    private async Task<Pending> StoreAsync(NpgsqlTransaction transaction, Wolverine.Runtime.MessageContext context, CollectedEnvelopes collected)
+    private async Task<Pending> StoreAsync(NpgsqlTransaction transaction, Wolverine.Runtime.MessageContext context, CollectedEnvelopes collected, DateTimeOffset? sentAt)
     {
         // A host that does not deliver (a writer only) leaves its envelopes to any node; one that does
         // keeps them and hands them to its queues after the commit.
@@ -88,6 +91,9 @@ internal sealed class WolverineOutbox(IServiceProvider services, IOptions<Eventi
             envelope.MessageType = options.Value.Types.NameOf(envelope.Message!.GetType());
             if (!deliverHere)
                 envelope.OwnerId = TransportConstants.AnyNode;
+            // Written with the events that caused it, at their instant: the envelope pairs with them.
+            if (sentAt is { } at)
+                envelope.SentAt = at;
         }
         if (collected.Envelopes.Count > 0)
         {

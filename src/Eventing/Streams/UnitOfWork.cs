@@ -218,7 +218,7 @@ public sealed class UnitOfWork
         foreach (var write in _enlisted)
             await write(context, ct);
         if (_wolverineMessages.Count > 0)
-            _pending = await _store.Wolverine.WriteAsync(transaction, _wolverineMessages, Metadata);
+            _pending = await _store.Wolverine.WriteAsync(transaction, _wolverineMessages, Metadata, now);
 
         return stored;
     }

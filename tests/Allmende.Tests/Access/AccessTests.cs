@@ -163,7 +163,7 @@ public sealed class AccessTests(AllmendeApp app) : IClassFixture<AllmendeApp>
         var actsId = acts.Publish(new PersonActsForOrganisation(person, organisation, "member", 2));
         await acts.CommitAsync();
         await Eventually.ReachedAsync(async () =>
-            await CountAsync("select count(*) from eventing.deliveries where message_id = $1 and status = 'done'", actsId) == 1, "old fact delivered");
+            await WolverineEnvelopes.HandledAsync(app.DataSource, actsId) == 1, "old fact delivered");
 
         (await member.GetFromJsonAsync<JsonElement>("/api/access/me")).GetProperty("organisations").GetArrayLength().ShouldBe(0);
     }

@@ -69,11 +69,12 @@ public sealed class ErasureTests(MembershipApp app) : IClassFixture<MembershipAp
         (await (await client.GetAsync($"/api/people/{person}")).ReadAsync<PersonResponse>()).Name.ShouldBe(Name);
         foreach (var needle in Needles)
             (await DatabaseScan.HitsAsync(app.DataSource, needle)).ShouldBeEmpty($"'{needle}' is stored in plain text");
-        // The scan does find what is stored in plain text: the organisation's name (not personal data), in the log, the outbox,
-        // the read model and Funding's copy (and, once delivered, in Bookings' copy for calendar feeds, which may or may not
-        // have arrived yet).
+        // The scan does find what is stored in plain text: the organisation's name (not personal data), in the log, the outbox
+        // (Wolverine's envelopes, bytea), the read model and Funding's copy (and, once delivered, in Bookings' copy for calendar
+        // feeds, which may or may not have arrived yet).
         (await DatabaseScan.HitsAsync(app.DataSource, "Quorbelheim")).Except(["bookings.organisation_names.name"]).ShouldBe(
-            ["marten.mt_events.data", "eventing.outbox.body", "funding.organisations.name", "membership.organisations.name"], ignoreOrder: true);
+            ["marten.mt_events.data", "wolverine.wolverine_incoming_envelopes.body", "funding.organisations.name", "membership.organisations.name"],
+            ignoreOrder: true);
         // The log holds the personal data sealed: present, but unreadable without the key.
         var registered = JsonNode.Parse(await TextAsync(
             "select data::text from marten.mt_events where stream_id = $1 and type = 'membership.person.registered'", Person.StreamId(person)))!;
@@ -104,8 +105,8 @@ public sealed class ErasureTests(MembershipApp app) : IClassFixture<MembershipAp
         JsonNode.DeepEquals(JsonNode.Parse(await TextAsync(
                 "select data::text from marten.mt_events where stream_id = $1 and type = 'membership.person.forgotten'", Person.StreamId(person))),
             new JsonObject { ["personId"] = person.ToString() }).ShouldBeTrue();
-        var published = JsonNode.Parse(await TextAsync(
-            "select body::text from eventing.outbox where message_type = 'membership.person-forgotten' and body->>'personId' = $1", person.ToString()))!;
+        var published = JsonNode.Parse((await Allmende.Tests.Infrastructure.WolverineEnvelopes.PublishedAsync(app.DataSource, "personId", person))
+            .Single(p => p.Type == "membership.person-forgotten").Body)!;
         published.AsObject().Select(p => p.Key).ShouldBe(["personId", "at", "personVersion"], ignoreOrder: true);
 
         // Nowhere in the database, nor in any log line.
