@@ -36,6 +36,13 @@ public sealed class EventingOptions
     /// <summary>How often a host without a projection's lock tries to take it over.</summary>
     public TimeSpan TakeoverInterval { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// How often Wolverine's node writes its heartbeat and its leader checks the agents' assignment: the
+    /// durability agent (recovery, scheduled messages) starts on a fresh cluster within about this long.
+    /// Not the tests' short TakeoverInterval: every host polls at this rate (ADR 4).
+    /// </summary>
+    public TimeSpan NodeHealthInterval { get; set; } = TimeSpan.FromSeconds(2);
+
     /// <summary>Events read and applied per transaction (a rebuild over a large log wants big batches).</summary>
     public int ProjectionBatchSize { get; set; } = 5_000;
 

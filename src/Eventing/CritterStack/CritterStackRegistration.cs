@@ -56,6 +56,16 @@ internal static class CritterStackRegistration
             });
             // Scheduled messages are found by polling; as often as our outbox polled (ADR 6).
             options.Durability.ScheduledJobPollingTime = settings.PollInterval;
+            // A prompt takeover. In balanced mode nothing of the durability agent (recovery of other nodes'
+            // envelopes, scheduled messages, replayed dead letters) runs before the leader has assigned it to a
+            // node, and the first leadership attempt and assignment come after FirstHealthCheckExecution *plus*
+            // one HealthCheckPollingTime (3 s + 10 s by default), then the agent's first poll after
+            // ScheduledJobFirstExecution (0.5-5 s, random): a restarted host handled nothing for 15-20 s
+            // (docs/adr/0015). Now the health check (heartbeat, leadership, assignment) runs every
+            // Eventing:NodeHealthInterval from the start, and the agent polls as soon as it is started.
+            options.Durability.FirstHealthCheckExecution = TimeSpan.Zero;
+            options.Durability.HealthCheckPollingTime = settings.NodeHealthInterval;
+            options.Durability.ScheduledJobFirstExecution = TimeSpan.Zero;
             // A host that does not deliver (the test template, benchmarks' writers, a host in the
             // crash window of a durability test) recovers and runs nothing of Wolverine's inbox.
             options.Durability.DurabilityAgentEnabled = settings.RunDelivery;
