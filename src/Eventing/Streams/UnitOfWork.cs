@@ -218,7 +218,15 @@ public sealed class UnitOfWork
         foreach (var write in _enlisted)
             await write(context, ct);
         if (_wolverineMessages.Count > 0)
-            _pending = await _store.Wolverine.WriteAsync(transaction, _wolverineMessages, Metadata, now);
+        {
+            // Wolverine fires a scheduled envelope by the real clock; the instant asked for is by ours. Convert
+            // by their present distance: none in production, where ours is the system's; a test's clock set
+            // ahead or behind keeps its due instants (docs/adr/0015, "Scheduled time").
+            var drift = DateTimeOffset.UtcNow - now;
+            var messages = drift == TimeSpan.Zero ? _wolverineMessages
+                : [.. _wolverineMessages.Select(m => m.DeliverAt is { } at ? m with { DeliverAt = at + drift } : m)];
+            _pending = await _store.Wolverine.WriteAsync(transaction, messages, Metadata, now);
+        }
 
         return stored;
     }

@@ -64,10 +64,8 @@ public sealed class NoShowTests : IAsyncLifetime
         await using var third = new BookingsHost(_database, clock);
         await Task.WhenAll(second.StartAsync(), third.StartAsync());
         await Eventually.ReachedAsync(async () => await NoShowsAsync(id) == 1, "the no-show release fires after the restart", timeoutSeconds: 20);
-        await Eventually.ReachedAsync(async () => await TestPostgres.ScalarAsync(_database, """
-            select count(*) from eventing.deliveries d join eventing.outbox o using (message_id)
-            where o.message_type = 'bookings.no-show-check-due' and o.body->>'bookingId' = $1 and d.status = 'done'
-            """, id.ToString()) == 1, "the delivery is done");
+        await Eventually.ReachedAsync(async () =>
+            await WolverineEnvelopes.HandledAsync(second.DataSource, "bookings.no-show-check-due", "bookingId", id) == 1, "the delivery is done");
         await Task.Delay(500);
         (await NoShowsAsync(id)).ShouldBe(1);
 

@@ -73,7 +73,7 @@ public static class BookingsModule
             o.Types.Register<Allmende.Funding.Contracts.AllocationReversed>("funding.allocation-reversed");
             o.Types.Register<Allmende.Funding.Contracts.GrantAwardedForPlaces>("funding.grant-awarded-for-places");
 
-            // Bookings' unscheduled messages travel on Wolverine (docs/adr/0015, step 3): each has subscribers, one
+            // Bookings' messages travel on Wolverine (docs/adr/0015, step 3): each has subscribers, one
             // durable queue per handler.
             o.CarryOnWolverine<Contracts.BookingConfirmed>().CarryOnWolverine<Contracts.BookingChanged>()
                 .CarryOnWolverine<Contracts.BookingCancelled>().CarryOnWolverine<Contracts.BookingCompleted>()
@@ -83,6 +83,9 @@ public static class BookingsModule
                 .CarryOnWolverine<Contracts.AppointmentCancelled>().CarryOnWolverine<Contracts.AppointmentOutcomeRecorded>()
                 .CarryOnWolverine<Contracts.DeskAssigned>().CarryOnWolverine<Contracts.DeskAssignmentEnded>()
                 .CarryOnWolverine<SlotReleased>();
+            // The booking's own scheduled checks, fired by Wolverine's durability agent; their handlers re-read the
+            // booking and do nothing once the reason is gone (checked in, approved, cancelled).
+            o.CarryOnWolverine<NoShowCheckDue>().CarryOnWolverine<ApprovalExpiryDue>();
 
             o.AddMigrations(BookingsSchema.Migrations);
             o.AddProjection<SlotGuard>(ProjectionLifecycle.Inline);
