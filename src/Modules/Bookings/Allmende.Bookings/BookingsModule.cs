@@ -86,6 +86,10 @@ public static class BookingsModule
             // The booking's own scheduled checks, fired by Wolverine's durability agent; their handlers re-read the
             // booking and do nothing once the reason is gone (checked in, approved, cancelled).
             o.CarryOnWolverine<NoShowCheckDue>().CarryOnWolverine<ApprovalExpiryDue>();
+            // The waitlist's scheduled offer expiry and start; their handlers re-read the entry.
+            o.CarryOnWolverine<WaitlistOfferDue>().CarryOnWolverine<WaitlistStartDue>();
+            // The appointment reminder (a scheduled contract, mailed by the host); the mail handler re-reads the appointment.
+            o.CarryOnWolverine<Contracts.AppointmentReminderDue>();
 
             o.AddMigrations(BookingsSchema.Migrations);
             o.AddProjection<SlotGuard>(ProjectionLifecycle.Inline);
