@@ -58,6 +58,31 @@ public sealed class ErasureTests(MembershipApp app) : IClassFixture<MembershipAp
     }
 
     [Fact]
+    public async Task The_scan_finds_text_in_binary_message_bodies_as_stored_and_as_json_escapes_it()
+    {
+        // Wolverine keeps message bodies as bytea, the JSON inside written by System.Text.Json, which escapes "ü" as \u00FC.
+        await using (var create = app.DataSource.CreateCommand("""
+            create schema scancheck;
+            create table scancheck.bodies (kind text, body bytea);
+            insert into scancheck.bodies values ('escaped', convert_to('{"name":"Xanthippe Pr\u00FCfwerk"}', 'UTF8'));
+            insert into scancheck.bodies values ('raw', convert_to('Yorrick Grünwälder', 'UTF8'));
+            """))
+            await create.ExecuteNonQueryAsync();
+        try
+        {
+            (await DatabaseScan.HitsAsync(app.DataSource, "Prüfwerk")).ShouldBe(["scancheck.bodies.body"]);
+            (await DatabaseScan.HitsAsync(app.DataSource, "xanthippe")).ShouldBe(["scancheck.bodies.body"]);
+            (await DatabaseScan.HitsAsync(app.DataSource, "Grünwälder")).ShouldBe(["scancheck.bodies.body"]);
+            (await DatabaseScan.HitsAsync(app.DataSource, "Prüfwerkzeug")).ShouldBeEmpty();
+        }
+        finally
+        {
+            await using var drop = app.DataSource.CreateCommand("drop schema scancheck cascade");
+            await drop.ExecuteNonQueryAsync();
+        }
+    }
+
+    [Fact]
     public async Task Personal_data_is_never_stored_in_plain_text_not_even_before_forgetting()
     {
         using var client = app.AdminClient();
