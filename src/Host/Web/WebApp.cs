@@ -42,6 +42,7 @@ internal static class WebApp
         });
         services.AddSingleton<AccountStore>();
         services.AddSingleton<Passkeys>();
+        services.AddPasskeyChallengeLimit();
         services.AddSingleton<InProcessApi>();
 
         services.AddAuthentication().AddCookie(WebPolicies.Scheme, o =>

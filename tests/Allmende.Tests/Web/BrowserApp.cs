@@ -30,7 +30,10 @@ public sealed class BrowserApp : AllmendeApp
     public BrowserApp() => With("Bookings:CheckInOpensBefore", "100.00:00:00").With("Web:ServerTiming", "true")
         // Each request's start and end (path, status, time) in the host log a failed test prints: a page
         // that sometimes did not load within 30 s in full runs shows whether the server answered.
-        .With("Logging:LogLevel:Microsoft.AspNetCore.Hosting.Diagnostics", "Information");
+        .With("Logging:LogLevel:Microsoft.AspNetCore.Hosting.Diagnostics", "Information")
+        // Every browser of the collection comes from 127.0.0.1: one client address for the passkey challenges' limit
+        // (PasskeyChallengeLimitTests test the limit itself).
+        .With("SignIn:PasskeyChallenges:PermitsPerWindow", "10000");
 
     public Uri BaseAddress { get; private set; } = null!;
 

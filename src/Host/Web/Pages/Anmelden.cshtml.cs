@@ -9,6 +9,7 @@ namespace Allmende.Host.Web.Pages;
 /// Sign-in by e-mail address and password, or by passkey (ADR 24); the fifth wrong password locks the
 /// account for a while, for passkeys too.
 /// </summary>
+[Microsoft.AspNetCore.RateLimiting.EnableRateLimiting(PasskeyChallengeLimit.Policy)] // its challenge handler only (ADR 24)
 internal sealed class AnmeldenModel(AccountStore accounts, Passkeys passkeys) : PageModel
 {
     [BindProperty(SupportsGet = true)]
