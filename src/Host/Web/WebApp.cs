@@ -43,6 +43,7 @@ internal static class WebApp
         services.AddSingleton<AccountStore>();
         services.AddSingleton<Passkeys>();
         services.AddPasskeyChallengeLimit();
+        services.AddSharedKeyRing();
         services.AddSingleton<InProcessApi>();
 
         services.AddAuthentication().AddCookie(WebPolicies.Scheme, o =>
