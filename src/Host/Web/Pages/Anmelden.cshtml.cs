@@ -77,7 +77,7 @@ internal sealed class AnmeldenModel(AccountStore accounts, Passkeys passkeys) : 
             return Page();
         }
         var email = (await accounts.FindAsync(account.AccountId, ct))?.Email;
-        await HttpContext.SignInAsync(WebPolicies.Scheme, WebApp.PrincipalFor(account, email));
+        await HttpContext.SignInAsync(WebPolicies.Scheme, WebApp.PrincipalFor(account, email, result.PasskeyId));
         return LocalRedirect(Url.IsLocalUrl(ReturnUrl) ? ReturnUrl : "/");
     }
 
