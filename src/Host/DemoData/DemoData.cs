@@ -19,8 +19,21 @@ internal static class DemoData
 
     public static Task<DemoSummary?> SeedAsync(HttpClient admin, CancellationToken ct = default) => SeedAsync(admin, TimeProvider.System, ct);
 
-    /// <param name="time">Where "the coming weeks" of the demo bookings begin.</param>
+    /// <param name="time">Where "the coming weeks" of the demo bookings begin; a <see cref="SeedingClock"/> also gives the kiosk pilot its past.</param>
     public static async Task<DemoSummary?> SeedAsync(HttpClient admin, TimeProvider time, CancellationToken ct = default)
+    {
+        try
+        {
+            return await SeedCoreAsync(admin, time, ct);
+        }
+        finally
+        {
+            // Whatever failed on the way: the host goes on in real time.
+            (time as SeedingClock)?.Resume();
+        }
+    }
+
+    private static async Task<DemoSummary?> SeedCoreAsync(HttpClient admin, TimeProvider time, CancellationToken ct)
     {
         var existing = await admin.GetFromJsonAsync<JsonElement>("/api/sites?limit=1", ct);
         if (existing.GetProperty("total").GetInt64() > 0)
@@ -417,7 +430,7 @@ internal static class DemoData
         private Guid _tomasz;
 
         /// <summary>
-        /// The pilot's first three Tuesdays: five appointments booked the week before, then, each from its start, what came of
+        /// The pilot's first three Tuesdays: five appointments booked ahead, then, each from its start, what came of
         /// it: Amina drafted a business plan and agreed a follow-up, Tomasz was referred to the chamber's start-up desk, Mira
         /// applied for funding, Amina registered her business, and Tomasz did not come to his second appointment.
         /// </summary>
