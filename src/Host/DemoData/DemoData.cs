@@ -19,14 +19,33 @@ internal static class DemoData
 
     public static Task<DemoSummary?> SeedAsync(HttpClient admin, CancellationToken ct = default) => SeedAsync(admin, TimeProvider.System, ct);
 
-    /// <param name="time">Where "the coming weeks" of the demo bookings begin.</param>
+    /// <param name="time">Where "the coming weeks" of the demo bookings begin; a <see cref="SeedingClock"/> also gives the kiosk pilot its past.</param>
     public static async Task<DemoSummary?> SeedAsync(HttpClient admin, TimeProvider time, CancellationToken ct = default)
+    {
+        try
+        {
+            return await SeedCoreAsync(admin, time, ct);
+        }
+        finally
+        {
+            // Whatever failed on the way: the host goes on in real time.
+            (time as SeedingClock)?.Resume();
+        }
+    }
+
+    private static async Task<DemoSummary?> SeedCoreAsync(HttpClient admin, TimeProvider time, CancellationToken ct)
     {
         var existing = await admin.GetFromJsonAsync<JsonElement>("/api/sites?limit=1", ct);
         if (existing.GetProperty("total").GetInt64() > 0)
             return null;
 
         var seeder = new Seeder(admin, ct);
+        // A host that seeds the demo itself has a seeding clock (SeedingClock): then the house opens a few days before the kiosk
+        // pilot's first Tuesday, five weeks before the coming ones, and the pilot's past weeks happen in order (Seeder.AdviceAsync);
+        // from its coming weeks on, the clock is real time again.
+        var monday = NextMondayButOne(time);
+        var clock = time as SeedingClock;
+        clock?.SetBackTo(Seeder.At(Seeder.PilotStart(monday, clock).AddDays(-3), "08:00"));
 
         // 3. The neighbourhood association: a house with many rooms, and other addresses.
         var house = await seeder.SiteAsync("Nachbarschaftshaus Lindenstraße", "Lindenstraße 12", ["Erdgeschoss", "1. Obergeschoss", "2. Obergeschoss", "Keller"],
@@ -110,9 +129,12 @@ internal static class DemoData
 
         var key = await seeder.MemberKeyAsync(mira, "Demo: Mira Beispiel (Initiative Kiezkiosk)");
 
+        // Issue 17 (ADR 19): the kiosk pilot (situation 2): the cooperative's advisor Lena advises newcomers in the association's
+        // coaching room on Tuesdays, paid by the city innovation fund. Its past weeks first: the clock is real time after them.
+        await seeder.AdviceAsync(freelancers, lena, coachingRoom, house, mira, monday, clock);
+
         // Weekly bookings for the next four weeks, from the Monday after next (Berlin time), so that calendars,
         // the grant's allocations and the reports have something to show: three on the funded floor, one in the house.
-        var monday = NextMondayButOne(time);
         for (var week = 0; week < 4; week++)
         {
             var day = monday.AddDays(7 * week);
@@ -126,9 +148,6 @@ internal static class DemoData
         // house, public at /programm/organisation/{id}; and a housing company sponsoring the prize of a photo contest (situation 5).
         await seeder.ProgrammeAsync(association, meetingRoom, monday);
         await seeder.SponsorAsync(association, time);
-        // Issue 17 (ADR 19): the kiosk pilot (situation 2): the cooperative's advisor Lena advises newcomers in the association's
-        // coaching room on Tuesdays, paid by the city innovation fund.
-        await seeder.AdviceAsync(freelancers, lena, coachingRoom, house, mira, monday);
         // Issue 17 (ADR 21): the rural pilot (situation 4): trial users, a company paying its employee's plan, the needs
         // survey, desk bookings in the coming weeks and the region's grant, whose funder reads the commuting avoided.
         await seeder.RuralPilotAsync(rural, ruralDesks, monday, time);
@@ -216,7 +235,10 @@ internal static class DemoData
             }
         }
 
-        private static DateTimeOffset At(DateOnly day, string time)
+        /// <summary>The Monday the kiosk pilot's grant begins: the week before its first Tuesday, five weeks back with a seeding clock.</summary>
+        public static DateOnly PilotStart(DateOnly monday, SeedingClock? clock) => monday.AddDays(clock is null ? -7 : -42);
+
+        public static DateTimeOffset At(DateOnly day, string time)
         {
             var local = day.ToDateTime(TimeOnly.Parse(time, CultureInfo.InvariantCulture));
             return new DateTimeOffset(local, Berlin.GetUtcOffset(local));
@@ -350,49 +372,102 @@ internal static class DemoData
 
         /// <summary>
         /// The city innovation fund's one-year grant for the kiosk pilot (room hours of the cooperative in the association's house);
-        /// the advisor's weekly consultation hours (Tuesdays 10–13 Uhr, 45-minute slots, eight weeks); two newcomers (made up)
-        /// admitted with consent, and appointments for them and for Mira. What came of an appointment is recorded once it has
-        /// begun (PUT /api/advice/appointments/{id}/outcome): none has yet when the demo is made.
+        /// the advisor's weekly consultation hours (Tuesdays 10–13 Uhr, 45-minute slots); two newcomers (made up) admitted with
+        /// consent; appointments for them and for Mira in the coming weeks. With a <see cref="SeedingClock"/> (a host that seeds
+        /// the demo itself) the pilot began five weeks before the coming Tuesdays, and its three past Tuesdays happen in order on
+        /// that clock: hours offered and newcomers admitted the week before, five appointments booked ahead, and from each one's
+        /// start on the advisor records whether it was held and what came of it (PUT /api/advice/appointments/{id}/outcome), so
+        /// that the fund's report has people advised, appointments held and outcomes. Without one, the pilot begins with the
+        /// coming Tuesdays and nothing has come of it yet.
         /// </summary>
-        public async Task AdviceAsync(Guid cooperative, Guid advisor, Guid room, Guid site, Guid member, DateOnly monday)
+        public async Task AdviceAsync(Guid cooperative, Guid advisor, Guid room, Guid site, Guid member, DateOnly monday, SeedingClock? clock)
         {
-            var funder = await CreateAsync("/api/funding/funders", new
-            {
-                name = "Innovationsfonds der Stadt Musterstadt", kind = "programme", contact = new { office = "Geschäftsstelle Innovationsfonds" },
-                reportingPeriod = "quarterly",
-            });
             var tuesday = monday.AddDays(1);
-            await CreateAsync("/api/funding/grants", new
+            var pilotStart = PilotStart(monday, clock);
+            var firstTuesday = pilotStart.AddDays(8);
+            clock?.SetBackTo(At(pilotStart, "09:00"));
+            try
             {
-                funderId = funder.GetProperty("id").GetGuid(), name = "Pilot Kiezkiosk: Gründungsberatung für Neuangekommene", reference = "IF-2026-07",
-                budgetCents = 2_000_000, startsOn = monday.AddDays(-7).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
-                endsOn = monday.AddDays(-7).AddYears(1).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), priority = 1,
-                coverage = new { siteIds = new[] { site }, organisationIds = new[] { cooperative }, costTypes = new[] { "room-hours" } },
-            });
-            var hours = await RetriedAsync("/api/advice/hours", new
+                var funder = await CreateAsync("/api/funding/funders", new
+                {
+                    name = "Innovationsfonds der Stadt Musterstadt", kind = "programme", contact = new { office = "Geschäftsstelle Innovationsfonds" },
+                    reportingPeriod = "quarterly",
+                });
+                await CreateAsync("/api/funding/grants", new
+                {
+                    funderId = funder.GetProperty("id").GetGuid(), name = "Pilot Kiezkiosk: Gründungsberatung für Neuangekommene", reference = "IF-2026-07",
+                    budgetCents = 2_000_000, startsOn = Day(pilotStart), endsOn = Day(pilotStart.AddYears(1)), priority = 1,
+                    coverage = new { siteIds = new[] { site }, organisationIds = new[] { cooperative }, costTypes = new[] { "room-hours" } },
+                });
+                var hours = await RetriedAsync("/api/advice/hours", new
+                {
+                    advisorId = advisor, organisationId = cooperative, spaceId = room, title = "Gründungsberatung für Neuangekommene", actionField = "local-economy",
+                    weekly = true, firstDate = Day(firstTuesday), lastDate = Day(tuesday.AddDays(7 * 7)), from = "10:00", until = "13:00", slotMinutes = 45,
+                }, HttpStatusCode.BadRequest);
+                _hoursId = hours.GetProperty("id").GetGuid();
+                async Task<Guid> NewcomerAsync(string name, string? email, string? phone) => (await CreateAsync("/api/advice/newcomers", new
+                {
+                    organisationId = cooperative, name, email, phone, consentVersion = "kiezkiosk-beratung-2026-01",
+                })).GetProperty("id").GetGuid();
+                _amina = await NewcomerAsync("Amina Beispiel", "amina.beispiel@example.org", null);
+                _tomasz = await NewcomerAsync("Tomasz Muster", null, "+49 30 7654321");
+                if (clock is not null)
+                    await PastWeeksAsync(clock, firstTuesday, member);
+            }
+            finally
             {
-                advisorId = advisor, organisationId = cooperative, spaceId = room, title = "Gründungsberatung für Neuangekommene", actionField = "local-economy",
-                weekly = true, firstDate = tuesday.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
-                lastDate = tuesday.AddDays(7 * 7).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), from = "10:00", until = "13:00", slotMinutes = 45,
-            }, HttpStatusCode.BadRequest);
-            var hoursId = hours.GetProperty("id").GetGuid();
-            async Task<Guid> NewcomerAsync(string name, string? email, string? phone) => (await CreateAsync("/api/advice/newcomers", new
-            {
-                organisationId = cooperative, name, email, phone, consentVersion = "kiezkiosk-beratung-2026-01",
-            })).GetProperty("id").GetGuid();
-            var amina = await NewcomerAsync("Amina Beispiel", "amina.beispiel@example.org", null);
-            var tomasz = await NewcomerAsync("Tomasz Muster", null, "+49 30 7654321");
+                clock?.Resume();
+            }
+
             (int Week, string Time, Guid? Newcomer, Guid? Person)[] appointments =
-                [(0, "10:00", amina, null), (0, "10:45", tomasz, null), (1, "10:00", null, member), (2, "10:00", amina, null)];
+                [(0, "10:00", _amina, null), (0, "10:45", _tomasz, null), (1, "10:00", null, member), (2, "10:00", _amina, null)];
             foreach (var (week, time, newcomer, person) in appointments)
+                await AppointmentAsync(tuesday.AddDays(7 * week), time, newcomer, person);
+        }
+
+        private Guid _hoursId;
+        private Guid _amina;
+        private Guid _tomasz;
+
+        /// <summary>
+        /// The pilot's first three Tuesdays: five appointments booked ahead, then, each from its start, what came of
+        /// it: Amina drafted a business plan and agreed a follow-up, Tomasz was referred to the chamber's start-up desk, Mira
+        /// applied for funding, Amina registered her business, and Tomasz did not come to his second appointment.
+        /// </summary>
+        private async Task PastWeeksAsync(SeedingClock clock, DateOnly firstTuesday, Guid member)
+        {
+            (int Week, string Time, Guid? Newcomer, Guid? Person, bool Held, (string Kind, int Count)[] Outcomes)[] past =
+            [
+                (0, "10:00", _amina, null, true, [("business-plan-drafted", 1), ("follow-up-agreed", 1)]),
+                (0, "10:45", _tomasz, null, true, [("referred-elsewhere", 1)]),
+                (1, "10:00", null, member, true, [("funding-applied", 1)]),
+                (2, "10:00", _amina, null, true, [("business-registered", 1)]),
+                (2, "10:45", _tomasz, null, false, []),
+            ];
+            var booked = new List<(Guid Id, DateTimeOffset Start)>();
+            foreach (var (week, time, newcomer, person, _, _) in past)
+                booked.Add(await AppointmentAsync(firstTuesday.AddDays(7 * week), time, newcomer, person));
+            foreach (var ((id, start), (_, _, _, _, held, outcomes)) in booked.Zip(past))
             {
-                // Bookings may not know the cooperative as active yet (it learns through the outbox): then a 409, so ask again.
-                await RetriedAsync($"/api/advice/hours/{hoursId}/appointments",
-                    new { start = At(tuesday.AddDays(7 * week), time), newcomerId = newcomer, personId = person }, HttpStatusCode.Conflict);
-                Bookings++;
+                // Ten minutes in: held is recorded while the room is in use, which checks it in before the no-show check (15 minutes) comes.
+                clock.SetBackTo(start.AddMinutes(10));
+                await SendAsync(HttpMethod.Put, $"/api/advice/appointments/{id}/outcome", new
+                {
+                    held, consent = held, outcomes = outcomes.Select(o => new { kind = o.Kind, count = o.Count }).ToArray(),
+                }, resource: null);
             }
         }
 
+        private async Task<(Guid Id, DateTimeOffset Start)> AppointmentAsync(DateOnly day, string time, Guid? newcomer, Guid? person)
+        {
+            // Bookings may not know the cooperative as active yet (it learns through the outbox): then a 409, so ask again.
+            var appointment = await RetriedAsync($"/api/advice/hours/{_hoursId}/appointments",
+                new { start = At(day, time), newcomerId = newcomer, personId = person }, HttpStatusCode.Conflict);
+            Bookings++;
+            return (appointment.GetProperty("id").GetGuid(), appointment.GetProperty("start").GetDateTimeOffset());
+        }
+
+        /// <summary>
         /// The rural pilot: the space's operating cooperative, for which trial users act; Tarek (founder) whose trial became a
         /// flexible-desk plan this month, Lena (freelancer) on a running trial; a company paying its employee Jan's plan; their
         /// survey answers; a desk day a week each for four weeks; and the region's grant for the site (not for companies).
@@ -482,12 +557,16 @@ internal static class DemoData
         /// <summary>Posts with the If-Match of the resource's current version.</summary>
         public Task PostAsync(string path, object body, string resource) => SendAsync(HttpMethod.Post, path, body, resource);
 
-        private async Task SendAsync(HttpMethod method, string path, object body, string resource)
+        /// <summary>Sends with the If-Match of <paramref name="resource"/>'s current version, or none where the API asks for none.</summary>
+        private async Task SendAsync(HttpMethod method, string path, object body, string? resource)
         {
-            using var current = await admin.GetAsync(resource, ct);
-            await EnsureAsync(current);
             using var request = new HttpRequestMessage(method, path) { Content = JsonContent.Create(body) };
-            request.Headers.IfMatch.Add(new EntityTagHeaderValue(current.Headers.ETag!.Tag));
+            if (resource is not null)
+            {
+                using var current = await admin.GetAsync(resource, ct);
+                await EnsureAsync(current);
+                request.Headers.IfMatch.Add(new EntityTagHeaderValue(current.Headers.ETag!.Tag));
+            }
             using var response = await admin.SendAsync(request, ct);
             await EnsureAsync(response);
         }

@@ -20,9 +20,13 @@ internal sealed class DemoDataOnStart(
     TimeProvider time,
     ILogger<DemoDataOnStart> logger) : BackgroundService
 {
+    /// <summary>Whether this host seeds the demo data (on an empty database).</summary>
+    public static bool Wanted(IConfiguration configuration, IHostEnvironment environment) =>
+        configuration.GetValue<bool?>("Allmende:DemoData") ?? environment.IsDevelopment();
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var wanted = configuration.GetValue<bool?>("Allmende:DemoData") ?? environment.IsDevelopment();
+        var wanted = Wanted(configuration, environment);
         if (adminKey.Value is null || (!wanted && !adminKey.MadeUp))
             return;
         var started = new TaskCompletionSource();

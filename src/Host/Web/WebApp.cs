@@ -20,6 +20,7 @@ internal static class WebPolicies
     public const string Audit = "web-audit";
     public const string StampClaim = "allmende:security-stamp";
     public const string EmailClaim = "allmende:email";
+    public const string PasskeyClaim = "allmende:passkey";
 }
 
 /// <summary>
@@ -42,6 +43,8 @@ internal static class WebApp
         });
         services.AddSingleton<AccountStore>();
         services.AddSingleton<Passkeys>();
+        services.AddPasskeyChallengeLimit();
+        services.AddSharedKeyRing();
         services.AddSingleton<InProcessApi>();
 
         services.AddAuthentication().AddCookie(WebPolicies.Scheme, o =>
@@ -103,13 +106,15 @@ internal static class WebApp
     }
 
     /// <summary>The principal of a signed-in person: the same role and scope claims as an API key of theirs.</summary>
-    public static ClaimsPrincipal PrincipalFor(SignInAccount account, string? email)
+    public static ClaimsPrincipal PrincipalFor(SignInAccount account, string? email, Guid? passkeyId = null)
     {
         var principal = Access.Principals.For($"account-{account.AccountId:N}", account.Role, account.PersonId, account.FunderId, WebPolicies.Scheme);
         var identity = (ClaimsIdentity)principal.Identity!;
         identity.AddClaim(new Claim(WebPolicies.StampClaim, account.SecurityStamp.ToString()));
         if (email is not null)
             identity.AddClaim(new Claim(WebPolicies.EmailClaim, email));
+        if (passkeyId is { } passkey)
+            identity.AddClaim(new Claim(WebPolicies.PasskeyClaim, passkey.ToString("N")));
         return principal;
     }
 
@@ -121,7 +126,11 @@ internal static class WebApp
         var account = subject is not null && subject.StartsWith("account-", StringComparison.Ordinal) && Guid.TryParseExact(subject["account-".Length..], "N", out var id)
             ? await context.HttpContext.RequestServices.GetRequiredService<AccountStore>().LoadAsync(id, context.HttpContext.RequestAborted)
             : null;
-        if (account is null || account.Revoked || account.SecurityStamp.ToString() != stamp)
+        // A session opened with a passkey lasts as long as that passkey: removed (by the person or by staff), the session ends.
+        var passkey = context.Principal?.FindFirstValue(WebPolicies.PasskeyClaim);
+        if (account is null || account.Revoked || account.SecurityStamp.ToString() != stamp
+            || (passkey is not null && !(Guid.TryParseExact(passkey, "N", out var passkeyId)
+                && await context.HttpContext.RequestServices.GetRequiredService<Passkeys>().StillThereAsync(account.AccountId, passkeyId, context.HttpContext.RequestAborted))))
         {
             context.RejectPrincipal();
             await context.HttpContext.SignOutAsync(WebPolicies.Scheme);

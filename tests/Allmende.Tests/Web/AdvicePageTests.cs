@@ -29,9 +29,10 @@ public sealed class AdvicePageTests(BrowserApp app)
         await BrowserApp.ShouldShowNoErrorAsync(staff);
         var booked = staff.GetByRole(AriaRole.Region, new() { Name = $"Termine: {Offer}" }).GetByRole(AriaRole.Row);
         var clients = await booked.AllInnerTextsAsync();
-        clients.Count(r => r.Contains("Amina Beispiel", StringComparison.Ordinal)).ShouldBe(2);
-        clients.Count(r => r.Contains("Tomasz Muster", StringComparison.Ordinal)).ShouldBe(1);
-        clients.Count(r => r.Contains("Mira Beispiel", StringComparison.Ordinal)).ShouldBe(1);
+        // The pilot's five past appointments (recorded) and its four coming ones.
+        clients.Count(r => r.Contains("Amina Beispiel", StringComparison.Ordinal)).ShouldBe(4);
+        clients.Count(r => r.Contains("Tomasz Muster", StringComparison.Ordinal)).ShouldBe(3);
+        clients.Count(r => r.Contains("Mira Beispiel", StringComparison.Ordinal)).ShouldBe(2);
         await BrowserApp.ShouldBeAccessibleAsync(staff);
         await BrowserApp.ScreenshotAsync(staff, "beratung");
 
@@ -78,7 +79,7 @@ public sealed class AdvicePageTests(BrowserApp app)
         await mira.GotoAsync("/mitglied/termine");
         await BrowserApp.ShouldShowNoErrorAsync(mira);
         var mine = mira.GetByRole(AriaRole.Region, new() { Name = "Meine Termine" }).GetByRole(AriaRole.Row);
-        (await mine.CountAsync()).ShouldBe(2); // the header and the demo's one
+        (await mine.CountAsync()).ShouldBe(3); // the header and the demo's two: one past, one coming
         (await mira.ContentAsync()).ShouldNotContain("Amina");
         var choice = await mira.GetByLabel("Freier Termin").First.Locator("option").First.InnerTextAsync();
         await mira.GetByRole(AriaRole.Button, new() { Name = $"Termin buchen: {Offer}" }).ClickAsync();
@@ -111,6 +112,48 @@ public sealed class AdvicePageTests(BrowserApp app)
         await phone.GetByRole(AriaRole.Link, new() { Name = Offer }).ClickAsync();
         await BrowserApp.ShouldShowNoErrorAsync(phone);
         await BrowserApp.ShouldFitTheWidthAsync(phone);
+    }
+
+    [Fact]
+    public async Task The_advisors_side_records_what_came_of_a_past_appointment_and_the_funds_report_counts_it()
+    {
+        // The demo's pilot has a past (ADR 19): Tomasz's second appointment was recorded as not held. He came late after all.
+        var staff = await app.SignedInAsync("verwaltung.ergebnis@example.org", Roles.Admin);
+        await staff.GotoAsync("/verwaltung/beratung");
+        await staff.GetByRole(AriaRole.Row).Filter(new() { HasText = Offer }).GetByRole(AriaRole.Link, new() { Name = Offer }).ClickAsync();
+        await BrowserApp.ShouldShowNoErrorAsync(staff);
+        var rows = staff.GetByRole(AriaRole.Region, new() { Name = $"Termine: {Offer}" }).GetByRole(AriaRole.Row);
+        var missed = rows.Filter(new() { HasText = "Tomasz Muster" }).Filter(new() { HasText = "nicht stattgefunden" });
+        (await missed.CountAsync()).ShouldBe(1);
+        var when = await missed.Locator("td").First.InnerTextAsync();
+
+        // By keyboard, as the form is read: the disclosure opens with Enter, then the fields in order.
+        await missed.GetByText("Ergebnis erfassen").FocusAsync();
+        await staff.Keyboard.PressAsync("Enter");
+        await missed.GetByLabel("ja", new() { Exact = true }).CheckAsync();
+        await missed.GetByLabel("Die Person willigt ein, dass Ergebnisse erfasst werden").CheckAsync();
+        await missed.GetByLabel("Geschäftsplan entworfen (Anzahl)").FillAsync("1");
+        await missed.GetByLabel("Weitervermittelt (Anzahl)").FillAsync("1");
+        await BrowserApp.ShouldBeAccessibleAsync(staff);
+        await missed.GetByRole(AriaRole.Button, new() { Name = "Ergebnis speichern", Exact = false }).ClickAsync();
+        await BrowserApp.ShouldShowNoErrorAsync(staff);
+
+        var recorded = rows.Filter(new() { HasText = when }).Filter(new() { HasText = "Tomasz Muster" });
+        (await recorded.Locator("td").Nth(2).InnerTextAsync()).ShouldBe("stattgefunden: Geschäftsplan entworfen: 1, Weitervermittelt: 1");
+        await BrowserApp.ShouldBeAccessibleAsync(staff);
+
+        // The city fund's report counts it: five held now, none missed, still three people; the outcomes add up.
+        using var admin = app.AdminClient();
+        var fund = (await admin.GetFromJsonAsync<JsonElement>("/api/funding/grants?limit=100")).GetProperty("items").EnumerateArray()
+            .Single(g => g.GetProperty("reference").GetString() == "IF-2026-07").GetProperty("id").GetGuid();
+        var report = $"/api/funding/reports/grants/{fund}?period=custom&from=2026-01-01&to=2027-12-31";
+        await Eventually.ReachedAsync(async () => (await admin.GetFromJsonAsync<JsonElement>(report)).GetProperty("advice").GetProperty("appointmentsHeld").GetInt32() == 5,
+            "Funding has the new record");
+        var advice = (await admin.GetFromJsonAsync<JsonElement>(report)).GetProperty("advice");
+        (advice.GetProperty("appointmentsHeld").GetInt32(), advice.GetProperty("appointmentsNotHeld").GetInt32(), advice.GetProperty("peopleAdvised").GetInt32())
+            .ShouldBe((5, 0, 3));
+        advice.GetProperty("outcomes").EnumerateArray().Select(o => (o.GetProperty("kind").GetString(), o.GetProperty("count").GetInt64())).ToArray().ShouldBe(
+            [("business-plan-drafted", 2L), ("business-registered", 1L), ("follow-up-agreed", 1L), ("funding-applied", 1L), ("referred-elsewhere", 2L)]);
     }
 
     private static async Task<Guid> OrganisationAsync(HttpClient admin, string name) =>

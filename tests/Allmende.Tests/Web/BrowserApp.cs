@@ -5,8 +5,10 @@ using Allmende.Host.DemoData;
 using Allmende.Tests.Infrastructure;
 using Deque.AxeCore.Commons;
 using Deque.AxeCore.Playwright;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 
@@ -30,7 +32,19 @@ public sealed class BrowserApp : AllmendeApp
     public BrowserApp() => With("Bookings:CheckInOpensBefore", "100.00:00:00").With("Web:ServerTiming", "true")
         // Each request's start and end (path, status, time) in the host log a failed test prints: a page
         // that sometimes did not load within 30 s in full runs shows whether the server answered.
-        .With("Logging:LogLevel:Microsoft.AspNetCore.Hosting.Diagnostics", "Information");
+        .With("Logging:LogLevel:Microsoft.AspNetCore.Hosting.Diagnostics", "Information")
+        // Every browser of the collection comes from 127.0.0.1: one client address for the passkey challenges' limit
+        // (PasskeyChallengeLimitTests test the limit itself).
+        .With("SignIn:PasskeyChallenges:PermitsPerWindow", "10000");
+
+    /// <summary>The clock of a host that seeds the demo itself (as in Development): the demo's kiosk pilot has its past weeks (ADR 19).</summary>
+    private readonly SeedingClock _clock = new();
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        base.ConfigureWebHost(builder);
+        builder.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(_clock));
+    }
 
     public Uri BaseAddress { get; private set; } = null!;
 
@@ -56,7 +70,7 @@ public sealed class BrowserApp : AllmendeApp
         BaseAddress = new Uri(address);
 
         using var admin = AdminClient();
-        Demo = await DemoData.SeedAsync(admin) ?? throw new InvalidOperationException("The demo data was seeded already.");
+        Demo = await DemoData.SeedAsync(admin, _clock) ?? throw new InvalidOperationException("The demo data was seeded already.");
 
         _playwright = await Playwright.CreateAsync();
         _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions

@@ -246,6 +246,94 @@ public sealed class PasskeyTests(BrowserApp app)
         (await page.GetByRole(AriaRole.Alert).InnerTextAsync()).ShouldBe("Dieser Passkey gehört zu keinem Zugang hier (mehr).");
     }
 
+    [Fact]
+    public async Task Staff_see_a_persons_passkeys_on_the_person_page_and_remove_one_which_ends_its_sign_ins_and_sessions()
+    {
+        var personId = await app.PersonAsync("Hanna Gerät");
+        var (hanna, _) = await SignedInWithDeviceAsync("passkey.hanna@example.org", Roles.Member, personId: personId);
+        await hanna.GotoAsync("/passkeys");
+        await hanna.GetByLabel("Name, zum Wiedererkennen").FillAsync("Telefon von Hanna");
+        await hanna.GetByRole(AriaRole.Button, new() { Name = "Passkey hinzufügen" }).ClickAsync();
+        await hanna.WaitForURLAsync(At("/passkeys?erledigt=hinzugefuegt"));
+        // Signed in again with the passkey: that session lasts as long as the passkey. Another one, with the password, does not depend on it.
+        await hanna.GetByRole(AriaRole.Button, new() { Name = "Abmelden" }).ClickAsync();
+        await hanna.GotoAsync("/anmelden");
+        await hanna.GetByRole(AriaRole.Button, new() { Name = "Passkey verwenden" }).ClickAsync();
+        await hanna.WaitForURLAsync(At("/"));
+        var laptop = await app.NewPageAsync(at: app.LocalhostAddress);
+        await laptop.GotoAsync("/anmelden");
+        await laptop.GetByLabel("E-Mail-Adresse").FillAsync("passkey.hanna@example.org");
+        await laptop.GetByLabel("Passwort").FillAsync(BrowserApp.Password);
+        await laptop.GetByRole(AriaRole.Button, new() { Name = "Anmelden", Exact = true }).ClickAsync();
+        await laptop.WaitForURLAsync(At("/"));
+        // A member does not open the staff page, and the API refuses a member's key: the server decides, not a hidden link.
+        await hanna.GotoAsync($"/verwaltung/personen/{personId}");
+        hanna.Url.ShouldStartWith(At("/kein-zugriff"));
+        var accountId = await AccountIdAsync("passkey.hanna@example.org");
+        using (var member = await app.ClientAsync(Roles.Member, personId))
+        {
+            (await member.GetAsync($"/api/access/accounts/{accountId}/passkeys")).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        }
+
+        // Staff see the passkey on the person page: its name, the access, when added and last used, and no key material.
+        var (createdAt, lastUsedAt, credentialId, publicKey) = await PasskeyDetailsAsync(accountId);
+        var staff = await app.SignedInAsync("verwaltung.geraete@example.org", Roles.Admin);
+        await staff.GotoAsync($"/verwaltung/personen/{personId}");
+        var row = staff.GetByRole(AriaRole.Row).Filter(new() { HasText = "Telefon von Hanna" });
+        (await row.Locator("td").AllInnerTextsAsync()).Take(4).ToArray().ShouldBe(
+            ["Telefon von Hanna", "passkey.hanna@example.org", Berlin(createdAt), Berlin(lastUsedAt)]);
+        var html = await staff.ContentAsync();
+        foreach (var secret in new[] { Convert.ToBase64String(credentialId), Base64Url(credentialId), Convert.ToHexString(credentialId), Convert.ToBase64String(publicKey),
+                     Base64Url(publicKey), Convert.ToHexString(publicKey) })
+            html.ShouldNotContain(secret, Case.Insensitive);
+        await BrowserApp.ShouldBeAccessibleAsync(staff);
+
+        await staff.GetByRole(AriaRole.Button, new() { Name = "Passkey entfernen: Telefon von Hanna" }).ClickAsync();
+        await BrowserApp.ShouldShowNoErrorAsync(staff);
+        (await staff.GetByRole(AriaRole.Status).InnerTextAsync()).ShouldBe("Der Passkey „Telefon von Hanna“ ist entfernt: Mit ihm meldet sich niemand mehr an.");
+        (await staff.Locator("main").InnerTextAsync()).ShouldContain("Kein Passkey.");
+        await BrowserApp.ShouldBeAccessibleAsync(staff);
+        (await PasskeyRowsAsync(accountId)).ShouldBeEmpty();
+        // The log says who removed it: the staff person's account, not Hanna's.
+        var staffAccount = await AccountIdAsync("verwaltung.geraete@example.org");
+        await using (var connection = await app.DataSource.OpenConnectionAsync())
+        await using (var log = new NpgsqlCommand("""
+            select user_name from marten.mt_events where stream_id = $1 and type = 'signin.passkey-removed'
+            """, connection) { Parameters = { new() { Value = $"sign-in-{accountId:N}" } } })
+        {
+            (await log.ExecuteScalarAsync()).ShouldBe($"{Roles.Admin}:account-{staffAccount:N}");
+        }
+
+        // The session the passkey opened ends at its next request; the passkey opens nothing any more; the password session goes on.
+        await hanna.GotoAsync("/passkeys");
+        hanna.Url.ShouldStartWith(At("/anmelden"));
+        await hanna.GetByRole(AriaRole.Button, new() { Name = "Passkey verwenden" }).ClickAsync();
+        (await hanna.GetByRole(AriaRole.Alert).InnerTextAsync()).ShouldBe("Dieser Passkey gehört zu keinem Zugang hier (mehr).");
+        await laptop.GotoAsync("/passkeys");
+        laptop.Url.ShouldBe(At("/passkeys"));
+        (await laptop.Locator("main").InnerTextAsync()).ShouldContain("Sie haben noch keinen Passkey.");
+
+        // A passkey the access does not have (removed, or never there): 404, nothing else touched.
+        using var admin = app.AdminClient();
+        (await admin.DeleteAsync($"/api/access/accounts/{accountId}/passkeys/{Guid.NewGuid()}")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+    }
+
+    private static string Berlin(DateTimeOffset instant) =>
+        TimeZoneInfo.ConvertTime(instant, TimeZoneInfo.FindSystemTimeZoneById("Europe/Berlin")).ToString("dd.MM.yyyy HH:mm", System.Globalization.CultureInfo.InvariantCulture);
+
+    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    private async Task<(DateTimeOffset CreatedAt, DateTimeOffset LastUsedAt, byte[] CredentialId, byte[] PublicKey)> PasskeyDetailsAsync(Guid accountId)
+    {
+        await using var connection = await app.DataSource.OpenConnectionAsync();
+        await using var command = new NpgsqlCommand("""
+            select created_at, last_used_at, credential_id, public_key from signin.passkeys where account_id = $1
+            """, connection) { Parameters = { new() { Value = accountId } } };
+        await using var reader = await command.ExecuteReaderAsync();
+        (await reader.ReadAsync()).ShouldBeTrue();
+        return (reader.GetFieldValue<DateTimeOffset>(0), reader.GetFieldValue<DateTimeOffset>(1), reader.GetFieldValue<byte[]>(2), reader.GetFieldValue<byte[]>(3));
+    }
+
     private sealed record PasskeyRow(Guid AccountId, string Name, string[] Transports, bool HasPublicKey, bool Used)
     {
         public bool Equals(PasskeyRow? other) => other is not null && AccountId == other.AccountId && Name == other.Name

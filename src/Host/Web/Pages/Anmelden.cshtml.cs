@@ -9,6 +9,7 @@ namespace Allmende.Host.Web.Pages;
 /// Sign-in by e-mail address and password, or by passkey (ADR 24); the fifth wrong password locks the
 /// account for a while, for passkeys too.
 /// </summary>
+[Microsoft.AspNetCore.RateLimiting.EnableRateLimiting(PasskeyChallengeLimit.Policy)] // its challenge handler only (ADR 24)
 internal sealed class AnmeldenModel(AccountStore accounts, Passkeys passkeys) : PageModel
 {
     [BindProperty(SupportsGet = true)]
@@ -76,7 +77,7 @@ internal sealed class AnmeldenModel(AccountStore accounts, Passkeys passkeys) : 
             return Page();
         }
         var email = (await accounts.FindAsync(account.AccountId, ct))?.Email;
-        await HttpContext.SignInAsync(WebPolicies.Scheme, WebApp.PrincipalFor(account, email));
+        await HttpContext.SignInAsync(WebPolicies.Scheme, WebApp.PrincipalFor(account, email, result.PasskeyId));
         return LocalRedirect(Url.IsLocalUrl(ReturnUrl) ? ReturnUrl : "/");
     }
 

@@ -8,6 +8,7 @@ namespace Allmende.Host.Web.Pages;
 /// A signed-in person's own passkeys: add one (the device answers a challenge the server keeps), see them,
 /// remove one. Only the person's own: a passkey of another account is not found (404), never removed.
 /// </summary>
+[Microsoft.AspNetCore.RateLimiting.EnableRateLimiting(PasskeyChallengeLimit.Policy)] // its challenge handler only (ADR 24)
 internal sealed class PasskeysModel(Passkeys passkeys) : PageModel
 {
     [BindProperty]

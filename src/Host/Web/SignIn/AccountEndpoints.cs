@@ -57,5 +57,20 @@ internal static class AccountEndpoints
             store.RevokeAsync(accountId, request?.Reason?.Trim() is { Length: > 0 } reason ? reason : "revoked", http.EventMetadata(), ct))
             .WithSummary("Ends a person's access at once: no sign-in, open sessions end at their next request")
             .Produces<AccountView>().ProducesProblem(StatusCodes.Status404NotFound);
+
+        // A person's passkeys as staff see them (ADR 24): what tells one from another, never key material or credential ids.
+        accounts.MapGet("/{accountId:guid}/passkeys", async (Guid accountId, AccountStore store, Passkeys passkeys, CancellationToken ct) =>
+        {
+            _ = await store.FindAsync(accountId, ct) ?? throw new NotFoundException("account", accountId);
+            return await passkeys.ListAsync(accountId, ct);
+        }).WithSummary("The passkeys of one person's access: name, transports, when added and last used")
+          .Produces<IReadOnlyList<PasskeyView>>().ProducesProblem(StatusCodes.Status404NotFound);
+
+        accounts.MapDelete("/{accountId:guid}/passkeys/{passkeyId:guid}", async (Guid accountId, Guid passkeyId, HttpContext http, Passkeys passkeys,
+            CancellationToken ct) => await passkeys.RemoveAsync(accountId, passkeyId, ct, http.EventMetadata())
+                ? Results.NoContent()
+                : throw new NotFoundException("passkey", passkeyId))
+            .WithSummary("Removes one passkey of a person's access (a lost device): no sign-in with it, and the sessions it opened end at their next request")
+            .Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status404NotFound);
     }
 }

@@ -269,10 +269,11 @@ internal sealed class AccountStore(NpgsqlDataSource db, EventStore store, TimePr
     private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }
 
-internal sealed record SignInResult(SignInAccount? Account, bool IsLockedOut)
+/// <param name="PasskeyId">The passkey that signed the person in, if one did: its session lasts only as long as the passkey.</param>
+internal sealed record SignInResult(SignInAccount? Account, bool IsLockedOut, Guid? PasskeyId = null)
 {
     public static readonly SignInResult Failed = new(null, false);
     public static readonly SignInResult LockedOut = new(null, true);
 
-    public static SignInResult Success(SignInAccount account) => new(account, false);
+    public static SignInResult Success(SignInAccount account, Guid? passkeyId = null) => new(account, false, passkeyId);
 }

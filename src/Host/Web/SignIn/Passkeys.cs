@@ -191,13 +191,18 @@ internal sealed class Passkeys(NpgsqlDataSource db, EventStore store, AccountSto
         used.Parameters.Add(new NpgsqlParameter<long> { TypedValue = verified.SignCount });
         used.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = now });
         await used.ExecuteNonQueryAsync(ct);
-        return SignInResult.Success(account);
+        return SignInResult.Success(account, passkey.PasskeyId);
     }
 
-    /// <summary>Removes one of the account's own passkeys; false if the account has no such passkey (someone else's is never touched).</summary>
-    public async Task<bool> RemoveAsync(Guid accountId, Guid passkeyId, CancellationToken ct)
+    /// <summary>
+    /// Removes one passkey of the account; false if the account has no such passkey (someone else's is never touched).
+    /// Its use ends with it: no sign-in with it, and a session it opened ends at its next request (see
+    /// <see cref="StillThereAsync"/>). The person themselves remove as the account; staff with their own
+    /// <paramref name="metadata"/>, so that the log says who did.
+    /// </summary>
+    public async Task<bool> RemoveAsync(Guid accountId, Guid passkeyId, CancellationToken ct, EventMetadata? metadata = null)
     {
-        var uow = store.Begin(Metadata(accountId));
+        var uow = store.Begin(metadata ?? Metadata(accountId));
         uow.Append(AccountStreams.Id(accountId), new PasskeyRemoved(accountId, passkeyId));
         uow.Enlist(async (context, token) =>
         {
@@ -214,6 +219,15 @@ internal sealed class Passkeys(NpgsqlDataSource db, EventStore store, AccountSto
         {
             return false;
         }
+    }
+
+    /// <summary>Whether the passkey that opened a session is still the account's: removed, and the session ends.</summary>
+    public async Task<bool> StillThereAsync(Guid accountId, Guid passkeyId, CancellationToken ct)
+    {
+        await using var command = db.CreateCommand("select exists (select 1 from signin.passkeys where passkey_id = $1 and account_id = $2)");
+        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = passkeyId });
+        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = accountId });
+        return (bool)(await command.ExecuteScalarAsync(ct))!;
     }
 
     /// <summary>

@@ -77,5 +77,16 @@ internal static class SignInSchema
             );
             create index passkey_challenges_expiry on signin.passkey_challenges (expires_at);
             """),
+        new("signin", 3, "the Data Protection key ring, shared by every host of the database", """
+            -- ASP.NET Core Data Protection's keys (the session cookie's, antiforgery's), one XML element each, as
+            -- its key manager writes them: every host of this database reads the same ring, so a cookie one
+            -- issued another accepts. Never updated or deleted by us; the key manager adds and revokes by
+            -- adding elements.
+            create table signin.data_protection_keys (
+                name       text primary key,
+                xml        text not null,
+                created_at timestamptz not null default now()
+            );
+            """),
     ];
 }

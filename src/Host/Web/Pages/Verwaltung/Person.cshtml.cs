@@ -1,6 +1,7 @@
 using System.Globalization;
 using Allmende.Eventing.Api;
 using Allmende.Host.Web.Api;
+using Allmende.Host.Web.SignIn;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 
@@ -10,6 +11,7 @@ namespace Allmende.Host.Web.Pages.Verwaltung;
 /// A person: the organisations they act for (POST /api/people/{id}/organisations) and their plans
 /// (POST /api/people/{id}/plans), each at the version shown; forgetting has its own confirmation page.
 /// The rural pilot's trials (ADR 21): start one, convert the latest to a plan or end it early, each decided by Membership.
+/// The passkeys of the person's access to the web app (ADR 24): seen and removed through the access API, never their keys.
 /// </summary>
 internal sealed class PersonModel(InProcessApi api, TimeProvider time) : PageModel
 {
@@ -92,6 +94,22 @@ internal sealed class PersonModel(InProcessApi api, TimeProvider time) : PageMod
         return await AfterAsync(id, answer, $"Tarif „{Words.Plan(tarif ?? "")}“ ab {ab} über das Unternehmen zugewiesen.", "Über das Unternehmen zuweisen", ct);
     }
 
+    /// <summary>A passkey of one of the person's accesses, with the address that access signs in with.</summary>
+    internal sealed record PersonPasskey(Guid AccountId, string? Email, PasskeyView Passkey);
+
+    public IReadOnlyList<PersonPasskey> Passkeys { get; private set; } = [];
+
+    public bool HasAccess { get; private set; }
+
+    /// <summary>Staff remove a passkey (a lost device): the API checks it is that access's, and ends its use.</summary>
+    public async Task<IActionResult> OnPostRemovePasskeyAsync(Guid id, Guid zugang, Guid passkey, CancellationToken ct)
+    {
+        await LoadAsync(id, ct);
+        var name = Passkeys.FirstOrDefault(p => p.AccountId == zugang && p.Passkey.PasskeyId == passkey)?.Passkey.Name;
+        var answer = await api.SendAsync(User, HttpMethods.Delete, $"/api/access/accounts/{zugang}/passkeys/{passkey}", null, null, ct);
+        return await AfterAsync(id, answer, $"Der Passkey „{name}“ ist entfernt: Mit ihm meldet sich niemand mehr an.", "Passkey entfernen", ct);
+    }
+
     private async Task<IActionResult> AfterAsync(Guid id, ApiAnswer? answer, string? done, string what, CancellationToken ct)
     {
         await LoadAsync(id, ct);
@@ -111,6 +129,13 @@ internal sealed class PersonModel(InProcessApi api, TimeProvider time) : PageMod
         Person = await api.GetAsync<PersonRecord>(User, $"/api/people/{id}", ct);
         Names = await HouseNames.LoadAsync(api, User, ct);
         Trials = await api.GetAsync<List<TrialItem>>(User, $"/api/people/{id}/trials", ct);
+        var accesses = (await api.GetAsync<List<AccountView>>(User, "/api/access/accounts", ct)).Where(a => a.PersonId == id && a.Status != "revoked").ToList();
+        HasAccess = accesses.Count > 0;
+        var passkeys = new List<PersonPasskey>();
+        foreach (var access in accesses)
+            passkeys.AddRange((await api.GetAsync<List<PasskeyView>>(User, $"/api/access/accounts/{access.AccountId}/passkeys", ct))
+                .Select(p => new PersonPasskey(access.AccountId, access.Email, p)));
+        Passkeys = passkeys;
         Today = Formats.Today(time);
     }
 }
