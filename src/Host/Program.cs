@@ -26,7 +26,7 @@ catch (PostgresUnavailableException e)
 }
 // Where the demo may seed, the host's clock is one the seeding can set back for the kiosk pilot's past weeks (DemoData).
 if (Allmende.Host.DemoData.DemoDataOnStart.Wanted(builder.Configuration, builder.Environment))
-    builder.Services.AddSingleton<TimeProvider>(new Allmende.Host.DemoData.SeedingClock());
+    builder.Services.AddSingleton<TimeProvider>(sp => new Allmende.Host.DemoData.SeedingClock(sp.GetRequiredService<Npgsql.NpgsqlDataSource>()));
 builder.Services.AddEventing(connectionString, o => builder.Configuration.GetSection("Eventing").Bind(o));
 builder.Services
     .AddSpaces()

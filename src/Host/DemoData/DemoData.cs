@@ -29,7 +29,8 @@ internal static class DemoData
         finally
         {
             // Whatever failed on the way: the host goes on in real time.
-            (time as SeedingClock)?.Resume();
+            if (time is SeedingClock seeding)
+                await seeding.ResumeAsync();
         }
     }
 
@@ -45,7 +46,8 @@ internal static class DemoData
         // from its coming weeks on, the clock is real time again.
         var monday = NextMondayButOne(time);
         var clock = time as SeedingClock;
-        clock?.SetBackTo(Seeder.At(Seeder.PilotStart(monday, clock).AddDays(-3), "08:00"));
+        if (clock is not null)
+            await clock.SetBackToAsync(Seeder.At(Seeder.PilotStart(monday, clock).AddDays(-3), "08:00"));
 
         // 3. The neighbourhood association: a house with many rooms, and other addresses.
         var house = await seeder.SiteAsync("Nachbarschaftshaus Lindenstraße", "Lindenstraße 12", ["Erdgeschoss", "1. Obergeschoss", "2. Obergeschoss", "Keller"],
@@ -385,7 +387,8 @@ internal static class DemoData
             var tuesday = monday.AddDays(1);
             var pilotStart = PilotStart(monday, clock);
             var firstTuesday = pilotStart.AddDays(8);
-            clock?.SetBackTo(At(pilotStart, "09:00"));
+            if (clock is not null)
+            await clock.SetBackToAsync(At(pilotStart, "09:00"));
             try
             {
                 var funder = await CreateAsync("/api/funding/funders", new
@@ -416,7 +419,8 @@ internal static class DemoData
             }
             finally
             {
-                clock?.Resume();
+                if (clock is not null)
+                    await clock.ResumeAsync();
             }
 
             (int Week, string Time, Guid? Newcomer, Guid? Person)[] appointments =
@@ -450,7 +454,7 @@ internal static class DemoData
             foreach (var ((id, start), (_, _, _, _, held, outcomes)) in booked.Zip(past))
             {
                 // Ten minutes in: held is recorded while the room is in use, which checks it in before the no-show check (15 minutes) comes.
-                clock.SetBackTo(start.AddMinutes(10));
+                await clock.SetBackToAsync(start.AddMinutes(10));
                 await SendAsync(HttpMethod.Put, $"/api/advice/appointments/{id}/outcome", new
                 {
                     held, consent = held, outcomes = outcomes.Select(o => new { kind = o.Kind, count = o.Count }).ToArray(),

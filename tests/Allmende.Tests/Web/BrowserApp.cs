@@ -11,6 +11,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
+using Npgsql;
 
 namespace Allmende.Tests.Web;
 
@@ -38,12 +39,10 @@ public sealed class BrowserApp : AllmendeApp
         .With("SignIn:PasskeyChallenges:PermitsPerWindow", "10000");
 
     /// <summary>The clock of a host that seeds the demo itself (as in Development): the demo's kiosk pilot has its past weeks (ADR 19).</summary>
-    private readonly SeedingClock _clock = new();
-
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         base.ConfigureWebHost(builder);
-        builder.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(_clock));
+        builder.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(sp => new SeedingClock(sp.GetRequiredService<NpgsqlDataSource>())));
     }
 
     public Uri BaseAddress { get; private set; } = null!;
@@ -70,7 +69,7 @@ public sealed class BrowserApp : AllmendeApp
         BaseAddress = new Uri(address);
 
         using var admin = AdminClient();
-        Demo = await DemoData.SeedAsync(admin, _clock) ?? throw new InvalidOperationException("The demo data was seeded already.");
+        Demo = await DemoData.SeedAsync(admin, Services.GetRequiredService<TimeProvider>()) ?? throw new InvalidOperationException("The demo data was seeded already.");
 
         _playwright = await Playwright.CreateAsync();
         _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
