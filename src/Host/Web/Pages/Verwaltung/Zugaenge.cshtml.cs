@@ -32,8 +32,8 @@ internal sealed class ZugaengeModel(InProcessApi api) : PageModel
     public IReadOnlyList<FunderItem> Funders { get; private set; } = [];
 
     public string ScopeOf(AccountView account) =>
-        account.PersonId is { } person ? People.FirstOrDefault(p => p.Id == person)?.Name ?? "(unbekannte Person)"
-        : account.FunderId is { } funder ? Funders.FirstOrDefault(f => f.Id == funder)?.Name ?? "(unbekannter Förderer)"
+        account.PersonId is { } person ? People.FirstOrDefault(p => p.Id == person)?.Name ?? Texts.L("(unbekannte Person)")
+        : account.FunderId is { } funder ? Funders.FirstOrDefault(f => f.Id == funder)?.Name ?? Texts.L("(unbekannter Förderer)")
         : "";
 
     public Task OnGetAsync(CancellationToken ct) => LoadAsync(ct);
