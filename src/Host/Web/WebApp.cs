@@ -89,7 +89,7 @@ internal static class WebApp
             o.Conventions.AllowAnonymousToPage("/KeinZugriff");
             o.Conventions.AllowAnonymousToPage("/Mitgliedsantrag");
             o.Conventions.AllowAnonymousToFolder("/Programm"); // the open programme: public by design (ADR 20)
-        }).AddMvcOptions(o => o.Filters.Add<ApiRefusalFilter>());
+        }).AddViewLocalization().AddMvcOptions(o => o.Filters.Add<ApiRefusalFilter>());
         return services;
     }
 

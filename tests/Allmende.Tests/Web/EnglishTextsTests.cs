@@ -7,7 +7,7 @@ namespace Allmende.Tests.Web;
 
 /// <summary>
 /// English second (ADR 16): every text a page or the web app's code puts through the localizer (the
-/// views' <c>T["…"]</c>, the code's <c>L("…")</c> and <c>N("…")</c>) has an English entry in
+/// views' <c>T["…"]</c> and <c>H["…"]</c>, the code's <c>L("…")</c> and <c>N("…")</c>) has an English entry in
 /// Texts.en.resx with the same placeholders, and the resource is found at run time.
 /// </summary>
 public sealed partial class EnglishTextsTests
@@ -76,7 +76,7 @@ public sealed partial class EnglishTextsTests
     private static string Placeholders(string text) =>
         string.Join(",", PlaceholderPattern().Matches(text).Select(m => m.Value).Order(StringComparer.Ordinal));
 
-    [GeneratedRegex("""(?:\bT\[|\bL\(|\bN\()\s*"((?:[^"\\]|\\.)*)"[\],)]""")]
+    [GeneratedRegex("""(?:\b[TH]\[|\bL\(|\bN\()\s*"((?:[^"\\]|\\.)*)"[\],)]""")]
     private static partial Regex Localized();
 
     [GeneratedRegex(@"\{\d+(:[^}]*)?\}")]
