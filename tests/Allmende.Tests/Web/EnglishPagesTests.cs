@@ -72,10 +72,13 @@ public sealed partial class EnglishPagesTests(BrowserApp app)
         await page.GetByRole(AriaRole.Button, new() { Name = "Book", Exact = true }).ClickAsync();
         (await page.Locator(".error").InnerTextAsync()).ShouldBe("The booking did not go through: The room is already taken at this time.");
 
-        // And back: the choice is kept in a cookie until it is changed again.
+        // And back, to the same page (its query too) in German formats; the choice is kept in a cookie.
         await page.GetByRole(AriaRole.Link, new() { Name = "Deutsch" }).ClickAsync();
         await SpeaksAsync(page, "de");
-        (await page.GetByRole(AriaRole.Heading, new() { Level = 1 }).InnerTextAsync()).ShouldBe("Raum buchen");
+        (await page.GetByRole(AriaRole.Heading, new() { Level = 1 }).InnerTextAsync()).ShouldBe("Buchung anlegen");
+        var german = System.Globalization.CultureInfo.GetCultureInfo("de-DE");
+        (await page.Locator("main p").First.InnerTextAsync())
+            .ShouldBe($"Vereinsraum, Quartierszentrum am Markt\n{day.ToString("dddd, dd.MM.yyyy", german)}, 10:00–12:00 Uhr");
         await page.GotoAsync("/mitglied/buchungen");
         (await Language(page)).ShouldBe("de");
     }
