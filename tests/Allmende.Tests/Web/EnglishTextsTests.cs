@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using System.Xml.Linq;
 using Allmende.Host.Web;
+using Allmende.Host.Web.Pages.Verwaltung;
 
 namespace Allmende.Tests.Web;
 
@@ -54,6 +55,45 @@ public sealed partial class EnglishTextsTests
             CultureInfo.CurrentUICulture = CultureInfo.CurrentCulture = CultureInfo.GetCultureInfo("de-DE");
             (Texts.L("Raum buchen"), Texts.L("Fehler {0}", 1234), Words.Status("confirmed"), Formats.Euro(126000L), Formats.Date(new DateOnly(2026, 12, 24)))
                 .ShouldBe(("Raum buchen", "Fehler 1234", "bestätigt", "1.260,00 €", "24.12.2026"));
+        }
+        finally
+        {
+            (CultureInfo.CurrentCulture, CultureInfo.CurrentUICulture) = before;
+        }
+    }
+
+    [Theory]
+    [InlineData("1,260.50", 126050L)]
+    [InlineData("12.5", 1250L)]
+    [InlineData("€25,000", 2500000L)]
+    public void On_an_English_page_euros_are_read_in_British_notation(string typed, long cents) =>
+        InEnglish(() => (Eingaben.TryCents(typed, out var read), read)).ShouldBe((true, cents));
+
+    [Theory]
+    [InlineData("12,50")]
+    [InlineData("1.260,50")]
+    public void On_an_English_page_a_comma_only_groups_thousands(string typed) =>
+        InEnglish(() => Eingaben.TryCents(typed, out _)).ShouldBeFalse();
+
+    [Fact]
+    public void Dates_are_read_in_German_and_British_order_whatever_the_language()
+    {
+        var christmas = new DateOnly(2026, 12, 24);
+        foreach (var typed in new[] { "24.12.2026", "24/12/2026", "2026-12-24" })
+        {
+            InEnglish(() => (Formats.TryDate(typed, out var d), d)).ShouldBe((true, christmas), typed);
+            (Formats.TryDate(typed, out var german), german).ShouldBe((true, christmas), typed);
+        }
+        Formats.TryDate("12/24/2026", out _).ShouldBeFalse(); // month first is not read: it would be ambiguous
+    }
+
+    private static T InEnglish<T>(Func<T> read)
+    {
+        var before = (CultureInfo.CurrentCulture, CultureInfo.CurrentUICulture);
+        try
+        {
+            CultureInfo.CurrentUICulture = CultureInfo.CurrentCulture = CultureInfo.GetCultureInfo("en-GB");
+            return read();
         }
         finally
         {

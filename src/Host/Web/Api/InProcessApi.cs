@@ -26,7 +26,7 @@ internal sealed record ApiAnswer(int Status, string Body, string? ContentType, s
     }
 
     /// <summary>
-    /// The problem's words for a person: a known rule in German (<see cref="Words.Refusal"/>), else the
+    /// The problem's words for a person: a known rule in the page's language (<see cref="Words.Refusal"/>), else the
     /// detail, else the title; field errors after it.
     /// </summary>
     public string Problem()

@@ -46,7 +46,7 @@ internal sealed class BuchenModel(InProcessApi api, TimeProvider time) : PageMod
     public async Task OnGetAsync(string? datum, string? beginn, CancellationToken ct)
     {
         Names = await HouseNames.LoadAsync(api, User, ct, organisations: false);
-        // Text fields in German order, not the browser's date and time pickers, whose segments follow the
+        // Text fields in the page's order (24.12.2026 or 24/12/2026), not the browser's date and time pickers, whose segments follow the
         // browser's language (an en-US browser would ask month first and 12-hour times).
         Datum = Formats.TryDate(datum, out var d) ? d : Formats.Today(time).AddDays(1);
         Beginn = TimeOnly.TryParseExact(beginn?.Trim(), ["H:mm", "HH:mm"], CultureInfo.InvariantCulture, DateTimeStyles.None, out var b) ? b : Beginn;

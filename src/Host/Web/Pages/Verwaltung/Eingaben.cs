@@ -14,7 +14,8 @@ internal static partial class Eingaben
 
     /// <summary>
     /// Euros as typed in Germany ("1.260,50", "12", "12,5") to cents. A point only groups thousands: "12.5"
-    /// is refused rather than read as 125 € (the lenient parser would).
+    /// is refused rather than read as 125 € (the lenient parser would). On an English page the other way
+    /// round: "1,260.50" and "12.5" are read, "12,50" is refused.
     /// </summary>
     public static bool TryCents(string? text, out long cents)
     {
