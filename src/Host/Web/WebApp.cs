@@ -139,12 +139,12 @@ internal static class WebApp
     /// The language switch: a plain link on every page (no script), which keeps the choice in a cookie
     /// and goes back to the page it came from (a path of this host only, never another site).
     /// </summary>
-    private static IResult SwitchLanguage(HttpContext context, string language, string? zurueck)
+    private static IResult SwitchLanguage(HttpContext context, TimeProvider time, string language, string? zurueck)
     {
         var culture = language == "en" ? Formats.English : Formats.German;
         context.Response.Cookies.Append(LanguageCookie, CookieRequestCultureProvider.MakeCookieValue(new RequestCulture(culture)), new CookieOptions
         {
-            Expires = DateTimeOffset.UtcNow.AddYears(1),
+            Expires = time.GetUtcNow().AddYears(1),
             HttpOnly = true,
             SameSite = SameSiteMode.Lax,
             IsEssential = true,
