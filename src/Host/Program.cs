@@ -65,6 +65,7 @@ app.UsePageTiming(); // off unless Web:ServerTiming (the page benchmark)
 app.CaptureApiPipeline(); // first: the web app's pages call the API through the rest of this pipeline
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseWebAppLanguage(); // pages in German or English; the API stays invariant
 // Control characters in a query value or the path answer 400 before anything reads them.
 app.Use((context, next) =>
 {

@@ -21,18 +21,18 @@ internal sealed class ApiRefusalFilter : IAsyncPageFilter
             executed.ExceptionHandled = true;
             var (title, text) = refused.Answer.Status switch
             {
-                403 => ("Kein Zugriff", "Diese Seite gehört nicht zu Ihren Organisationen oder Förderungen."),
-                404 => ("Nicht gefunden", "Das Gesuchte gibt es nicht, oder es ist für Sie nicht sichtbar."),
-                _ => ("Anfrage abgelehnt", refused.Answer.Problem()),
+                403 => (Texts.L("Kein Zugriff"), Texts.L("Diese Seite gehört nicht zu Ihren Organisationen oder Förderungen.")),
+                404 => (Texts.L("Nicht gefunden"), Texts.L("Das Gesuchte gibt es nicht, oder es ist für Sie nicht sichtbar.")),
+                _ => (Texts.L("Anfrage abgelehnt"), refused.Answer.Problem()),
             };
             executed.Result = new ContentResult
             {
                 StatusCode = refused.Answer.Status,
                 ContentType = "text/html; charset=utf-8",
                 Content = $"""
-                    <!DOCTYPE html><html lang="de"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+                    <!DOCTYPE html><html lang="{(Texts.English ? "en" : "de")}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
                     <title>{title} – Allmende</title></head><body><main><h1>{title}</h1><p>{WebUtility.HtmlEncode(text)}</p>
-                    <p><a href="/">Zur Startseite</a></p></main></body></html>
+                    <p><a href="/">{Texts.L("Zur Startseite")}</a></p></main></body></html>
                     """,
             };
         }

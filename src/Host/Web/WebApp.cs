@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Claims;
 using Allmende.Eventing;
 using Allmende.Eventing.Api;
@@ -6,6 +7,7 @@ using Allmende.Host.Web.SignIn;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Localization;
 
 namespace Allmende.Host.Web;
 
@@ -67,6 +69,16 @@ internal static class WebApp
             .AddPolicy(WebPolicies.Funding, p => p.AddAuthenticationSchemes(WebPolicies.Scheme).RequireRole(Roles.Funder, Roles.Admin, Roles.Auditor))
             .AddPolicy(WebPolicies.Audit, p => p.AddAuthenticationSchemes(WebPolicies.Scheme).RequireRole(Roles.Auditor, Roles.Admin));
 
+        services.AddLocalization();
+        services.Configure<RequestLocalizationOptions>(o =>
+        {
+            CultureInfo[] cultures = [Formats.German, Formats.English];
+            o.DefaultRequestCulture = new RequestCulture(Formats.German);
+            o.SupportedCultures = cultures;
+            o.SupportedUICultures = cultures;
+            // The language switch's cookie, then the browser's languages, then German; never the query.
+            o.RequestCultureProviders = [new CookieRequestCultureProvider { CookieName = LanguageCookie }, new CustomRequestCultureProvider(BrowserLanguage)];
+        });
         services.AddRazorPages(o =>
         {
             o.RootDirectory = "/Web/Pages";
@@ -80,7 +92,7 @@ internal static class WebApp
             o.Conventions.AllowAnonymousToPage("/KeinZugriff");
             o.Conventions.AllowAnonymousToPage("/Mitgliedsantrag");
             o.Conventions.AllowAnonymousToFolder("/Programm"); // the open programme: public by design (ADR 20)
-        }).AddMvcOptions(o => o.Filters.Add<ApiRefusalFilter>());
+        }).AddViewLocalization().AddMvcOptions(o => o.Filters.Add<ApiRefusalFilter>());
         return services;
     }
 
@@ -98,9 +110,57 @@ internal static class WebApp
         });
     }
 
+    /// <summary>The cookie the language switch sets (a year): "c=en-GB|uic=en-GB".</summary>
+    public const string LanguageCookie = "allmende.language";
+
+    /// <summary>
+    /// Pages answer in the request's language (ADR 16, "English second"); the API does not: its
+    /// requests, over HTTP or in process, keep the host's invariant formats.
+    /// </summary>
+    public static IApplicationBuilder UseWebAppLanguage(this IApplicationBuilder app) =>
+        app.UseWhen(c => !c.Request.Path.StartsWithSegments("/api"), page => page.UseRequestLocalization());
+
+    /// <summary>
+    /// The browser's languages by their order and weight, by language alone: en-US and en-GB are
+    /// English (in British formats), de-AT is German; a language not offered is skipped.
+    /// </summary>
+    private static Task<ProviderCultureResult?> BrowserLanguage(HttpContext context)
+    {
+        var accepted = context.Request.GetTypedHeaders().AcceptLanguage;
+        foreach (var language in accepted.Where(l => l.Quality is null or > 0).OrderByDescending(l => l.Quality ?? 1))
+        {
+            var name = language.Value.Value ?? "";
+            var culture = name.StartsWith("en", StringComparison.OrdinalIgnoreCase) ? Formats.English.Name
+                : name.StartsWith("de", StringComparison.OrdinalIgnoreCase) ? Formats.German.Name : null;
+            if (culture is not null)
+                return Task.FromResult<ProviderCultureResult?>(new ProviderCultureResult(culture));
+        }
+        return Task.FromResult<ProviderCultureResult?>(null);
+    }
+
+    /// <summary>
+    /// The language switch: a plain link on every page (no script), which keeps the choice in a cookie
+    /// and goes back to the page it came from (a path of this host only, never another site).
+    /// </summary>
+    private static IResult SwitchLanguage(HttpContext context, TimeProvider time, string language, string? zurueck)
+    {
+        var culture = language == "en" ? Formats.English : Formats.German;
+        context.Response.Cookies.Append(LanguageCookie, CookieRequestCultureProvider.MakeCookieValue(new RequestCulture(culture)), new CookieOptions
+        {
+            Expires = time.GetUtcNow().AddYears(1),
+            HttpOnly = true,
+            SameSite = SameSiteMode.Lax,
+            IsEssential = true,
+        });
+        var back = zurueck is { Length: > 0 } path && path[0] == '/' && !path.StartsWith("//", StringComparison.Ordinal) && !path.StartsWith("/\\", StringComparison.Ordinal)
+            ? path : "/";
+        return Results.LocalRedirect(back);
+    }
+
     public static IEndpointRouteBuilder MapWebApp(this IEndpointRouteBuilder endpoints)
     {
         AccountEndpoints.Map(endpoints);
+        endpoints.MapGet("/sprache/{language:regex(^(de|en)$)}", SwitchLanguage).AllowAnonymous().ExcludeFromDescription();
         endpoints.MapRazorPages();
         return endpoints;
     }

@@ -101,13 +101,17 @@ public sealed class BrowserApp : AllmendeApp
     /// <summary>The narrowest phone the pages are made for (CSS pixels): nothing may scroll the whole page sideways there.</summary>
     public const int PhoneWidth = 375;
 
-    /// <summary>A fresh browser context (its own cookies), German, Berlin time, a laptop's or a phone's viewport, at <see cref="BaseAddress"/> unless told.</summary>
-    public async Task<IPage> NewPageAsync(bool phone = false, Uri? at = null)
+    /// <summary>
+    /// A fresh browser context (its own cookies), German unless told (the browser's language, which the
+    /// pages follow without a choice of their own), Berlin time, a laptop's or a phone's viewport, at
+    /// <see cref="BaseAddress"/> unless told.
+    /// </summary>
+    public async Task<IPage> NewPageAsync(bool phone = false, Uri? at = null, string locale = "de-DE")
     {
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions
         {
             BaseURL = (at ?? BaseAddress).ToString(),
-            Locale = "de-DE",
+            Locale = locale,
             TimezoneId = "Europe/Berlin",
             ViewportSize = phone ? new ViewportSize { Width = PhoneWidth, Height = 812 } : new ViewportSize { Width = 1280, Height = 900 },
         });

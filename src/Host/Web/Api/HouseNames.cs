@@ -25,12 +25,12 @@ internal sealed class HouseNames
         return new HouseNames { Sites = (await sites).Items, Spaces = (await spaces).Items, Organisations = (await orgs).Items };
     }
 
-    public string Site(Guid id) => Sites.FirstOrDefault(s => s.Id == id)?.Name ?? "(unbekannter Standort)";
+    public string Site(Guid id) => Sites.FirstOrDefault(s => s.Id == id)?.Name ?? Texts.L("(unbekannter Standort)");
 
-    public string Space(Guid id) => Spaces.FirstOrDefault(s => s.Id == id)?.Name ?? "(unbekannter Raum)";
+    public string Space(Guid id) => Spaces.FirstOrDefault(s => s.Id == id)?.Name ?? Texts.L("(unbekannter Raum)");
 
     public string SpaceAndSite(Guid spaceId) =>
-        Spaces.FirstOrDefault(s => s.Id == spaceId) is { } space ? $"{space.Name}, {Site(space.SiteId)}" : "(unbekannter Raum)";
+        Spaces.FirstOrDefault(s => s.Id == spaceId) is { } space ? $"{space.Name}, {Site(space.SiteId)}" : Texts.L("(unbekannter Raum)");
 
-    public string Organisation(Guid? id) => id is null ? "" : Organisations.FirstOrDefault(o => o.Id == id)?.Name ?? "(andere Organisation)";
+    public string Organisation(Guid? id) => id is null ? "" : Organisations.FirstOrDefault(o => o.Id == id)?.Name ?? Texts.L("(andere Organisation)");
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net.Http.Headers;
 using System.Security.Claims;
 using System.Text;
@@ -25,13 +26,13 @@ internal sealed record ApiAnswer(int Status, string Body, string? ContentType, s
     }
 
     /// <summary>
-    /// The problem's words for a person: a known rule in German (<see cref="Words.Refusal"/>), else the
+    /// The problem's words for a person: a known rule in the page's language (<see cref="Words.Refusal"/>), else the
     /// detail, else the title; field errors after it.
     /// </summary>
     public string Problem()
     {
         if (string.IsNullOrEmpty(Body) || ContentType?.Contains("json", StringComparison.Ordinal) != true)
-            return $"Fehler {Status}";
+            return Texts.L("Fehler {0}", Status);
         if (Words.Refusal(Rule()) is { } german)
             return german;
         using var document = JsonDocument.Parse(Body);
@@ -96,6 +97,17 @@ internal sealed class InProcessApi(IServiceScopeFactory scopes)
         }
     }
 
+    /// <summary>
+    /// The API answers in invariant formats, as it does over HTTP, whatever the page's language: the
+    /// culture set here flows into the call and is the caller's again when this method returns.
+    /// </summary>
+    private static async Task RunInvariantAsync(RequestDelegate pipeline, HttpContext context)
+    {
+        CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+        CultureInfo.CurrentUICulture = CultureInfo.InvariantCulture;
+        await pipeline(context);
+    }
+
     private async Task<ApiAnswer> SendThroughAsync(RequestDelegate pipeline, ClaimsPrincipal user, string method, string pathAndQuery, object? body, string? ifMatch,
         CancellationToken ct)
     {
@@ -133,7 +145,7 @@ internal sealed class InProcessApi(IServiceScopeFactory scopes)
         // principal alone when no key is presented, and the authorization policies read it.
         var context = new DefaultHttpContext(features) { User = user };
         context.Items[Allmende.Eventing.Api.InProcessCall.Marker] = true;
-        await pipeline(context);
+        await RunInvariantAsync(pipeline, context);
         buffer.Position = 0;
         var contentType = context.Response.ContentType;
         var charset = MediaTypeHeaderValue.TryParse(contentType, out var parsed) && parsed.CharSet is { } name ? Encoding.GetEncoding(name) : Encoding.UTF8;

@@ -37,13 +37,13 @@ internal sealed class AnmeldenModel(AccountStore accounts, Passkeys passkeys) : 
     {
         if (string.IsNullOrWhiteSpace(Email) || string.IsNullOrEmpty(Password))
         {
-            Error = "Bitte E-Mail-Adresse und Passwort angeben.";
+            Error = Texts.L("Bitte E-Mail-Adresse und Passwort angeben.");
             return Page();
         }
         var result = await accounts.SignInAsync(Email, Password, ct);
         if (result.Account is not { } account)
         {
-            Error = result.IsLockedOut ? LockedOut : "E-Mail-Adresse oder Passwort stimmen nicht.";
+            Error = result.IsLockedOut ? LockedOut : Texts.L("E-Mail-Adresse oder Passwort stimmen nicht.");
             return Page();
         }
         await HttpContext.SignInAsync(WebPolicies.Scheme, WebApp.PrincipalFor(account, AccountStore.Normalise(Email)));
@@ -81,5 +81,5 @@ internal sealed class AnmeldenModel(AccountStore accounts, Passkeys passkeys) : 
         return LocalRedirect(Url.IsLocalUrl(ReturnUrl) ? ReturnUrl : "/");
     }
 
-    private static string LockedOut => $"Zu viele Fehlversuche: Die Anmeldung ist für {AccountStore.LockoutTime.TotalMinutes:0} Minuten gesperrt.";
+    private static string LockedOut => Texts.L("Zu viele Fehlversuche: Die Anmeldung ist für {0:0} Minuten gesperrt.", AccountStore.LockoutTime.TotalMinutes);
 }

@@ -29,9 +29,9 @@ internal sealed class EinladungModel(AccountStore accounts) : PageModel
         if (Email is null)
             return Page();
         if (Password is null || Password.Length < AccountStore.MinPasswordLength)
-            Error = $"Das Passwort braucht mindestens {AccountStore.MinPasswordLength} Zeichen.";
+            Error = Texts.L("Das Passwort braucht mindestens {0} Zeichen.", AccountStore.MinPasswordLength);
         else if (Password != Confirm)
-            Error = "Die beiden Passwörter stimmen nicht überein.";
+            Error = Texts.L("Die beiden Passwörter stimmen nicht überein.");
         if (Error is not null)
             return Page();
         var account = await accounts.AcceptInvitationAsync(Token, Password!, ct);

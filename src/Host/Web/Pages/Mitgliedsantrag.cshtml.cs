@@ -17,24 +17,24 @@ internal sealed record Antragsfeld(string Id, string Field, string Label, string
 [EnableRateLimiting("membership-applications")]
 internal sealed class MitgliedsantragModel(InProcessApi api) : PageModel
 {
-    public static readonly IReadOnlyList<(string Code, string Words)> Kinds =
+    public static IReadOnlyList<(string Code, string Name)> Kinds => Allmende.Host.Web.Words.InLanguage(
     [
-        ("initiative", "Initiative"), ("association", "Verein"), ("social-enterprise", "Soziales Unternehmen"), ("cooperative", "Genossenschaft"),
-        ("company", "Unternehmen"), ("public-body", "Öffentliche Stelle"),
-    ];
+        ("initiative", Texts.N("Initiative")), ("association", Texts.N("Verein")), ("social-enterprise", Texts.N("Soziales Unternehmen")), ("cooperative", Texts.N("Genossenschaft")),
+        ("company", Texts.N("Unternehmen")), ("public-body", Texts.N("Öffentliche Stelle")),
+    ]);
 
     private static readonly Dictionary<string, string> Words = new(StringComparer.Ordinal)
     {
-        ["organisation.name"] = "Bitte den Namen der Organisation angeben (höchstens 200 Zeichen).",
-        ["organisation.kind"] = "Bitte eine Art der Organisation wählen.",
-        ["organisation.address.street"] = "Bitte Straße und Hausnummer angeben, oder die Adresse ganz leer lassen.",
-        ["organisation.address.postalCode"] = "Bitte die Postleitzahl angeben, oder die Adresse ganz leer lassen.",
-        ["organisation.address.city"] = "Bitte den Ort angeben, oder die Adresse ganz leer lassen.",
-        ["contactPerson.name"] = "Bitte den Namen der Kontaktperson angeben.",
-        ["contactPerson.email"] = "Bitte eine gültige E-Mail-Adresse angeben.",
-        ["contactPerson.phone"] = "Bitte eine Telefonnummer aus Ziffern, Leerzeichen, + / - ( ) angeben, oder das Feld leer lassen.",
-        ["consent"] = "Ohne Ihre Einwilligung können wir den Antrag nicht speichern.",
-        ["consentTextVersion"] = "Der Einwilligungstext hat sich geändert: bitte die Seite neu laden und erneut einwilligen.",
+        ["organisation.name"] = Texts.N("Bitte den Namen der Organisation angeben (höchstens 200 Zeichen)."),
+        ["organisation.kind"] = Texts.N("Bitte eine Art der Organisation wählen."),
+        ["organisation.address.street"] = Texts.N("Bitte Straße und Hausnummer angeben, oder die Adresse ganz leer lassen."),
+        ["organisation.address.postalCode"] = Texts.N("Bitte die Postleitzahl angeben, oder die Adresse ganz leer lassen."),
+        ["organisation.address.city"] = Texts.N("Bitte den Ort angeben, oder die Adresse ganz leer lassen."),
+        ["contactPerson.name"] = Texts.N("Bitte den Namen der Kontaktperson angeben."),
+        ["contactPerson.email"] = Texts.N("Bitte eine gültige E-Mail-Adresse angeben."),
+        ["contactPerson.phone"] = Texts.N("Bitte eine Telefonnummer aus Ziffern, Leerzeichen, + / - ( ) angeben, oder das Feld leer lassen."),
+        ["consent"] = Texts.N("Ohne Ihre Einwilligung können wir den Antrag nicht speichern."),
+        ["consentTextVersion"] = Texts.N("Der Einwilligungstext hat sich geändert: bitte die Seite neu laden und erneut einwilligen."),
     };
 
     [BindProperty] public string? Name { get; set; }
@@ -80,7 +80,7 @@ internal sealed class MitgliedsantragModel(InProcessApi api) : PageModel
         if (answer.Status != StatusCodes.Status400BadRequest)
             throw new ApiRefusedException(answer);
         _errors = FieldErrors(answer);
-        Error = "Der Antrag ist noch nicht vollständig: bitte die markierten Felder prüfen.";
+        Error = Texts.L("Der Antrag ist noch nicht vollständig: bitte die markierten Felder prüfen.");
         return Page();
     }
 
@@ -96,7 +96,7 @@ internal sealed class MitgliedsantragModel(InProcessApi api) : PageModel
     {
         using var document = JsonDocument.Parse(answer.Body);
         return document.RootElement.TryGetProperty("errors", out var errors)
-            ? errors.EnumerateObject().ToDictionary(e => e.Name, e => Words.GetValueOrDefault(e.Name, "Bitte prüfen."), StringComparer.Ordinal)
+            ? errors.EnumerateObject().ToDictionary(e => e.Name, e => Texts.L(Words.GetValueOrDefault(e.Name, Texts.N("Bitte prüfen."))), StringComparer.Ordinal)
             : [];
     }
 

@@ -38,8 +38,8 @@ internal sealed class PasskeysModel(Passkeys passkeys) : PageModel
     {
         Message = Erledigt switch
         {
-            "hinzugefuegt" => "Der Passkey ist gespeichert. Ab jetzt können Sie sich damit anmelden.",
-            "entfernt" => "Der Passkey ist entfernt.",
+            "hinzugefuegt" => Texts.L("Der Passkey ist gespeichert. Ab jetzt können Sie sich damit anmelden."),
+            "entfernt" => Texts.L("Der Passkey ist entfernt."),
             _ => null,
         };
         Items = await passkeys.ListAsync(Account, ct);
@@ -74,7 +74,7 @@ internal sealed class PasskeysModel(Passkeys passkeys) : PageModel
         if (PasskeyId is { } id && await passkeys.RemoveAsync(Account, id, ct))
             return Redirect("/passkeys?erledigt=entfernt");
         Response.StatusCode = StatusCodes.Status404NotFound;
-        Error = "Diesen Passkey gibt es in Ihrem Konto nicht (mehr).";
+        Error = Texts.L("Diesen Passkey gibt es in Ihrem Konto nicht (mehr).");
         Items = await passkeys.ListAsync(Account, ct);
         return Page();
     }
@@ -82,12 +82,12 @@ internal sealed class PasskeysModel(Passkeys passkeys) : PageModel
     /// <summary>A refused ceremony in the person's words.</summary>
     public static string Refusal(PasskeyRefusedException e) => e.Rule switch
     {
-        "challenge-unknown" => "Die Anfrage ist abgelaufen oder wurde schon beantwortet. Bitte versuchen Sie es noch einmal.",
-        "passkey-missing" or "passkey-unreadable" => "Der Browser hat keinen lesbaren Passkey geschickt. Bitte versuchen Sie es noch einmal.",
-        "passkey-known" => "Diesen Passkey gibt es hier schon.",
-        "account-revoked" => "Ihr Zugang wurde zurückgezogen.",
-        "passkey-unknown" => "Dieser Passkey gehört zu keinem Zugang hier (mehr).",
-        _ => "Der Passkey wurde nicht angenommen: Die Prüfung der Antwort Ihres Geräts ist fehlgeschlagen.",
+        "challenge-unknown" => Texts.L("Die Anfrage ist abgelaufen oder wurde schon beantwortet. Bitte versuchen Sie es noch einmal."),
+        "passkey-missing" or "passkey-unreadable" => Texts.L("Der Browser hat keinen lesbaren Passkey geschickt. Bitte versuchen Sie es noch einmal."),
+        "passkey-known" => Texts.L("Diesen Passkey gibt es hier schon."),
+        "account-revoked" => Texts.L("Ihr Zugang wurde zurückgezogen."),
+        "passkey-unknown" => Texts.L("Dieser Passkey gehört zu keinem Zugang hier (mehr)."),
+        _ => Texts.L("Der Passkey wurde nicht angenommen: Die Prüfung der Antwort Ihres Geräts ist fehlgeschlagen."),
     };
 
     /// <summary>How the device is reached, in words: "internal" is the device itself, "hybrid" a phone nearby.</summary>
@@ -95,11 +95,11 @@ internal sealed class PasskeysModel(Passkeys passkeys) : PageModel
         ? "unbekannt"
         : string.Join(", ", transports.Select(t => t switch
         {
-            "internal" => "dieses Gerät",
-            "hybrid" => "Telefon in der Nähe",
-            "usb" => "USB",
-            "nfc" => "NFC",
-            "ble" => "Bluetooth",
+            "internal" => Texts.L("dieses Gerät"),
+            "hybrid" => Texts.L("Telefon in der Nähe"),
+            "usb" => Texts.L("USB"),
+            "nfc" => Texts.L("NFC"),
+            "ble" => Texts.L("Bluetooth"),
             _ => t,
         }).Distinct());
 }

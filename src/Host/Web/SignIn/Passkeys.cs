@@ -101,7 +101,8 @@ internal sealed class Passkeys(NpgsqlDataSource db, EventStore store, AccountSto
         }
 
         var passkeyId = Guid.CreateVersion7();
-        var label = name?.Trim() is { Length: > 0 } given ? given[..Math.Min(given.Length, MaxNameLength)] : $"Passkey vom {Formats.Date(time.GetUtcNow())}";
+        // Without a name: one in the language of the page it was added on, stored as it is.
+        var label = name?.Trim() is { Length: > 0 } given ? given[..Math.Min(given.Length, MaxNameLength)] : Texts.L("Passkey vom {0}", Formats.Date(time.GetUtcNow()));
         var transports = credential.Transports?.Select(t => t.ToString().ToLowerInvariant()).ToArray() ?? [];
         var uow = store.Begin(Metadata(accountId));
         uow.Append(AccountStreams.Id(accountId), new PasskeyAdded(accountId, passkeyId));

@@ -27,41 +27,41 @@ internal sealed class BuchungModel(InProcessApi api) : PageModel
     /// <summary>The event's own word ("bookings.booking.checked-in" → "eingecheckt").</summary>
     public static string EventName(string type) => type[(type.LastIndexOf('.') + 1)..] switch
     {
-        "requested" => "angefragt",
-        "confirmed" => "bestätigt",
-        "approved" => "freigegeben",
-        "rejected" => "abgelehnt",
-        "cancelled" => "storniert",
-        "checked-in" => "eingecheckt",
-        "completed" => "abgeschlossen",
-        "marked-no-show" => "nicht erschienen",
-        "no-show-undone" => "doch erschienen",
-        "rescheduled" => "verlegt",
-        "held-for-review" => "zur Prüfung angehalten",
-        "flagged" => "markiert",
-        "quota-applied" => "Freistunden angerechnet",
-        "quota-returned" => "Freistunden zurückgegeben",
+        "requested" => Texts.L("angefragt"),
+        "confirmed" => Texts.L("bestätigt"),
+        "approved" => Texts.L("freigegeben"),
+        "rejected" => Texts.L("abgelehnt"),
+        "cancelled" => Texts.L("storniert"),
+        "checked-in" => Texts.L("eingecheckt"),
+        "completed" => Texts.L("abgeschlossen"),
+        "marked-no-show" => Texts.L("nicht erschienen"),
+        "no-show-undone" => Texts.L("doch erschienen"),
+        "rescheduled" => Texts.L("verlegt"),
+        "held-for-review" => Texts.L("zur Prüfung angehalten"),
+        "flagged" => Texts.L("markiert"),
+        "quota-applied" => Texts.L("Freistunden angerechnet"),
+        "quota-returned" => Texts.L("Freistunden zurückgegeben"),
         var name => name,
     };
 
     public static string Who(string? actor) => actor?.Split(':')[0] switch
     {
-        "admin" => "Raumverwaltung",
-        "member" => "Mitglied",
-        "funder" => "Förderer",
-        "auditor" => "Prüfer/in",
-        null or "" => "System",
+        "admin" => Texts.L("Raumverwaltung"),
+        "member" => Texts.L("Mitglied"),
+        "funder" => Texts.L("Förderer"),
+        "auditor" => Texts.L("Prüfer/in"),
+        null or "" => Texts.L("System"),
         var other => other,
     };
 
     public static string FieldName(string field) => field switch
     {
-        "start" => "Beginn",
-        "end" => "Ende",
-        "status" => "Stand",
-        "attendees" => "Teilnehmende",
-        "purpose" => "Zweck",
-        "actionField" => "Handlungsfeld",
+        "start" => Texts.L("Beginn"),
+        "end" => Texts.L("Ende"),
+        "status" => Texts.L("Stand"),
+        "attendees" => Texts.L("Teilnehmende"),
+        "purpose" => Texts.L("Zweck"),
+        "actionField" => Texts.L("Handlungsfeld"),
         _ => field,
     };
 

@@ -58,20 +58,16 @@ internal sealed class DashboardModel(InProcessApi api, TimeProvider time) : Page
         PurposePayments = (await api.GetAsync<Page<PurposePaymentItem>>(User, $"/api/funding/grants/{grantId}/purpose-payments?limit=500", ct)).Items;
     }
 
-    public static string Means(string means) => means switch
-    {
-        "car" => "Auto", "car-pool" => "Fahrgemeinschaft", "bus" => "Bus", "train" => "Bahn", "motorbike" => "Motorrad", "bike" => "Fahrrad",
-        "foot" => "zu Fuß", "other" => "anderes", _ => means,
-    };
+    public static string Means(string means) => Mitglied.UmfrageModel.Means(means);
 
-    public static string Decimal(decimal value) => value.ToString("#,##0.#", Formats.German);
+    public static string Decimal(decimal value) => Formats.Decimal(value);
 
     public string OrganisationName(Guid id) =>
-        Report.ByOrganisation.FirstOrDefault(o => o.OrganisationId == id)?.Name ?? "eine Organisation";
+        Report.ByOrganisation.FirstOrDefault(o => o.OrganisationId == id)?.Name ?? Texts.L("eine Organisation");
 
     public string MonthName(string month) =>
         DateOnly.TryParseExact(month + "-01", "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var first)
-            ? first.ToString("MMMM yyyy", Formats.German) : month;
+            ? Formats.Month(first) : month;
 
     /// <summary>The burn-down as SVG points: x by month, y by the remaining budget (top: the whole budget, bottom: nothing).</summary>
     public string BurnDownPoints()

@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 namespace Allmende.Host.Web.Pages.Foerderung;
 
 /// <summary>
-/// "How to verify", in plain German (ADR 13): the chain, checkpoints and the offline verifier step by step,
+/// "How to verify", in plain German or English (ADR 13): the chain, checkpoints and the offline verifier step by step,
 /// with the download of the audit export for each funder the person may read (a funder only its own).
 /// </summary>
 internal sealed class EchtheitModel(InProcessApi api) : PageModel

@@ -15,7 +15,7 @@ internal sealed class BuchenModel(InProcessApi api, TimeProvider time) : PageMod
     public static readonly int[] Durations = [30, 60, 90, 120, 180, 240, 300, 360, 480];
 
     public static string DurationText(int minutes) =>
-        minutes < 60 ? $"{minutes} Minuten" : minutes % 60 == 0 ? $"{minutes / 60} Stunde{(minutes == 60 ? "" : "n")}" : $"{minutes / 60},5 Stunden";
+        minutes < 60 ? Texts.L("{0} Minuten", minutes) : minutes == 60 ? Texts.L("1 Stunde") : Texts.L("{0} Stunden", minutes / 60m);
 
     [BindProperty(SupportsGet = true)]
     public Guid? Standort { get; set; }
@@ -46,9 +46,9 @@ internal sealed class BuchenModel(InProcessApi api, TimeProvider time) : PageMod
     public async Task OnGetAsync(string? datum, string? beginn, CancellationToken ct)
     {
         Names = await HouseNames.LoadAsync(api, User, ct, organisations: false);
-        // Text fields in German order, not the browser's date and time pickers, whose segments follow the
+        // Text fields in the page's order (24.12.2026 or 24/12/2026), not the browser's date and time pickers, whose segments follow the
         // browser's language (an en-US browser would ask month first and 12-hour times).
-        Datum = DateOnly.TryParseExact(datum?.Trim(), ["d.M.yyyy", "yyyy-MM-dd"], CultureInfo.InvariantCulture, DateTimeStyles.None, out var d) ? d : Formats.Today(time).AddDays(1);
+        Datum = Formats.TryDate(datum, out var d) ? d : Formats.Today(time).AddDays(1);
         Beginn = TimeOnly.TryParseExact(beginn?.Trim(), ["H:mm", "HH:mm"], CultureInfo.InvariantCulture, DateTimeStyles.None, out var b) ? b : Beginn;
         if (Standort is not { } site)
             return;

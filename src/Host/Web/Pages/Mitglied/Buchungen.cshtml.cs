@@ -38,17 +38,17 @@ internal sealed class BuchungenModel(InProcessApi api, TimeProvider time) : Page
         await LoadAsync(ct);
         if (neu is { } id && Upcoming.FirstOrDefault(b => b.Id == id) is { } booking)
             Message = booking.Status == "pending-approval"
-                ? $"Gebucht: {Names.Space(booking.SpaceId)}, {Formats.Range(booking.Start, booking.End)}. Die Raumverwaltung muss die Buchung noch freigeben."
-                : $"Gebucht: {Names.Space(booking.SpaceId)}, {Formats.Range(booking.Start, booking.End)}. Die Buchung ist bestätigt.";
+                ? Texts.L("Gebucht: {0}, {1}. Die Raumverwaltung muss die Buchung noch freigeben.", Names.Space(booking.SpaceId), Formats.Range(booking.Start, booking.End))
+                : Texts.L("Gebucht: {0}, {1}. Die Buchung ist bestätigt.", Names.Space(booking.SpaceId), Formats.Range(booking.Start, booking.End));
         if (verlegt is { } moved && Upcoming.FirstOrDefault(b => b.Id == moved) is { } movedBooking)
-            Message = $"Verlegt auf {Formats.Range(movedBooking.Start, movedBooking.End)}.";
+            Message = Texts.L("Verlegt auf {0}.", Formats.Range(movedBooking.Start, movedBooking.End));
         if (serie is { } seriesId)
         {
             var series = await api.GetAsync<SeriesItem>(User, $"/api/bookings/series/{seriesId}", ct);
             var booked = series.Occurrences.Count(o => o.BookingId is not null);
             Skipped = [.. series.Occurrences.Where(o => o.BookingId is null)];
-            Message = $"Serie gebucht: {booked} von {series.Occurrences.Count} Terminen, {Names.Space(series.SpaceId)}, „{series.Purpose}“."
-                + (series.Occurrences.Any(o => o.Status == "pending-approval") ? " Die Raumverwaltung muss die Termine noch freigeben." : "");
+            Message = Texts.L("Serie gebucht: {0} von {1} Terminen, {2}, „{3}“.", booked, series.Occurrences.Count, Names.Space(series.SpaceId), series.Purpose)
+                + (series.Occurrences.Any(o => o.Status == "pending-approval") ? " " + Texts.L("Die Raumverwaltung muss die Termine noch freigeben.") : "");
         }
     }
 
@@ -56,9 +56,9 @@ internal sealed class BuchungenModel(InProcessApi api, TimeProvider time) : Page
     {
         var answer = await api.PostAsync(User, $"/api/bookings/{id}/check-in", null, ct, ifMatch: ETag(version));
         if (answer.IsSuccess)
-            Message = "Eingecheckt. Viel Erfolg bei Ihrem Termin!";
+            Message = Texts.L("Eingecheckt. Viel Erfolg bei Ihrem Termin!");
         else
-            Error = $"Einchecken ging nicht: {answer.Problem()}";
+            Error = Texts.L("Einchecken ging nicht: {0}", answer.Problem());
         await LoadAsync(ct);
         return Page();
     }
@@ -69,10 +69,10 @@ internal sealed class BuchungenModel(InProcessApi api, TimeProvider time) : Page
         if (answer.IsSuccess)
         {
             NewFeedUrl = $"{Request.Scheme}://{Request.Host}{answer.Read<CreatedFeed>().Url}";
-            Message = "Der Kalender-Link ist erstellt. Kopieren Sie ihn jetzt: er wird nur dieses eine Mal angezeigt.";
+            Message = Texts.L("Der Kalender-Link ist erstellt. Kopieren Sie ihn jetzt: er wird nur dieses eine Mal angezeigt.");
         }
         else
-            Error = $"Der Kalender-Link ging nicht: {answer.Problem()}";
+            Error = Texts.L("Der Kalender-Link ging nicht: {0}", answer.Problem());
         await LoadAsync(ct);
         return Page();
     }
@@ -81,9 +81,9 @@ internal sealed class BuchungenModel(InProcessApi api, TimeProvider time) : Page
     {
         var answer = await api.PostAsync(User, $"/api/bookings/feeds/{id}/revoke", null, ct);
         if (answer.IsSuccess)
-            Message = "Der Kalender-Link ist gesperrt: Kalender, die ihn abonniert haben, bekommen nichts mehr.";
+            Message = Texts.L("Der Kalender-Link ist gesperrt: Kalender, die ihn abonniert haben, bekommen nichts mehr.");
         else
-            Error = $"Sperren ging nicht: {answer.Problem()}";
+            Error = Texts.L("Sperren ging nicht: {0}", answer.Problem());
         await LoadAsync(ct);
         return Page();
     }
@@ -92,9 +92,9 @@ internal sealed class BuchungenModel(InProcessApi api, TimeProvider time) : Page
     {
         var answer = await api.PostAsync(User, $"/api/bookings/{id}/cancel", new { reason = grund }, ct, ifMatch: ETag(version));
         if (answer.IsSuccess)
-            Message = "Die Buchung ist storniert.";
+            Message = Texts.L("Die Buchung ist storniert.");
         else
-            Error = $"Stornieren ging nicht: {answer.Problem()}";
+            Error = Texts.L("Stornieren ging nicht: {0}", answer.Problem());
         await LoadAsync(ct);
         return Page();
     }

@@ -39,19 +39,19 @@ internal sealed class KuemmerdienstModel(InProcessApi api, TimeProvider time) : 
 
     public Task<IActionResult> OnPostTakeAsync(Guid id, long version, Guid? person, string? ab, CancellationToken ct) =>
         ActAsync($"/api/duty-shifts/{id}/take", IsStaff ? new { personId = person } : new { personId = (Guid?)null }, version, ab,
-            "Der Dienst ist übernommen.", ct);
+            Texts.L("Der Dienst ist übernommen."), ct);
 
     public Task<IActionResult> OnPostReleaseAsync(Guid id, long version, string? ab, CancellationToken ct) =>
-        ActAsync($"/api/duty-shifts/{id}/release", null, version, ab, "Der Dienst ist wieder frei.", ct);
+        ActAsync($"/api/duty-shifts/{id}/release", null, version, ab, Texts.L("Der Dienst ist wieder frei."), ct);
 
     public Task<IActionResult> OnPostCancelAsync(Guid id, long version, string? grund, string? ab, CancellationToken ct) =>
-        ActAsync($"/api/duty-shifts/{id}/cancel", new { reason = grund }, version, ab, "Der Dienst ist abgesagt.", ct);
+        ActAsync($"/api/duty-shifts/{id}/cancel", new { reason = grund }, version, ab, Texts.L("Der Dienst ist abgesagt."), ct);
 
     public async Task<IActionResult> OnPostPlanAsync(string? datum, string? von, string? bis, string? notiz, string? ab, CancellationToken ct)
     {
         if (!TryParseDate(datum, out var day) || !TryParseTime(von, out var from) || !TryParseTime(bis, out var to))
         {
-            Error = "Bitte Datum (TT.MM.JJJJ) und Zeiten (HH:MM) angeben.";
+            Error = Texts.L("Bitte Datum (TT.MM.JJJJ) und Zeiten (HH:MM) angeben.");
         }
         else
         {
@@ -60,7 +60,7 @@ internal sealed class KuemmerdienstModel(InProcessApi api, TimeProvider time) : 
             var end = Formats.FromBerlin(to > from ? day : day.AddDays(1), to);
             var answer = await api.PostAsync(User, $"/api/sites/{Standort}/duty-shifts", new { start, end, note = notiz }, ct);
             if (answer.IsSuccess)
-                Message = $"Dienst am {Formats.Date(day)} von {from:HH\\:mm} bis {to:HH\\:mm} geplant.";
+                Message = Texts.L("Dienst am {0} von {1:HH:mm} bis {2:HH:mm} geplant.", Formats.Date(day), from, to);
             else
                 Error = answer.Problem();
         }
@@ -70,11 +70,11 @@ internal sealed class KuemmerdienstModel(InProcessApi api, TimeProvider time) : 
 
     public string Holder(DutyShiftItem shift) => shift switch
     {
-        { CancelledBecause: { } reason } => $"abgesagt ({reason})",
-        { Mine: true } => "Sie",
-        { PersonId: { } person } => People.FirstOrDefault(p => p.Id == person)?.Name ?? "besetzt",
-        { Taken: true } => "besetzt",
-        _ => "frei",
+        { CancelledBecause: { } reason } => Texts.L("abgesagt ({0})", reason),
+        { Mine: true } => Texts.L("Sie"),
+        { PersonId: { } person } => People.FirstOrDefault(p => p.Id == person)?.Name ?? Texts.L("besetzt"),
+        { Taken: true } => Texts.L("besetzt"),
+        _ => Texts.L("frei"),
     };
 
     private async Task<IActionResult> ActAsync(string path, object? body, long version, string? ab, string done, CancellationToken ct)
@@ -104,7 +104,7 @@ internal sealed class KuemmerdienstModel(InProcessApi api, TimeProvider time) : 
     }
 
     private static bool TryParseDate(string? text, out DateOnly date) =>
-        DateOnly.TryParseExact(text?.Trim(), ["d.M.yyyy", "yyyy-MM-dd"], CultureInfo.InvariantCulture, DateTimeStyles.None, out date);
+        Formats.TryDate(text, out date);
 
     private static bool TryParseTime(string? text, out TimeOnly time) =>
         TimeOnly.TryParseExact(text?.Trim(), ["H:mm"], CultureInfo.InvariantCulture, DateTimeStyles.None, out time);

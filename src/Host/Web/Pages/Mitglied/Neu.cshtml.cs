@@ -53,7 +53,7 @@ internal sealed class NeuModel(InProcessApi api) : PageModel
         await LoadAsync(ct);
         if (Wochen is < 1 or > MaxWeeks)
         {
-            Error = $"Bitte 1 bis {MaxWeeks} Wochen angeben.";
+            Error = Texts.L("Bitte 1 bis {0} Wochen angeben.", MaxWeeks);
             return Page();
         }
         if (Wochen > 1)
@@ -70,7 +70,7 @@ internal sealed class NeuModel(InProcessApi api) : PageModel
         }, ct);
         if (!answer.IsSuccess)
         {
-            Error = $"Die Buchung ging nicht durch: {answer.Problem()}";
+            Error = Texts.L("Die Buchung ging nicht durch: {0}", answer.Problem());
             return Page();
         }
         var booking = answer.Read<BookingItem>();
@@ -94,7 +94,7 @@ internal sealed class NeuModel(InProcessApi api) : PageModel
         }, ct);
         if (!answer.IsSuccess)
         {
-            Error = $"Die Serie ging nicht durch: {answer.Problem()}";
+            Error = Texts.L("Die Serie ging nicht durch: {0}", answer.Problem());
             return Page();
         }
         return Redirect($"/mitglied/buchungen?serie={answer.Read<SeriesItem>().Id}");

@@ -33,7 +33,7 @@ internal sealed class OrganisationModel(InProcessApi api, TimeProvider time) : P
         var first = Month = DateOnly.TryParseExact(monat, "yyyy-MM", CultureInfo.InvariantCulture, DateTimeStyles.None, out var asked)
             ? asked : new DateOnly(today.Year, today.Month, 1);
         Statement = await api.GetAsync<Statement>(User, $"/api/funding/statements/{id}?month={first.ToString("yyyy-MM", CultureInfo.InvariantCulture)}", ct);
-        MonthName = first.ToString("MMMM yyyy", Formats.German);
+        MonthName = Formats.Month(first);
         var from = Formats.FromBerlin(first, TimeOnly.MinValue);
         var to = Formats.FromBerlin(first.AddMonths(1), TimeOnly.MinValue);
         Names = await HouseNames.LoadAsync(api, User, ct);

@@ -37,7 +37,7 @@ internal sealed class TermineModel(InProcessApi api, TimeProvider time) : PageMo
     public async Task<IActionResult> OnPostBookAsync(Guid stunden, string? beginn, CancellationToken ct)
     {
         if (!DateTimeOffset.TryParse(beginn, CultureInfo.InvariantCulture, DateTimeStyles.None, out var start))
-            Error = "Bitte einen freien Termin wählen.";
+            Error = Texts.L("Bitte einen freien Termin wählen.");
         else
         {
             var answer = await api.PostAsync(User, $"/api/advice/hours/{stunden}/appointments", new { start }, ct);

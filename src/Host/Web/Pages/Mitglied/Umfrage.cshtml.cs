@@ -14,11 +14,11 @@ namespace Allmende.Host.Web.Pages.Mitglied;
 /// </summary>
 internal sealed class UmfrageModel(InProcessApi api) : PageModel
 {
-    public static readonly IReadOnlyList<(string Code, string Name)> MeansOfTransport =
+    public static IReadOnlyList<(string Code, string Name)> MeansOfTransport => Words.InLanguage(
     [
-        ("car", "Auto"), ("car-pool", "Fahrgemeinschaft"), ("bus", "Bus"), ("train", "Bahn"), ("motorbike", "Motorrad"), ("bike", "Fahrrad"),
-        ("foot", "zu Fuß"), ("other", "anderes"),
-    ];
+        ("car", Texts.N("Auto")), ("car-pool", Texts.N("Fahrgemeinschaft")), ("bus", Texts.N("Bus")), ("train", Texts.N("Bahn")),
+        ("motorbike", Texts.N("Motorrad")), ("bike", Texts.N("Fahrrad")), ("foot", Texts.N("zu Fuß")), ("other", Texts.N("anderes")),
+    ]);
 
     public static string Means(string code) => MeansOfTransport.FirstOrDefault(m => m.Code == code).Name ?? code;
 
@@ -43,17 +43,17 @@ internal sealed class UmfrageModel(InProcessApi api) : PageModel
     {
         if (User.PersonId() is not { } me)
             return Forbid();
-        if (!decimal.TryParse(km?.Trim(), NumberStyles.AllowDecimalPoint, Formats.German, out var oneWay))
-            Error = "Bitte den einfachen Arbeitsweg in Kilometern angeben, etwa 17,5.";
+        if (!decimal.TryParse(km?.Trim(), NumberStyles.AllowDecimalPoint, Formats.Culture, out var oneWay))
+            Error = Texts.L("Bitte den einfachen Arbeitsweg in Kilometern angeben, etwa 17,5.");
         else if (!int.TryParse(tage?.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var days))
-            Error = "Bitte angeben, an wie vielen Tagen der Woche Sie pendeln (0 bis 7).";
+            Error = Texts.L("Bitte angeben, an wie vielen Tagen der Woche Sie pendeln (0 bis 7).");
         else
         {
             var answer = await api.PutAsync(User, $"/api/people/{me}/survey",
                 new { oneWayKm = oneWay, means = mittel, commutingDaysPerWeek = days, needs = string.IsNullOrWhiteSpace(bedarf) ? null : bedarf },
                 ct, ifMatch: Versions.ETag(version));
             if (answer.IsSuccess)
-                Message = "Danke, Ihre Antwort ist gespeichert.";
+                Message = Texts.L("Danke, Ihre Antwort ist gespeichert.");
             else
                 Error = answer.Problem();
         }

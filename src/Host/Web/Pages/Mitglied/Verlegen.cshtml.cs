@@ -37,12 +37,12 @@ internal sealed class VerlegenModel(InProcessApi api) : PageModel
     {
         await LoadAsync(id, ct);
         (Datum, Beginn, Dauer) = (datum ?? "", beginn ?? "", dauer);
-        if (!DateOnly.TryParseExact(datum?.Trim(), "d.M.yyyy", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day))
-            Error = "Bitte das Datum als TT.MM.JJJJ angeben.";
+        if (!Formats.TryDate(datum, out var day))
+            Error = Texts.L("Bitte das Datum als TT.MM.JJJJ angeben.");
         else if (!TimeOnly.TryParseExact(beginn?.Trim(), ["H:mm", "HH:mm"], CultureInfo.InvariantCulture, DateTimeStyles.None, out var at))
-            Error = "Bitte den Beginn als HH:MM angeben.";
+            Error = Texts.L("Bitte den Beginn als HH:MM angeben.");
         else if (!BuchenModel.Durations.Contains(dauer))
-            Error = "Bitte eine der angebotenen Dauern wählen.";
+            Error = Texts.L("Bitte eine der angebotenen Dauern wählen.");
         else
         {
             var start = Formats.FromBerlin(day, at);
@@ -50,7 +50,7 @@ internal sealed class VerlegenModel(InProcessApi api) : PageModel
                 ifMatch: Versions.ETag(version));
             if (answer.IsSuccess)
                 return Redirect($"/mitglied/buchungen?verlegt={id}");
-            Error = $"Verlegen ging nicht: {answer.Problem()}";
+            Error = Texts.L("Verlegen ging nicht: {0}", answer.Problem());
         }
         return Page();
     }

@@ -46,10 +46,10 @@ internal sealed class IndexModel(InProcessApi api) : PageModel
         var answer = await api.PostAsync(Anonymous, $"/api/programme/public/offers/{angebot}/dates/{termin}/registrations",
             new { name, email, consent = einwilligung }, ct);
         if (answer.IsSuccess)
-            Message = "Sie sind angemeldet. Wir freuen uns auf Sie!";
+            Message = Texts.L("Sie sind angemeldet. Wir freuen uns auf Sie!");
         else
         {
-            Error = answer.Status == StatusCodes.Status409Conflict ? $"Anmeldung nicht möglich: {answer.Problem()}" : $"Bitte prüfen Sie Ihre Angaben: {answer.Problem()}";
+            Error = answer.Status == StatusCodes.Status409Conflict ? Texts.L("Anmeldung nicht möglich: {0}", answer.Problem()) : Texts.L("Bitte prüfen Sie Ihre Angaben: {0}", answer.Problem());
             Response.StatusCode = answer.Status;
         }
         return await LoadAsync(ct) ? Page() : NotFound();
@@ -70,11 +70,11 @@ internal sealed class IndexModel(InProcessApi api) : PageModel
 
     public static string KindLabel(string kind) => kind switch
     {
-        "open-evening" => "Offener Abend",
-        "flea-market" => "Flohmarkt",
-        "street-festival" => "Straßenfest",
-        "working-group" => "Arbeitsgruppe",
-        "workshop" => "Werkstatt",
-        _ => "Angebot",
+        "open-evening" => Texts.L("Offener Abend"),
+        "flea-market" => Texts.L("Flohmarkt"),
+        "street-festival" => Texts.L("Straßenfest"),
+        "working-group" => Texts.L("Arbeitsgruppe"),
+        "workshop" => Texts.L("Werkstatt"),
+        _ => Texts.L("Angebot"),
     };
 }

@@ -42,7 +42,7 @@ internal sealed class PruefungModel(InProcessApi api) : PageModel
             Result = answer.Read<AuditVerification>();
         else
         {
-            Error = $"Prüfen ging nicht: {answer.Problem()}";
+            Error = Texts.L("Prüfen ging nicht: {0}", answer.Problem());
             Response.StatusCode = answer.Status;
         }
         await LoadAsync(ct);
@@ -56,12 +56,12 @@ internal sealed class PruefungModel(InProcessApi api) : PageModel
         {
             var checkpoint = answer.Read<AuditCheckpoint>();
             Message = answer.Status == StatusCodes.Status201Created
-                ? $"Prüfpunkt nach Ereignis Nr. {Formats.Number(checkpoint.Seq)} festgehalten."
-                : $"Nach Ereignis Nr. {Formats.Number(checkpoint.Seq)} stand schon ein Prüfpunkt.";
+                ? Texts.L("Prüfpunkt nach Ereignis Nr. {0} festgehalten.", Formats.Number(checkpoint.Seq))
+                : Texts.L("Nach Ereignis Nr. {0} stand schon ein Prüfpunkt.", Formats.Number(checkpoint.Seq));
         }
         else
         {
-            Error = answer.Status == StatusCodes.Status403Forbidden ? "Prüfpunkte auf Anforderung hält die Raumverwaltung fest." : $"Festhalten ging nicht: {answer.Problem()}";
+            Error = answer.Status == StatusCodes.Status403Forbidden ? Texts.L("Prüfpunkte auf Anforderung hält die Raumverwaltung fest.") : Texts.L("Festhalten ging nicht: {0}", answer.Problem());
             Response.StatusCode = answer.Status;
         }
         await LoadAsync(ct);
@@ -92,8 +92,8 @@ internal sealed class PruefungModel(InProcessApi api) : PageModel
 
     public static string Reason(string reason) => reason switch
     {
-        "requested" => "auf Anforderung",
-        "periodic" => "regelmäßig (alle 10.000 Ereignisse)",
+        "requested" => Texts.L("auf Anforderung"),
+        "periodic" => Texts.L("regelmäßig (alle 10.000 Ereignisse)"),
         _ => reason,
     };
 
@@ -104,33 +104,33 @@ internal sealed class PruefungModel(InProcessApi api) : PageModel
         if (r.Ok)
         {
             yield return r.VerifiedEvents == 0
-                ? "In diesem Bereich ist noch nichts verkettet; es gab nichts zu prüfen."
-                : $"Die Kette ist unversehrt: alle {n(r.VerifiedEvents)} Ereignisse von Nr. {n(r.From)} bis Nr. {n(r.To)} stehen so in der Datenbank, wie sie verkettet wurden.";
+                ? Texts.L("In diesem Bereich ist noch nichts verkettet; es gab nichts zu prüfen.")
+                : Texts.L("Die Kette ist unversehrt: alle {0} Ereignisse von Nr. {1} bis Nr. {2} stehen so in der Datenbank, wie sie verkettet wurden.", n(r.VerifiedEvents), n(r.From), n(r.To));
         }
         else
         {
             var seq = r.Seq is { } s ? n(s) : "?";
             yield return r.Problem switch
             {
-                "changed" => $"Die Kette ist gebrochen: Ereignis Nr. {seq} wurde nachträglich verändert.",
-                "missing" => $"Die Kette ist gebrochen: Ereignis Nr. {seq} fehlt.",
-                "inserted" => $"Die Kette ist gebrochen: Ereignis Nr. {seq} wurde nachträglich eingeschoben.",
-                "checkpoint" => $"Die Kette ist gebrochen: Der Prüfpunkt bei Ereignis Nr. {seq} stimmt nicht mehr mit den Ereignissen überein.",
-                _ => $"Die Kette ist gebrochen bei Ereignis Nr. {seq}.",
+                "changed" => Texts.L("Die Kette ist gebrochen: Ereignis Nr. {0} wurde nachträglich verändert.", seq),
+                "missing" => Texts.L("Die Kette ist gebrochen: Ereignis Nr. {0} fehlt.", seq),
+                "inserted" => Texts.L("Die Kette ist gebrochen: Ereignis Nr. {0} wurde nachträglich eingeschoben.", seq),
+                "checkpoint" => Texts.L("Die Kette ist gebrochen: Der Prüfpunkt bei Ereignis Nr. {0} stimmt nicht mehr mit den Ereignissen überein.", seq),
+                _ => Texts.L("Die Kette ist gebrochen bei Ereignis Nr. {0}.", seq),
             };
             if (!string.IsNullOrWhiteSpace(r.Detail))
                 yield return $"Technische Angabe: {r.Detail}";
-            yield return $"Bis dahin stimmten {n(r.VerifiedEvents)} Ereignisse.";
+            yield return Texts.L("Bis dahin stimmten {0} Ereignisse.", n(r.VerifiedEvents));
         }
         yield return r.CheckpointsChecked switch
         {
-            0 => "Kein Prüfpunkt lag in diesem Bereich.",
-            1 => "Ein Prüfpunkt wurde verglichen.",
-            var c => $"{n(c)} Prüfpunkte wurden verglichen.",
+            0 => Texts.L("Kein Prüfpunkt lag in diesem Bereich."),
+            1 => Texts.L("Ein Prüfpunkt wurde verglichen."),
+            var c => Texts.L("{0} Prüfpunkte wurden verglichen.", n(c)),
         };
         if (r.LastCheckpoint is { } last)
-            yield return $"Letzter bestätigter Prüfpunkt: nach Ereignis Nr. {n(last.Seq)} vom {Formats.DateTime(last.At)} Uhr.";
+            yield return Texts.L("Letzter bestätigter Prüfpunkt: nach Ereignis Nr. {0} vom {1} Uhr.", n(last.Seq), Formats.DateTime(last.At));
         if (r.ChainedThrough < r.To)
-            yield return $"Ereignisse nach Nr. {n(r.ChainedThrough)} sind noch nicht verkettet; das geschieht binnen Sekunden.";
+            yield return Texts.L("Ereignisse nach Nr. {0} sind noch nicht verkettet; das geschieht binnen Sekunden.", n(r.ChainedThrough));
     }
 }

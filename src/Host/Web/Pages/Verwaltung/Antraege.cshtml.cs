@@ -23,10 +23,10 @@ internal sealed class AntraegeModel(InProcessApi api) : PageModel
     public Task OnGetAsync(CancellationToken ct) => LoadAsync(ct);
 
     public Task<IActionResult> OnPostApproveAsync(Guid id, long version, string name, CancellationToken ct) =>
-        DecideAsync($"/api/membership/applications/{id}/approve", null, version, $"{name} ist aufgenommen und kann buchen.", ct);
+        DecideAsync($"/api/membership/applications/{id}/approve", null, version, Texts.L("{0} ist aufgenommen und kann buchen.", name), ct);
 
     public Task<IActionResult> OnPostDeclineAsync(Guid id, long version, string name, string? grund, CancellationToken ct) =>
-        DecideAsync($"/api/membership/applications/{id}/decline", new { reason = grund }, version, $"Der Antrag von {name} ist abgelehnt.", ct);
+        DecideAsync($"/api/membership/applications/{id}/decline", new { reason = grund }, version, Texts.L("Der Antrag von {0} ist abgelehnt.", name), ct);
 
     private async Task<IActionResult> DecideAsync(string path, object? body, long version, string done, CancellationToken ct)
     {

@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace Allmende.Host.Web.Pages.Verwaltung;
 
-/// <summary>Upcoming bookings Bookings flagged or held after a change elsewhere (/api/bookings?flagged=true), with the reasons in German.</summary>
+/// <summary>Upcoming bookings Bookings flagged or held after a change elsewhere (/api/bookings?flagged=true), with the reasons in words.</summary>
 internal sealed class AuffaelligModel(InProcessApi api, TimeProvider time) : PageModel
 {
     public HouseNames Names { get; private set; } = null!;

@@ -42,7 +42,7 @@ internal sealed class BeratungModel(InProcessApi api, TimeProvider time) : PageM
 
     public string? Error { get; private set; }
 
-    public string PersonName(Guid id) => People.FirstOrDefault(p => p.Id == id)?.Name ?? "(vergessen)";
+    public string PersonName(Guid id) => People.FirstOrDefault(p => p.Id == id)?.Name ?? Texts.L("(vergessen)");
 
     public string OrganisationName(Guid id) => Organisations.FirstOrDefault(o => o.Id == id)?.Name ?? "";
 
@@ -55,7 +55,7 @@ internal sealed class BeratungModel(InProcessApi api, TimeProvider time) : PageM
         bool woechentlich, string? bis_datum, string? von, string? bis, int? minuten, CancellationToken ct)
     {
         if (!Eingaben.TryDate(datum, out var first) || (woechentlich && !Eingaben.TryDate(bis_datum, out _)))
-            Error = woechentlich ? "Bitte den ersten und den letzten Tag als TT.MM.JJJJ angeben." : "Bitte den Tag als TT.MM.JJJJ angeben.";
+            Error = woechentlich ? Texts.L("Bitte den ersten und den letzten Tag als TT.MM.JJJJ angeben.") : Texts.L("Bitte den Tag als TT.MM.JJJJ angeben.");
         else
         {
             DateOnly? last = woechentlich && Eingaben.TryDate(bis_datum, out var l) ? l : null;
@@ -77,11 +77,11 @@ internal sealed class BeratungModel(InProcessApi api, TimeProvider time) : PageM
         bool zugestimmt, CancellationToken ct)
     {
         if (Stunden is not { } hoursId || !DateTimeOffset.TryParse(beginn, CultureInfo.InvariantCulture, DateTimeStyles.None, out var start))
-            Error = "Bitte einen freien Termin wählen.";
+            Error = Texts.L("Bitte einen freien Termin wählen.");
         else if (mitglied is null && string.IsNullOrWhiteSpace(name))
-            Error = "Bitte ein Mitglied wählen oder Name und E-Mail oder Telefon einer neuen Person angeben.";
+            Error = Texts.L("Bitte ein Mitglied wählen oder Name und E-Mail oder Telefon einer neuen Person angeben.");
         else if (mitglied is null && !zugestimmt)
-            Error = "Ohne Einwilligung der Person werden ihre Daten nicht gespeichert.";
+            Error = Texts.L("Ohne Einwilligung der Person werden ihre Daten nicht gespeichert.");
         else
         {
             Guid? newcomer = null;
@@ -158,7 +158,7 @@ internal sealed class BeratungModel(InProcessApi api, TimeProvider time) : PageM
             var clients = new Dictionary<Guid, string>();
             foreach (var a in Appointments.Where(a => !clients.ContainsKey(a.ClientId)))
                 clients[a.ClientId] = a.ClientKind == "member" ? PersonName(a.ClientId)
-                    : (await api.GetAsync<NewcomerItem>(User, $"/api/advice/newcomers/{a.ClientId}", ct)).Name ?? "(Daten gelöscht)";
+                    : (await api.GetAsync<NewcomerItem>(User, $"/api/advice/newcomers/{a.ClientId}", ct)).Name ?? Texts.L("(Daten gelöscht)");
             Clients = clients;
         }
     }

@@ -24,7 +24,7 @@ internal sealed class BetriebModel(InProcessApi api) : PageModel
     public async Task<IActionResult> OnPostReplayAsync(Guid id, CancellationToken ct)
     {
         var answer = await api.PostAsync(User, $"/api/admin/dead-letters/{id}/replay", null, ct);
-        (Message, Error) = answer.IsSuccess ? ("Die Nachricht wird erneut zugestellt.", (string?)null) : (null, $"Erneut zustellen ging nicht: {answer.Problem()}");
+        (Message, Error) = answer.IsSuccess ? (Texts.L("Die Nachricht wird erneut zugestellt."), (string?)null) : (null, Texts.L("Erneut zustellen ging nicht: {0}", answer.Problem()));
         await LoadAsync(ct);
         return Page();
     }
@@ -32,17 +32,17 @@ internal sealed class BetriebModel(InProcessApi api) : PageModel
     public async Task<IActionResult> OnPostDiscardAsync(Guid id, CancellationToken ct)
     {
         var answer = await api.SendAsync(User, HttpMethods.Delete, $"/api/admin/dead-letters/{id}", null, null, ct);
-        (Message, Error) = answer.IsSuccess ? ("Die Zustellung ist aufgegeben; die Nachricht bleibt verzeichnet.", (string?)null) : (null, $"Aufgeben ging nicht: {answer.Problem()}");
+        (Message, Error) = answer.IsSuccess ? (Texts.L("Die Zustellung ist aufgegeben; die Nachricht bleibt verzeichnet."), (string?)null) : (null, Texts.L("Aufgeben ging nicht: {0}", answer.Problem()));
         await LoadAsync(ct);
         return Page();
     }
 
     public static string Status(ProjectionItem projection) => projection.Status switch
     {
-        "running" when projection.Lifecycle == "inline" => "läuft (in der Schreib-Transaktion)",
-        "running" => "läuft",
-        "rebuilding" => $"wird neu aufgebaut ({(projection.RebuildProgress ?? 0).ToString("0 %", Formats.German)})",
-        "stopped" => "angehalten (Fehler)",
+        "running" when projection.Lifecycle == "inline" => Texts.L("läuft (in der Schreib-Transaktion)"),
+        "running" => Texts.L("läuft"),
+        "rebuilding" => Texts.L("wird neu aufgebaut ({0})", (projection.RebuildProgress ?? 0).ToString("0 %", Formats.Culture)),
+        "stopped" => Texts.L("angehalten (Fehler)"),
         var other => other,
     };
 

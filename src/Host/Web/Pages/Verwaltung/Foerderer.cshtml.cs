@@ -23,14 +23,14 @@ internal sealed class FoerdererModel(InProcessApi api) : PageModel
 
     public string? Error { get; private set; }
 
-    public static readonly IReadOnlyList<(string Code, string Name)> FunderKinds =
-        [("public-authority", "Behörde"), ("programme", "Förderprogramm"), ("foundation", "Stiftung"), ("business-sponsor", "Unternehmen (Sponsor)")];
+    public static IReadOnlyList<(string Code, string Name)> FunderKinds => Words.InLanguage(
+        [("public-authority", Texts.N("Behörde")), ("programme", Texts.N("Förderprogramm")), ("foundation", Texts.N("Stiftung")), ("business-sponsor", Texts.N("Unternehmen (Sponsor)"))]);
 
     public static string FunderKind(string kind) => FunderKinds.FirstOrDefault(k => k.Code == kind).Name ?? kind;
 
-    public static readonly IReadOnlyList<(string Code, string Name)> CostTypes =
+    public static IReadOnlyList<(string Code, string Name)> CostTypes =>
         [.. new[] { "room-hours", "event-hall-hours", "desk-fees", "cooperative-shares", "usage-fees" }.Select(c => (c, Words.CostType(c))),
-         ("purpose-payments", "Zahlungen für einen Zweck (Sponsoring)")];
+         ("purpose-payments", Texts.L("Zahlungen für einen Zweck (Sponsoring)"))];
 
     public IReadOnlyList<GrantDetail> GrantsOf(Guid funderId) => [.. Grants.Where(g => g.FunderId == funderId).OrderBy(g => g.StartsOn)];
 
@@ -39,9 +39,9 @@ internal sealed class FoerdererModel(InProcessApi api) : PageModel
         await LoadAsync(ct);
         Message = gespeichert switch
         {
-            "foerderer" => "Der Förderer ist eingetragen.",
-            "foerderung" => "Die Förderung ist eingetragen.",
-            "budget" => "Das Budget ist erhöht.",
+            "foerderer" => Texts.L("Der Förderer ist eingetragen."),
+            "foerderung" => Texts.L("Die Förderung ist eingetragen."),
+            "budget" => Texts.L("Das Budget ist erhöht."),
             _ => null,
         };
     }
@@ -51,35 +51,35 @@ internal sealed class FoerdererModel(InProcessApi api) : PageModel
         var answer = await api.PostAsync(User, "/api/funding/funders",
             new { name, kind = art, contact = new { office = string.IsNullOrWhiteSpace(stelle) ? null : stelle.Trim() }, reportingPeriod = "yearly" }, ct);
         return answer.IsSuccess ? Redirect("/verwaltung/foerderer?gespeichert=foerderer")
-            : await RefusedAsync($"Förderer nicht eingetragen: {answer.Problem()}", answer.Status, ct);
+            : await RefusedAsync(Texts.L("Förderer nicht eingetragen: {0}", answer.Problem()), answer.Status, ct);
     }
 
     public async Task<IActionResult> OnPostGrantAsync(Guid foerderer, string? name, string? zeichen, string? budget, string? beginn, string? ende,
         string? anteil, string[]? kosten, Guid[]? standorte, CancellationToken ct)
     {
         if (!Eingaben.TryCents(budget, out var cents))
-            return await RefusedAsync("Budget: bitte ein Betrag in Euro, etwa 25.000,00.", StatusCodes.Status400BadRequest, ct);
+            return await RefusedAsync(Texts.L("Budget: bitte ein Betrag in Euro, etwa 25.000,00."), StatusCodes.Status400BadRequest, ct);
         if (!Eingaben.TryDate(beginn, out var starts) || !Eingaben.TryDate(ende, out var ends))
-            return await RefusedAsync("Laufzeit: bitte erster und letzter Tag als TT.MM.JJJJ.", StatusCodes.Status400BadRequest, ct);
-        if (!decimal.TryParse(string.IsNullOrWhiteSpace(anteil) ? "100" : anteil, NumberStyles.Number, Formats.German, out var percent))
-            return await RefusedAsync("Anteil: bitte eine Zahl in Prozent.", StatusCodes.Status400BadRequest, ct);
+            return await RefusedAsync(Texts.L("Laufzeit: bitte erster und letzter Tag als TT.MM.JJJJ."), StatusCodes.Status400BadRequest, ct);
+        if (!decimal.TryParse(string.IsNullOrWhiteSpace(anteil) ? "100" : anteil, NumberStyles.Number, Formats.Culture, out var percent))
+            return await RefusedAsync(Texts.L("Anteil: bitte eine Zahl in Prozent."), StatusCodes.Status400BadRequest, ct);
         var answer = await api.PostAsync(User, "/api/funding/grants", new
         {
             funderId = foerderer, name, reference = zeichen, budgetCents = cents, startsOn = starts, endsOn = ends,
             shareBasisPoints = (int)decimal.Round(percent * 100), coverage = new { costTypes = kosten ?? [], siteIds = standorte ?? [] },
         }, ct);
         return answer.IsSuccess ? Redirect("/verwaltung/foerderer?gespeichert=foerderung")
-            : await RefusedAsync($"Förderung nicht eingetragen: {answer.Problem()}", answer.Status, ct);
+            : await RefusedAsync(Texts.L("Förderung nicht eingetragen: {0}", answer.Problem()), answer.Status, ct);
     }
 
     public async Task<IActionResult> OnPostIncreaseAsync(Guid grantId, long version, string? betrag, string? anlass, CancellationToken ct)
     {
         if (!Eingaben.TryCents(betrag, out var cents))
-            return await RefusedAsync("Betrag: bitte ein Betrag in Euro, etwa 5.000,00.", StatusCodes.Status400BadRequest, ct);
+            return await RefusedAsync(Texts.L("Betrag: bitte ein Betrag in Euro, etwa 5.000,00."), StatusCodes.Status400BadRequest, ct);
         var answer = await api.PostAsync(User, $"/api/funding/grants/{grantId}/budget-increases", new { amountCents = cents, reason = anlass }, ct,
             $"\"{version.ToString(CultureInfo.InvariantCulture)}\"");
         return answer.IsSuccess ? Redirect("/verwaltung/foerderer?gespeichert=budget")
-            : await RefusedAsync($"Budget nicht erhöht: {answer.Problem()}", answer.Status, ct);
+            : await RefusedAsync(Texts.L("Budget nicht erhöht: {0}", answer.Problem()), answer.Status, ct);
     }
 
     private async Task<IActionResult> RefusedAsync(string error, int status, CancellationToken ct)

@@ -20,10 +20,10 @@ internal sealed class FreigabenModel(InProcessApi api) : PageModel
     public Task OnGetAsync(CancellationToken ct) => LoadAsync(ct);
 
     public Task<IActionResult> OnPostApproveAsync(Guid id, long version, CancellationToken ct) =>
-        DecideAsync($"/api/bookings/{id}/approve", null, version, "Die Buchung ist freigegeben.", ct);
+        DecideAsync($"/api/bookings/{id}/approve", null, version, Texts.L("Die Buchung ist freigegeben."), ct);
 
     public Task<IActionResult> OnPostRejectAsync(Guid id, long version, string? grund, CancellationToken ct) =>
-        DecideAsync($"/api/bookings/{id}/reject", new { reason = grund }, version, "Die Anfrage ist abgelehnt.", ct);
+        DecideAsync($"/api/bookings/{id}/reject", new { reason = grund }, version, Texts.L("Die Anfrage ist abgelehnt."), ct);
 
     private async Task<IActionResult> DecideAsync(string path, object? body, long version, string done, CancellationToken ct)
     {

@@ -35,17 +35,17 @@ internal sealed class HeuteModel(InProcessApi api, TimeProvider time) : PageMode
         await LoadAsync(datum, ct);
         if (answer.IsSuccess)
             Message = Bookings.FirstOrDefault(b => b.Id == id) is { } booking
-                ? $"Eingecheckt: {booking.Purpose}, {Names.Organisation(booking.OrganisationId)}."
-                : "Eingecheckt.";
+                ? Texts.L("Eingecheckt: {0}, {1}.", booking.Purpose, Names.Organisation(booking.OrganisationId))
+                : Texts.L("Eingecheckt.");
         else
-            Error = $"Einchecken ging nicht: {answer.Problem()}";
+            Error = Texts.L("Einchecken ging nicht: {0}", answer.Problem());
         return Page();
     }
 
     private async Task LoadAsync(string? datum, CancellationToken ct)
     {
         Names = await HouseNames.LoadAsync(api, User, ct);
-        Datum = DateOnly.TryParseExact(datum?.Trim(), ["d.M.yyyy", "yyyy-MM-dd"], CultureInfo.InvariantCulture, DateTimeStyles.None, out var d) ? d : Formats.Today(time);
+        Datum = Formats.TryDate(datum, out var d) ? d : Formats.Today(time);
         Standort ??= Names.Sites.Count > 0 ? Names.Sites[0].Id : null;
         if (Standort is not { } site)
             return;

@@ -42,7 +42,7 @@ internal sealed class KalenderModel(InProcessApi api, TimeProvider time) : PageM
     public async Task OnGetAsync(string? datum, CancellationToken ct)
     {
         Names = await HouseNames.LoadAsync(api, User, ct);
-        Datum = DateOnly.TryParseExact(datum?.Trim(), ["d.M.yyyy", "yyyy-MM-dd"], CultureInfo.InvariantCulture, DateTimeStyles.None, out var d) ? d : Formats.Today(time);
+        Datum = Formats.TryDate(datum, out var d) ? d : Formats.Today(time);
         Standort ??= Names.Sites.Count > 0 ? Names.Sites[0].Id : null;
         if (Standort is not { } site)
             return;
@@ -60,7 +60,7 @@ internal sealed class KalenderModel(InProcessApi api, TimeProvider time) : PageM
         {
             var local = TimeZoneInfo.ConvertTime(from, Formats.Berlin);
             var ambiguous = Formats.Berlin.IsAmbiguousTime(local);
-            hours.Add(new CalendarHour(from, from.AddHours(1), local.ToString("HH:mm", Formats.German) + (ambiguous ? (local.Offset == TimeSpan.FromHours(2) ? " (Sommerzeit)" : " (Winterzeit)") : "")));
+            hours.Add(new CalendarHour(from, from.AddHours(1), local.ToString("HH:mm", Formats.Culture) + (ambiguous ? (local.Offset == TimeSpan.FromHours(2) ? Texts.L(" (Sommerzeit)") : Texts.L(" (Winterzeit)")) : "")));
         }
         Hours = hours;
     }

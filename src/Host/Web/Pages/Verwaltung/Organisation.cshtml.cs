@@ -23,9 +23,9 @@ internal sealed class OrganisationModel(InProcessApi api) : PageModel
         await LoadAsync(id, ct);
         Message = gespeichert switch
         {
-            "ruht" => $"{Organisation.Name} ruht jetzt und kann nicht buchen.",
-            "aktiv" => $"{Organisation.Name} ist wieder aktiv und kann buchen.",
-            "beendet" => $"Die Mitgliedschaft von {Organisation.Name} ist beendet.",
+            "ruht" => Texts.L("{0} ruht jetzt und kann nicht buchen.", Organisation.Name),
+            "aktiv" => Texts.L("{0} ist wieder aktiv und kann buchen.", Organisation.Name),
+            "beendet" => Texts.L("Die Mitgliedschaft von {0} ist beendet.", Organisation.Name),
             _ => null,
         };
     }
@@ -34,24 +34,24 @@ internal sealed class OrganisationModel(InProcessApi api) : PageModel
     {
         var answer = await api.PostAsync(User, $"/api/organisations/{id}/suspend", new { reason = grund }, ct, Versions.ETag(version));
         return answer.IsSuccess ? Redirect($"/verwaltung/organisation/{id}?gespeichert=ruht")
-            : await RefusedAsync(id, $"Ruhen lassen ging nicht: {answer.Problem()}", answer.Status, ct);
+            : await RefusedAsync(id, Texts.L("Ruhen lassen ging nicht: {0}", answer.Problem()), answer.Status, ct);
     }
 
     public async Task<IActionResult> OnPostReactivateAsync(Guid id, long version, CancellationToken ct)
     {
         var answer = await api.PostAsync(User, $"/api/organisations/{id}/reactivate", null, ct, Versions.ETag(version));
         return answer.IsSuccess ? Redirect($"/verwaltung/organisation/{id}?gespeichert=aktiv")
-            : await RefusedAsync(id, $"Wieder aufnehmen ging nicht: {answer.Problem()}", answer.Status, ct);
+            : await RefusedAsync(id, Texts.L("Wieder aufnehmen ging nicht: {0}", answer.Problem()), answer.Status, ct);
     }
 
     public async Task<IActionResult> OnPostEndAsync(Guid id, long version, string? grund, bool bestaetigt, CancellationToken ct)
     {
         // Ending is final: the box is asked on the server too, not only by the browser.
         if (!bestaetigt)
-            return await RefusedAsync(id, "Beenden: bitte bestätigen, dass die Mitgliedschaft endgültig endet.", StatusCodes.Status400BadRequest, ct);
+            return await RefusedAsync(id, Texts.L("Beenden: bitte bestätigen, dass die Mitgliedschaft endgültig endet."), StatusCodes.Status400BadRequest, ct);
         var answer = await api.PostAsync(User, $"/api/organisations/{id}/end", new { reason = grund }, ct, Versions.ETag(version));
         return answer.IsSuccess ? Redirect($"/verwaltung/organisation/{id}?gespeichert=beendet")
-            : await RefusedAsync(id, $"Beenden ging nicht: {answer.Problem()}", answer.Status, ct);
+            : await RefusedAsync(id, Texts.L("Beenden ging nicht: {0}", answer.Problem()), answer.Status, ct);
     }
 
     private async Task<IActionResult> RefusedAsync(Guid id, string error, int status, CancellationToken ct)

@@ -30,11 +30,11 @@ internal sealed class OrganisationenModel(InProcessApi api) : PageModel
     {
         var answer = await api.PostAsync(User, "/api/organisations", new { name, kind = art, nonProfit = gemeinnuetzig }, ct);
         if (answer.IsSuccess)
-            Message = $"{answer.Read<OrganisationRecord>().Name} ist eingetragen und hat die Mitgliedschaft beantragt.";
+            Message = Texts.L("{0} ist eingetragen und hat die Mitgliedschaft beantragt.", answer.Read<OrganisationRecord>().Name);
         else
         {
             (Name, Art, Gemeinnuetzig) = (name, art ?? Art, gemeinnuetzig);
-            Error = $"Eintragen ging nicht: {answer.Problem()}";
+            Error = Texts.L("Eintragen ging nicht: {0}", answer.Problem());
         }
         await LoadAsync(ct);
         return Page();
@@ -44,9 +44,9 @@ internal sealed class OrganisationenModel(InProcessApi api) : PageModel
     {
         var answer = await api.PostAsync(User, $"/api/organisations/{id}/activate", null, ct, ifMatch: Versions.ETag(version));
         if (answer.IsSuccess)
-            Message = $"{answer.Read<OrganisationRecord>().Name} ist aufgenommen und kann buchen.";
+            Message = Texts.L("{0} ist aufgenommen und kann buchen.", answer.Read<OrganisationRecord>().Name);
         else
-            Error = $"Aufnehmen ging nicht: {answer.Problem()}";
+            Error = Texts.L("Aufnehmen ging nicht: {0}", answer.Problem());
         await LoadAsync(ct);
         return Page();
     }

@@ -29,7 +29,7 @@ internal sealed class PersonModel(InProcessApi api, TimeProvider time) : PageMod
     {
         await LoadAsync(id, ct);
         if (neu)
-            Message = $"{Person.Name} ist eingetragen.";
+            Message = Texts.L("{0} ist eingetragen.", Person.Name);
     }
 
     public async Task<IActionResult> OnPostActAsync(Guid id, long version, Guid organisation, string? rolle, CancellationToken ct)
@@ -37,24 +37,24 @@ internal sealed class PersonModel(InProcessApi api, TimeProvider time) : PageMod
         var answer = await api.PostAsync(User, $"/api/people/{id}/organisations", new { organisationId = organisation, role = rolle }, ct, ETag(version));
         await LoadAsync(id, ct);
         if (answer.IsSuccess)
-            Message = $"{Person.Name} handelt jetzt für {Names.Organisation(organisation)}.";
+            Message = Texts.L("{0} handelt jetzt für {1}.", Person.Name, Names.Organisation(organisation));
         else
-            Error = $"Zuordnen ging nicht: {answer.Problem()}";
+            Error = Texts.L("Zuordnen ging nicht: {0}", answer.Problem());
         return Page();
     }
 
     public async Task<IActionResult> OnPostPlanAsync(Guid id, long version, string? tarif, Guid? ueber, string? ab, CancellationToken ct)
     {
         ApiAnswer? answer = null;
-        if (DateOnly.TryParseExact(ab?.Trim(), "d.M.yyyy", CultureInfo.InvariantCulture, DateTimeStyles.None, out var from))
+        if (Formats.TryDate(ab, out var from))
             answer = await api.PostAsync(User, $"/api/people/{id}/plans", new { plan = tarif, organisationId = ueber, validFrom = from }, ct, ETag(version));
         await LoadAsync(id, ct);
         if (answer is null)
-            Error = "Bitte das Datum als TT.MM.JJJJ angeben.";
+            Error = Texts.L("Bitte das Datum als TT.MM.JJJJ angeben.");
         else if (answer.IsSuccess)
-            Message = $"Tarif „{Words.Plan(tarif ?? "")}“ ab {Formats.Date(from)} zugewiesen.";
+            Message = Texts.L("Tarif „{0}“ ab {1} zugewiesen.", Words.Plan(tarif ?? ""), Formats.Date(from));
         else
-            Error = $"Tarif zuweisen ging nicht: {answer.Problem()}";
+            Error = Texts.L("Tarif zuweisen ging nicht: {0}", answer.Problem());
         return Page();
     }
 
@@ -65,7 +65,7 @@ internal sealed class PersonModel(InProcessApi api, TimeProvider time) : PageMod
         ApiAnswer? answer = null;
         if (Eingaben.TryDate(von, out var from) && Eingaben.TryDate(bis, out var until))
             answer = await api.PostAsync(User, $"/api/people/{id}/trials", new { kind = art, organisationId = ueber, from, until }, ct, ETag(version));
-        return await AfterAsync(id, answer, answer is null ? null : $"Probezeit vom {von} bis {bis} begonnen.", "Probezeit beginnen", ct);
+        return await AfterAsync(id, answer, answer is null ? null : Texts.L("Probezeit vom {0} bis {1} begonnen.", von, bis), Texts.L("Probezeit beginnen"), ct);
     }
 
     public async Task<IActionResult> OnPostConvertAsync(Guid id, long version, string? tarif, string? ab, CancellationToken ct)
@@ -73,7 +73,7 @@ internal sealed class PersonModel(InProcessApi api, TimeProvider time) : PageMod
         ApiAnswer? answer = null;
         if (Eingaben.TryDate(ab, out var from))
             answer = await api.PostAsync(User, $"/api/people/{id}/trials/convert", new { plan = tarif, planFrom = from }, ct, ETag(version));
-        return await AfterAsync(id, answer, $"Probezeit in den Tarif „{Words.Plan(tarif ?? "")}“ ab {ab} umgewandelt.", "Umwandeln", ct);
+        return await AfterAsync(id, answer, Texts.L("Probezeit in den Tarif „{0}“ ab {1} umgewandelt.", Words.Plan(tarif ?? ""), ab), Texts.L("Umwandeln"), ct);
     }
 
     public async Task<IActionResult> OnPostEndTrialAsync(Guid id, long version, string? letzter, CancellationToken ct)
@@ -81,7 +81,7 @@ internal sealed class PersonModel(InProcessApi api, TimeProvider time) : PageMod
         ApiAnswer? answer = null;
         if (Eingaben.TryDate(letzter, out var last))
             answer = await api.PostAsync(User, $"/api/people/{id}/trials/end", new { lastDay = last }, ct, ETag(version));
-        return await AfterAsync(id, answer, $"Probezeit endet am {letzter}.", "Beenden", ct);
+        return await AfterAsync(id, answer, Texts.L("Probezeit endet am {0}.", letzter), Texts.L("Beenden"), ct);
     }
 
     /// <summary>A company pays the person's plan (ADR 21): named by the company, which Membership checks is one and active.</summary>
@@ -91,7 +91,7 @@ internal sealed class PersonModel(InProcessApi api, TimeProvider time) : PageMod
         DateOnly? until = Eingaben.TryDate(bis, out var last) ? last : null;
         if (Eingaben.TryDate(ab, out var from) && (string.IsNullOrWhiteSpace(bis) || until is not null))
             answer = await api.PostAsync(User, $"/api/organisations/{firma}/employee-plans", new { personId = id, plan = tarif, validFrom = from, validUntil = until }, ct);
-        return await AfterAsync(id, answer, $"Tarif „{Words.Plan(tarif ?? "")}“ ab {ab} über das Unternehmen zugewiesen.", "Über das Unternehmen zuweisen", ct);
+        return await AfterAsync(id, answer, Texts.L("Tarif „{0}“ ab {1} über das Unternehmen zugewiesen.", Words.Plan(tarif ?? ""), ab), Texts.L("Über das Unternehmen zuweisen"), ct);
     }
 
     /// <summary>A passkey of one of the person's accesses, with the address that access signs in with.</summary>
@@ -107,18 +107,18 @@ internal sealed class PersonModel(InProcessApi api, TimeProvider time) : PageMod
         await LoadAsync(id, ct);
         var name = Passkeys.FirstOrDefault(p => p.AccountId == zugang && p.Passkey.PasskeyId == passkey)?.Passkey.Name;
         var answer = await api.SendAsync(User, HttpMethods.Delete, $"/api/access/accounts/{zugang}/passkeys/{passkey}", null, null, ct);
-        return await AfterAsync(id, answer, $"Der Passkey „{name}“ ist entfernt: Mit ihm meldet sich niemand mehr an.", "Passkey entfernen", ct);
+        return await AfterAsync(id, answer, Texts.L("Der Passkey „{0}“ ist entfernt: Mit ihm meldet sich niemand mehr an.", name), Texts.L("Passkey entfernen"), ct);
     }
 
     private async Task<IActionResult> AfterAsync(Guid id, ApiAnswer? answer, string? done, string what, CancellationToken ct)
     {
         await LoadAsync(id, ct);
         if (answer is null)
-            Error = "Bitte die Daten als TT.MM.JJJJ angeben.";
+            Error = Texts.L("Bitte die Daten als TT.MM.JJJJ angeben.");
         else if (answer.IsSuccess)
             Message = done;
         else
-            Error = $"{what} ging nicht: {answer.Problem()}";
+            Error = Texts.L("{0} ging nicht: {1}", what, answer.Problem());
         return Page();
     }
 

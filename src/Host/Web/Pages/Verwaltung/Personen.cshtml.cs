@@ -26,7 +26,7 @@ internal sealed class PersonenModel(InProcessApi api) : PageModel
     {
         await LoadAsync(ct);
         if (vergessen)
-            Message = "Die Person ist vergessen: ihre persönlichen Daten sind gelöscht.";
+            Message = Texts.L("Die Person ist vergessen: ihre persönlichen Daten sind gelöscht.");
     }
 
     public async Task<IActionResult> OnPostAsync(string? name, string? email, string? telefon, CancellationToken ct)
@@ -35,7 +35,7 @@ internal sealed class PersonenModel(InProcessApi api) : PageModel
         if (answer.IsSuccess)
             return Redirect($"/verwaltung/personen/{answer.Read<PersonRecord>().Id}?neu=true");
         (Name, Email, Telefon) = (name, email, telefon);
-        Error = $"Eintragen ging nicht: {answer.Problem()}";
+        Error = Texts.L("Eintragen ging nicht: {0}", answer.Problem());
         await LoadAsync(ct);
         return Page();
     }

@@ -25,28 +25,28 @@ internal sealed class StandortModel(InProcessApi api) : PageModel
 
     public string? Error { get; private set; }
 
-    public static readonly IReadOnlyList<(string Code, string Name)> Kinds =
-        [.. new[] { "room", "event-hall", "fixed-desk", "flexible-desk-area" }.Select(k => (k, Words.Kind(k))), ("not-bookable", "Nicht buchbar (Küche, WC …)")];
+    public static IReadOnlyList<(string Code, string Name)> Kinds =>
+        [.. new[] { "room", "event-hall", "fixed-desk", "flexible-desk-area" }.Select(k => (k, Words.Kind(k))), ("not-bookable", Texts.L("Nicht buchbar (Küche, WC …)"))];
 
     public static string KindName(string kind) => Kinds.FirstOrDefault(k => k.Code == kind).Name ?? Words.Kind(kind);
 
     public static string Lease(LeaseView? lease) => lease switch
     {
         null or { From: null, Until: null } => "dauerhaft",
-        { From: { } from, Until: { } until } => $"{Formats.Date(from)} bis {Formats.Date(until)}",
-        { From: { } from } => $"ab {Formats.Date(from)}",
-        { Until: { } until } => $"bis {Formats.Date(until)}",
+        { From: { } from, Until: { } until } => Texts.L("{0} bis {1}", Formats.Date(from), Formats.Date(until)),
+        { From: { } from } => Texts.L("ab {0}", Formats.Date(from)),
+        { Until: { } until } => Texts.L("bis {0}", Formats.Date(until)),
     };
 
     public static string Period(ClosureView c) => c.FirstDay is { } first && c.LastDay is { } last
-        ? first == last ? Formats.Date(first) : $"{Formats.Date(first)} bis {Formats.Date(last)}"
-        : $"{Formats.DateTime(c.From)} bis {Formats.DateTime(c.To)} Uhr";
+        ? first == last ? Formats.Date(first) : Texts.L("{0} bis {1}", Formats.Date(first), Formats.Date(last))
+        : Texts.L("{0} bis {1} Uhr", Formats.DateTime(c.From), Formats.DateTime(c.To));
 
     public async Task OnGetAsync(Guid siteId, bool angelegt, CancellationToken ct)
     {
         await LoadAsync(siteId, ct);
         if (angelegt)
-            Message = $"{Site.Name} ist angelegt. Tragen Sie Öffnungszeiten und Räume ein.";
+            Message = Texts.L("{0} ist angelegt. Tragen Sie Öffnungszeiten und Räume ein.", Site.Name);
     }
 
     public async Task<IActionResult> OnPostHoursAsync(Guid siteId, long version, Dictionary<string, string?> zeiten, CancellationToken ct)
@@ -54,24 +54,24 @@ internal sealed class StandortModel(InProcessApi api) : PageModel
         var intervals = new List<object>();
         var unreadable = Eingaben.Days.Where(d => !Eingaben.TryHours(d.Code, zeiten.GetValueOrDefault(d.Code), intervals)).Select(d => d.Name).ToList();
         if (unreadable.Count > 0)
-            return await RefusedAsync(siteId, $"Öffnungszeiten für {string.Join(", ", unreadable)} nicht lesbar: bitte wie „09:00–13:00, 14:00–18:00“.",
+            return await RefusedAsync(siteId, Texts.L("Öffnungszeiten für {0} nicht lesbar: bitte wie „09:00–13:00, 14:00–18:00“.", string.Join(", ", unreadable)),
                 StatusCodes.Status400BadRequest, ct, zeiten);
         var answer = await api.PutAsync(User, $"/api/sites/{siteId}/opening-hours", new { openingHours = intervals }, ct, Version(version));
-        return answer.IsSuccess ? Done(siteId, "zeiten") : await RefusedAsync(siteId, $"Öffnungszeiten nicht gespeichert: {answer.Problem()}", answer.Status, ct, zeiten);
+        return answer.IsSuccess ? Done(siteId, "zeiten") : await RefusedAsync(siteId, Texts.L("Öffnungszeiten nicht gespeichert: {0}", answer.Problem()), answer.Status, ct, zeiten);
     }
 
     public async Task<IActionResult> OnPostCloseAsync(Guid siteId, long version, string? erster, string? letzter, string? grund, CancellationToken ct)
     {
         if (!Eingaben.TryDate(erster, out var first) || !Eingaben.TryDate(letzter, out var last))
-            return await RefusedAsync(siteId, "Bitte erster und letzter Tag als TT.MM.JJJJ.", StatusCodes.Status400BadRequest, ct);
+            return await RefusedAsync(siteId, Texts.L("Bitte erster und letzter Tag als TT.MM.JJJJ."), StatusCodes.Status400BadRequest, ct);
         var answer = await api.PostAsync(User, $"/api/sites/{siteId}/closures", new { firstDay = first, lastDay = last, reason = grund }, ct, Version(version));
-        return answer.IsSuccess ? Done(siteId, "geschlossen") : await RefusedAsync(siteId, $"Schließtage nicht eingetragen: {answer.Problem()}", answer.Status, ct);
+        return answer.IsSuccess ? Done(siteId, "geschlossen") : await RefusedAsync(siteId, Texts.L("Schließtage nicht eingetragen: {0}", answer.Problem()), answer.Status, ct);
     }
 
     public async Task<IActionResult> OnPostReopenAsync(Guid siteId, Guid closureId, long version, CancellationToken ct)
     {
         var answer = await api.SendAsync(User, HttpMethods.Delete, $"/api/sites/{siteId}/closures/{closureId}", null, Version(version), ct);
-        return answer.IsSuccess ? Done(siteId, "aufgehoben") : await RefusedAsync(siteId, $"Aufheben ging nicht: {answer.Problem()}", answer.Status, ct);
+        return answer.IsSuccess ? Done(siteId, "aufgehoben") : await RefusedAsync(siteId, Texts.L("Aufheben ging nicht: {0}", answer.Problem()), answer.Status, ct);
     }
 
     public async Task<IActionResult> OnPostLeaseAsync(Guid siteId, long version, string? ab, string? bis, CancellationToken ct)
@@ -84,11 +84,11 @@ internal sealed class StandortModel(InProcessApi api) : PageModel
         if (Error is not null)
             return await RefusedAsync(siteId, Error, StatusCodes.Status400BadRequest, ct);
         var answer = await api.PutAsync(User, $"/api/sites/{siteId}/lease", new { from, until }, ct, Version(version));
-        return answer.IsSuccess ? Done(siteId, "zeitraum") : await RefusedAsync(siteId, $"Zeitraum nicht gespeichert: {answer.Problem()}", answer.Status, ct);
+        return answer.IsSuccess ? Done(siteId, "zeitraum") : await RefusedAsync(siteId, Texts.L("Zeitraum nicht gespeichert: {0}", answer.Problem()), answer.Status, ct);
 
         DateOnly? Unreadable()
         {
-            Error = "Bitte Tage als TT.MM.JJJJ.";
+            Error = Texts.L("Bitte Tage als TT.MM.JJJJ.");
             return null;
         }
     }
@@ -101,24 +101,24 @@ internal sealed class StandortModel(InProcessApi api) : PageModel
         if (!string.IsNullOrWhiteSpace(neu))
             floors.Add(new { id = (Guid?)null, name = neu.Trim() });
         var answer = await api.PutAsync(User, $"/api/sites/{siteId}", new { name = site.Name, address = site.Address, floors }, ct, Version(version));
-        return answer.IsSuccess ? Done(siteId, "etagen") : await RefusedAsync(siteId, $"Etagen nicht gespeichert: {answer.Problem()}", answer.Status, ct);
+        return answer.IsSuccess ? Done(siteId, "etagen") : await RefusedAsync(siteId, Texts.L("Etagen nicht gespeichert: {0}", answer.Problem()), answer.Status, ct);
     }
 
     public async Task<IActionResult> OnPostOpenAsync(Guid siteId, string? raumname, string? art, string? personen, string? plaetze, string? stundensatz,
         CancellationToken ct)
     {
         if (!int.TryParse(personen, NumberStyles.None, CultureInfo.InvariantCulture, out var capacity))
-            return await RefusedAsync(siteId, "Personen höchstens: bitte eine ganze Zahl.", StatusCodes.Status400BadRequest, ct);
+            return await RefusedAsync(siteId, Texts.L("Personen höchstens: bitte eine ganze Zahl."), StatusCodes.Status400BadRequest, ct);
         int? places = int.TryParse(plaetze, NumberStyles.None, CultureInfo.InvariantCulture, out var p) ? p : null;
         if (!Eingaben.TryCents(string.IsNullOrWhiteSpace(stundensatz) ? "0" : stundensatz, out var hourly))
-            return await RefusedAsync(siteId, "Stundensatz: bitte ein Betrag in Euro, etwa 12,50.", StatusCodes.Status400BadRequest, ct);
+            return await RefusedAsync(siteId, Texts.L("Stundensatz: bitte ein Betrag in Euro, etwa 12,50."), StatusCodes.Status400BadRequest, ct);
         var answer = await api.PostAsync(User, "/api/spaces", new
         {
             siteId, name = raumname, kind = art, capacity, places, rates = new { hourlyRateCents = hourly, monthlyDeskFeeCents = 0L },
         }, ct);
         return answer.IsSuccess
             ? Redirect($"/verwaltung/raum/{answer.Read<SpaceView>().Id}?angelegt=true")
-            : await RefusedAsync(siteId, $"Raum nicht angelegt: {answer.Problem()}", answer.Status, ct);
+            : await RefusedAsync(siteId, Texts.L("Raum nicht angelegt: {0}", answer.Problem()), answer.Status, ct);
     }
 
     private static string Version(long version) => $"\"{version.ToString(CultureInfo.InvariantCulture)}\"";
@@ -143,11 +143,11 @@ internal sealed class StandortModel(InProcessApi api) : PageModel
         Spaces = (await spaces).Items;
         Message = Request.Query["gespeichert"].ToString() switch
         {
-            "zeiten" => "Die Öffnungszeiten sind gespeichert.",
-            "geschlossen" => "Die Schließtage sind eingetragen.",
-            "aufgehoben" => "Die Schließtage sind aufgehoben.",
-            "zeitraum" => "Der Nutzungszeitraum ist gespeichert.",
-            "etagen" => "Die Etagen sind gespeichert.",
+            "zeiten" => Texts.L("Die Öffnungszeiten sind gespeichert."),
+            "geschlossen" => Texts.L("Die Schließtage sind eingetragen."),
+            "aufgehoben" => Texts.L("Die Schließtage sind aufgehoben."),
+            "zeitraum" => Texts.L("Der Nutzungszeitraum ist gespeichert."),
+            "etagen" => Texts.L("Die Etagen sind gespeichert."),
             _ => null,
         };
     }

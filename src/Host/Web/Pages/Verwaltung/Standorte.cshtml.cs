@@ -34,7 +34,7 @@ internal sealed class StandorteModel(InProcessApi api) : PageModel
         if (answer.IsSuccess)
             return Redirect($"/verwaltung/standort/{answer.Read<SiteView>().Id}?angelegt=true");
         (Name, Strasse, Plz, Ort) = (name, strasse, plz, ort);
-        Error = $"Anlegen ging nicht: {answer.Problem()}";
+        Error = Texts.L("Anlegen ging nicht: {0}", answer.Problem());
         Response.StatusCode = answer.Status;
         await LoadAsync(ct);
         return Page();

@@ -24,13 +24,13 @@ internal sealed class VergessenModel(InProcessApi api) : PageModel
         Person = await api.GetAsync<PersonRecord>(User, $"/api/people/{id}", ct);
         if (!bestaetigt)
         {
-            Error = "Bitte bestätigen Sie das Vergessen mit dem Häkchen.";
+            Error = Texts.L("Bitte bestätigen Sie das Vergessen mit dem Häkchen.");
             return Page();
         }
         var answer = await api.PostAsync(User, $"/api/people/{id}/forget", null, ct, $"\"{version.ToString(CultureInfo.InvariantCulture)}\"");
         if (answer.IsSuccess)
             return Redirect("/verwaltung/personen?vergessen=true");
-        Error = $"Vergessen ging nicht: {answer.Problem()}";
+        Error = Texts.L("Vergessen ging nicht: {0}", answer.Problem());
         return Page();
     }
 }

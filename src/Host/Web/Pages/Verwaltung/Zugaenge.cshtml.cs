@@ -21,6 +21,10 @@ internal sealed class ZugaengeModel(InProcessApi api) : PageModel
     [BindProperty]
     public Guid? FunderId { get; set; }
 
+    /// <summary>The invitation mail's language (ADR 18): the person's, which staff know; the page's own until chosen.</summary>
+    [BindProperty]
+    public string? Language { get; set; }
+
     public string? Link { get; private set; }
 
     public string? Error { get; private set; }
@@ -32,8 +36,8 @@ internal sealed class ZugaengeModel(InProcessApi api) : PageModel
     public IReadOnlyList<FunderItem> Funders { get; private set; } = [];
 
     public string ScopeOf(AccountView account) =>
-        account.PersonId is { } person ? People.FirstOrDefault(p => p.Id == person)?.Name ?? "(unbekannte Person)"
-        : account.FunderId is { } funder ? Funders.FirstOrDefault(f => f.Id == funder)?.Name ?? "(unbekannter Förderer)"
+        account.PersonId is { } person ? People.FirstOrDefault(p => p.Id == person)?.Name ?? Texts.L("(unbekannte Person)")
+        : account.FunderId is { } funder ? Funders.FirstOrDefault(f => f.Id == funder)?.Name ?? Texts.L("(unbekannter Förderer)")
         : "";
 
     public Task OnGetAsync(CancellationToken ct) => LoadAsync(ct);
@@ -41,7 +45,7 @@ internal sealed class ZugaengeModel(InProcessApi api) : PageModel
     public async Task<IActionResult> OnPostInviteAsync(CancellationToken ct)
     {
         var answer = await api.PostAsync(User, "/api/access/accounts", new InvitePerson(Email?.Trim(), Role, Role == Roles.Member ? PersonId : null,
-            Role == Roles.Funder ? FunderId : null), ct);
+            Role == Roles.Funder ? FunderId : null, Language is "de" or "en" ? Language : null), ct);
         if (answer.IsSuccess)
         {
             var invitation = answer.Read<Invitation>();
