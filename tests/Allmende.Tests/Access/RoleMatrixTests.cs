@@ -26,7 +26,9 @@ public sealed class RoleMatrixTests(AllmendeApp app) : IClassFixture<AllmendeApp
     private static readonly string[] Public = ["/health/live", "/health/ready", "/openapi/{documentName}.json", "/api/bookings/ical/{token}",
         "/api/membership/applications", "/api/membership/applications/consent",
         "/api/programme/public/offers/{id:guid}/dates/{bookingId:guid}/registrations", "/api/programme/public/organisations/{id:guid}",
-        "/api/programme/public/organisations/{id:guid}/ical", "/api/programme/public/sites/{id:guid}", "/api/programme/public/sites/{id:guid}/ical"];
+        "/api/programme/public/organisations/{id:guid}/ical", "/api/programme/public/sites/{id:guid}", "/api/programme/public/sites/{id:guid}/ical",
+        // The web app's language switch: on every page, the sign-in page included; it only sets a cookie and returns (EnglishPagesTests).
+        "/sprache/{language:regex(^(de|en)$)}"];
 
     /// <summary>
     /// The only endpoints open to every signed-in role: the caller's own, and a booking's history, which then
