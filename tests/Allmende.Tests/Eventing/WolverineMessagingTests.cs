@@ -59,8 +59,9 @@ public class WolverineBusApp : AllmendeApp
         {
             o.RegisterTallies();
             o.AddMigrations(BusApp.Migrations);
-            o.Types.Register<Welcomed>("tests.welcomed").Register<Nudge>("tests.nudge");
-            o.CarryOnWolverine<Welcomed>().CarryOnWolverine<Nudge>();
+            o.Types.Register<Welcomed>("tests.welcomed").Register<Nudge>("tests.nudge")
+                .Register<FlakyGreeting>("tests.flaky-greeting").Register<Reminder>("tests.reminder");
+            o.CarryOnWolverine<Welcomed>().CarryOnWolverine<Nudge>().CarryOnWolverine<FlakyGreeting>().CarryOnWolverine<Reminder>();
             o.AddHandlers(typeof(WolverineBusApp).Assembly);
         });
 
@@ -132,6 +133,20 @@ public sealed class WolverineMessagingTests(WolverineBusApp app) : IClassFixture
         await Eventually.ReachedAsync(async () => await TimesAsync("welcome-auditor", welcome.Id) == 1, "auditor handled");
         await Eventually.ReachedAsync(async () => await TimesAsync("welcome-logger", welcome.Id) == 1, "logger handled");
         (await TimesAsync("welcome-auditor", welcome.Id)).ShouldBe(1); // the two failed attempts' writes rolled back
+    }
+
+    [Fact]
+    public async Task A_handler_failing_three_times_succeeds_on_the_fourth_attempt_and_its_failed_writes_roll_back()
+    {
+        var flaky = new FlakyGreeting(Guid.NewGuid(), FailTimes: 3);
+        var messageId = await PublishAsync(flaky);
+
+        await Eventually.ReachedAsync(async () => await WolverineEnvelopes.HandledAsync(app.DataSource, messageId) == 1, "flaky handled");
+        (await TimesAsync("flaky", flaky.Id)).ShouldBe(1);
+        // The event it appended carries the successful attempt (the fourth: Wolverine's count), and its causation is the message.
+        var events = await app.Store.ReadStreamAsync($"flaky-{flaky.Id}");
+        events.Select(e => e.Data).ShouldBe([new TallyCounted(4)]);
+        events[0].Metadata.ShouldBe(new EventMetadata("member:test", "corr-wolverine", messageId.ToString()));
     }
 
     [Fact]
@@ -276,5 +291,29 @@ public sealed class WolverineDurabilityTests : IAsyncLifetime
         await Eventually.ReachedAsync(async () => await ScalarAsync("select coalesce(sum(times), 0) from tests.handled where id = $1", welcome.Id) == 2,
             "delivered after restart", timeoutSeconds: 90);
         (await ScalarAsync("select count(*) from tests.handled where id = $1 and times = 1", welcome.Id)).ShouldBe(2); // logger + auditor, once each
+    }
+
+    [Fact]
+    public async Task A_scheduled_message_survives_a_restart_and_fires_once()
+    {
+        var reminder = new Reminder(Guid.NewGuid(), "after restart");
+        // The first host schedules it and dies without ever delivering: however slowly it stops under
+        // load, it cannot fire the reminder first.
+        var first = new WolverineBusApp(_database, "wsched-1", runBackgroundWork: false);
+        await first.StartAsync();
+        var uow = first.Store.Begin(new EventMetadata("test"));
+        var messageId = uow.Schedule(reminder, DateTimeOffset.UtcNow.AddSeconds(2));
+        await uow.CommitAsync();
+        await KillAsync(first, "wsched-1");
+        (await ScalarAsync("select count(*) from tests.handled where id = $1", reminder.Id)).ShouldBe(0);
+
+        // Two hosts come back; exactly one of them fires it, once.
+        await using var second = new WolverineBusApp(_database, "wsched-2");
+        await using var third = new WolverineBusApp(_database, "wsched-3");
+        await Task.WhenAll(second.StartAsync(), third.StartAsync());
+        await Eventually.ReachedAsync(async () => await ScalarAsync("select count(*) from tests.handled where id = $1", reminder.Id) == 1, "reminder fires",
+            timeoutSeconds: 90);
+        await Eventually.ReachedAsync(async () => await WolverineEnvelopes.HandledAsync(second.DataSource, messageId) == 1, "envelope handled");
+        (await ScalarAsync("select times from tests.handled where id = $1", reminder.Id)).ShouldBe(1);
     }
 }
