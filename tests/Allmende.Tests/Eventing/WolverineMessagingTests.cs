@@ -60,8 +60,13 @@ public class WolverineBusApp : AllmendeApp
             o.RegisterTallies();
             o.AddMigrations(BusApp.Migrations);
             o.Types.Register<Welcomed>("tests.welcomed").Register<Nudge>("tests.nudge")
-                .Register<FlakyGreeting>("tests.flaky-greeting").Register<Reminder>("tests.reminder");
-            o.CarryOnWolverine<Welcomed>().CarryOnWolverine<Nudge>().CarryOnWolverine<FlakyGreeting>().CarryOnWolverine<Reminder>();
+                .Register<FlakyGreeting>("tests.flaky-greeting").Register<Reminder>("tests.reminder")
+                .Register<StalledGreeting>("tests.stalled-greeting").Register<SeveredGreeting>("tests.severed-greeting");
+            o.CarryOnWolverine<Welcomed>().CarryOnWolverine<Nudge>().CarryOnWolverine<FlakyGreeting>().CarryOnWolverine<Reminder>()
+                .CarryOnWolverine<StalledGreeting>().CarryOnWolverine<SeveredGreeting>();
+            // Short, so the stalled handlers' tests end soon; long enough that the severed handler's
+            // terminate-and-wait never reaches it on a loaded machine (as in BusApp).
+            o.HandlerTimeout = TimeSpan.FromSeconds(5);
             o.AddHandlers(typeof(WolverineBusApp).Assembly);
         });
 
@@ -217,6 +222,46 @@ public sealed class WolverineMessagingTests(WolverineBusApp app) : IClassFixture
         var list = await client.GetFromJsonAsync<JsonElement>("/api/admin/dead-letters?limit=500");
         list.GetProperty("items").EnumerateArray().ShouldNotContain(l => l.GetProperty("id").GetGuid() == id);
         (await app.ScalarAsync("select count(*) from wolverine.wolverine_dead_letters where id = $1 and archived_at is not null", id)).ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task A_handler_past_its_time_limit_is_cancelled_and_the_attempt_counts()
+    {
+        var stalled = new StalledGreeting(Guid.NewGuid(), StallTimes: 1);
+        var messageId = await PublishAsync(stalled);
+
+        await Eventually.ReachedAsync(async () => await WolverineEnvelopes.HandledAsync(app.DataSource, messageId) == 1, "handled on the second attempt");
+        // The handler records the attempt it succeeded on: Wolverine counted the cancelled one.
+        (await app.Store.ReadStreamAsync($"stalled-{stalled.Id}")).Select(e => e.Data).ShouldBe([new TallyCounted(2)]);
+        app.Log.Lines.ShouldContain(l => l.Contains("tests.stalled-greeting", StringComparison.Ordinal) && l.Contains("Eventing:HandlerTimeout", StringComparison.Ordinal));
+        (await TimesAsync("stalled", stalled.Id)).ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task A_handler_always_past_its_time_limit_ends_as_a_dead_letter()
+    {
+        var stalled = new StalledGreeting(Guid.NewGuid(), StallTimes: int.MaxValue);
+        var messageId = await PublishAsync(stalled);
+        using var client = app.AdminClient();
+
+        var letter = await DeadLetterAsync(client, messageId);
+        letter.GetProperty("attempts").GetInt32().ShouldBe(3);
+        var shown = await client.GetFromJsonAsync<JsonElement>($"/api/admin/dead-letters/{letter.GetProperty("id").GetGuid()}");
+        shown.GetProperty("error").GetString()!.ShouldContain("Eventing:HandlerTimeout");
+        (await TimesAsync("stalled", stalled.Id)).ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task An_attempt_whose_connection_the_server_ended_still_counts()
+    {
+        var severed = new SeveredGreeting(Guid.NewGuid());
+        var messageId = await PublishAsync(severed);
+
+        await Eventually.ReachedAsync(async () => await WolverineEnvelopes.HandledAsync(app.DataSource, messageId) == 1, "handled on the second attempt");
+        // The broken attempt counted: the one that succeeded was the second.
+        (await app.Store.ReadStreamAsync($"severed-{severed.Id}")).Select(e => e.Data).ShouldBe([new TallyCounted(2)]);
+        app.Log.Lines.ShouldContain(l => l.Contains("The connection broke during the delivery of", StringComparison.Ordinal) && l.Contains("tests.severed-greeting", StringComparison.Ordinal));
+        (await TimesAsync("severed", severed.Id)).ShouldBe(1);
     }
 
     /// <summary>Waits until the API lists the message's dead letter (its retries take a moment).</summary>
