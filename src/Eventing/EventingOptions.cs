@@ -18,9 +18,6 @@ public sealed class EventingOptions
     internal List<(Type Type, ProjectionLifecycle Lifecycle)> Projections { get; } = [];
     internal List<Assembly> HandlerAssemblies { get; } = [];
 
-    /// <summary>Message types carried by Wolverine's durable local queues instead of our outbox (ADR 15, step 3).</summary>
-    internal HashSet<Type> WolverineMessages { get; } = [];
-
     /// <summary>Names this host in pg_stat_activity and in diagnostics.</summary>
     public string HostId { get; set; } = $"{Environment.MachineName}-{Environment.ProcessId}";
 
@@ -82,17 +79,6 @@ public sealed class EventingOptions
     public EventingOptions AddProjection<TProjection>(ProjectionLifecycle lifecycle) where TProjection : IProjection
     {
         Projections.Add((typeof(TProjection), lifecycle));
-        return this;
-    }
-
-    /// <summary>
-    /// Carries messages of this type through Wolverine (its outbox, durable local queues, retries and
-    /// dead letters) instead of our outbox. Transitional: while both buses run side by side (ADR 15,
-    /// step 3) each message type is on exactly one of them; handlers and the publishing API stay the same.
-    /// </summary>
-    public EventingOptions CarryOnWolverine<TMessage>()
-    {
-        WolverineMessages.Add(typeof(TMessage));
         return this;
     }
 

@@ -31,10 +31,6 @@ internal sealed class WolverineOutbox(IServiceProvider services, IOptions<Eventi
 
     private IWolverineRuntime Runtime => services.GetRequiredService<IWolverineRuntime>();
 
-    public bool Carries(Type messageType) => options.Value.WolverineMessages.Contains(messageType);
-
-    public bool Any => options.Value.WolverineMessages.Count > 0;
-
     /// <summary>
     /// Writes the envelopes of <paramref name="messages"/> in <paramref name="transaction"/>, sent at the unit of
     /// work's instant (<paramref name="sentAt"/>, our clock's, the instant its events carry).

@@ -146,10 +146,7 @@ public sealed class UnitOfWork
             throw new InvalidOperationException(
                 $"A command needs exactly one handler; {message.GetType().Name} has {handlers.Count}.");
         var id = Guid.CreateVersion7();
-        if (_store.Wolverine.Carries(message.GetType()))
-            _wolverineMessages.Add(new OutgoingMessage(id, message, kind, deliverAt, []));
-        else
-            _messages.Add(new OutgoingMessage(id, message, kind, deliverAt, handlers.Select(h => h.Name).ToArray()));
+        _wolverineMessages.Add(new OutgoingMessage(id, message, kind, deliverAt, []));
         return id;
     }
 
@@ -163,7 +160,7 @@ public sealed class UnitOfWork
             foreach (var write in _writes)
                 batch.BatchCommands.Add(AppendCommand(write, now));
             OutboxWriter.AddTo(batch, _messages, _cancellations, _store.Types, Metadata, now);
-            if (_cancellations.Count > 0 && _store.Wolverine.Any)
+            if (_cancellations.Count > 0)
                 batch.BatchCommands.Add(_store.Wolverine.Cancel(_cancellations, _store.WolverineQueues.AllQueues()));
 
             if (batch.BatchCommands.Count > 0)

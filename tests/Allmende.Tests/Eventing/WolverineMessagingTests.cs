@@ -62,8 +62,6 @@ public class WolverineBusApp : AllmendeApp
             o.Types.Register<Welcomed>("tests.welcomed").Register<Nudge>("tests.nudge")
                 .Register<FlakyGreeting>("tests.flaky-greeting").Register<Reminder>("tests.reminder")
                 .Register<StalledGreeting>("tests.stalled-greeting").Register<SeveredGreeting>("tests.severed-greeting");
-            o.CarryOnWolverine<Welcomed>().CarryOnWolverine<Nudge>().CarryOnWolverine<FlakyGreeting>().CarryOnWolverine<Reminder>()
-                .CarryOnWolverine<StalledGreeting>().CarryOnWolverine<SeveredGreeting>();
             // Short, so the stalled handlers' tests end soon; long enough that the severed handler's
             // terminate-and-wait never reaches it on a loaded machine (as in BusApp).
             o.HandlerTimeout = TimeSpan.FromSeconds(5);
