@@ -91,7 +91,7 @@ internal sealed class WolverineDeliveries(
         envelope.Status = EnvelopeStatus.Handled;
         metrics.Delivered(handler.Name);
         await work.FlushAsync();
-        signals.Committed(work.HasEvents, work.FirstDeliveryDue);
+        signals.Committed(work.HasEvents);
     }
 
     /// <summary>Metrics and a log line per failed attempt, as our delivery worker kept them.</summary>
