@@ -94,7 +94,7 @@ internal sealed class WolverineDeliveries(
         signals.Committed(work.HasEvents);
     }
 
-    /// <summary>Metrics and a log line per failed attempt, as our delivery worker kept them.</summary>
+    /// <summary>Metrics and a log line per failed attempt, as our delivery worker (gone with step 3 (c)) kept them.</summary>
     private void Failed(HandlerDescriptor handler, Envelope envelope, Exception error, bool broke)
     {
         var what = broke ? "The connection broke during the delivery of" : "Delivery of";
