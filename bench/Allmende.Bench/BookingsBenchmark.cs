@@ -67,7 +67,7 @@ internal sealed class BookingsBenchmark(BookingsBenchmark.Settings settings)
         protocol.AcceptOnlyFromAmong("prepared", "extended", "simple");
         var hostEnv = new Option<string[]>("--host-env")
         {
-            Description = "Extra environment for the host, NAME=VALUE (e.g. DOTNET_PerfMapEnabled=1 to profile it with perf, or Eventing__DeliveryConcurrency=2).",
+            Description = "Extra environment for the host, NAME=VALUE (e.g. DOTNET_PerfMapEnabled=1 to profile it with perf).",
             AllowMultipleArgumentsPerToken = true,
         };
         var nice = new Option<int>("--nice") { Description = "As root: this process, pgbench and the private cluster at this nice value.", DefaultValueFactory = _ => 0 };
@@ -523,7 +523,10 @@ internal sealed class BookingsBenchmark(BookingsBenchmark.Settings settings)
         create table benchbook.slots (like bookings.slots including all);
         create table benchbook.events (like marten.mt_events including all);
         create table benchbook.bookings (like bookings.bookings including all);
-        create table benchbook.outbox (like eventing.outbox including all);
+        -- The shape of our outbox table before Wolverine carried the messages (docs/adr/0015): the baseline's one message insert.
+        create table benchbook.outbox (
+            message_id uuid primary key, message_type text not null, kind text not null, body jsonb not null,
+            correlation_id text, causation_id text, actor text, created_at timestamptz not null, deliver_at timestamptz not null);
         create sequence benchbook.numbers;
         """, ct);
 
@@ -628,7 +631,7 @@ internal sealed class BookingsBenchmark(BookingsBenchmark.Settings settings)
         md.Line($"pgbench: `pgbench -n -M {settings.PgbenchProtocol} -f script.sql -c {settings.Clients} -j {settings.Clients} -T {settings.RoundDuration.TotalSeconds:0}`, one transaction per booking: " +
                 "`BEGIN`; insert of the slot into `benchbook.slots` (`like bookings.slots including all`: the same gist exclusion constraint, so the insert is the overlap check, " +
                 "as in the host) returning the booking's id and range; one event insert into `benchbook.events` (`like marten.mt_events`); one read-model insert into " +
-                "`benchbook.bookings` (`like bookings.bookings`); one outbox insert into `benchbook.outbox` (`like eventing.outbox`); `END`. No foreign keys, no contention.")
+                "`benchbook.bookings` (`like bookings.bookings`); one outbox insert into `benchbook.outbox` (the shape of the outbox table before Wolverine); `END`. No foreign keys, no contention.")
           .Line();
 
         var pgbench = contenders[0];

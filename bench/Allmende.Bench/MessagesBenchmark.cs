@@ -7,8 +7,8 @@ using Microsoft.Extensions.Hosting;
 namespace Allmende.Bench;
 
 /// <summary>
-/// `messages`: commit-to-handler latency of one published message per commit, on our outbox or on
-/// Wolverine's (docs/adr/0015, step 3), in one run on the same cluster so the two compare directly.
+/// `messages`: commit-to-handler latency of one published message per commit on Wolverine's durable
+/// local queues (docs/adr/0015; our outbox, the other side until step 3 (c), is gone).
 /// </summary>
 internal static class MessagesBenchmark
 {
@@ -16,7 +16,7 @@ internal static class MessagesBenchmark
     {
         var rate = new Option<int>("--rate") { Description = "Commits per second, each with one event and one message.", DefaultValueFactory = _ => 200 };
         var duration = new Option<int>("--duration") { Description = "Seconds of steady load per bus.", DefaultValueFactory = _ => 20 };
-        var command = new Command("messages", "Commit-to-handler latency: our outbox against Wolverine's durable local queues.") { rate, duration };
+        var command = new Command("messages", "Commit-to-handler latency on Wolverine's durable local queues.") { rate, duration };
         command.SetAction(async (parse, ct) =>
         {
             Console.Out.Write(await RunAsync(parse.GetValue(common.Connection), parse.GetValue(rate), TimeSpan.FromSeconds(parse.GetValue(duration)), ct));
@@ -30,15 +30,12 @@ internal static class MessagesBenchmark
         var total = Stopwatch.StartNew();
         var results = new List<(string Bus, ProjectionsBenchmark.LatencyResult Result)>();
         IReadOnlyList<(string, string)> facts = [];
-        foreach (var wolverine in new[] { false, true })
+        foreach (var bus in new[] { "Wolverine (durable local queue)" })
         {
-            var bus = wolverine ? "Wolverine (durable local queue)" : "our outbox (DeliveryWorker)";
             await using var database = await BenchDatabase.CreateAsync(connection, ct);
             await using var services = await database.StartEventingAsync(o =>
             {
                 o.Types.Register<Counted>("bench.counted").Register<Pinged>("bench.pinged");
-                if (wolverine)
-                    o.CarryOnWolverine<Pinged>();
                 o.AddHandlers(typeof(MessagesBenchmark).Assembly);
                 o.RunDelivery = true;
                 o.AuditChain = false;

@@ -8,6 +8,7 @@ using Allmende.Eventing.Projections;
 using Allmende.Eventing.Schema;
 using Allmende.Eventing.Streams;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Npgsql;
 
 namespace Allmende.Bench;
@@ -119,7 +120,8 @@ internal sealed class ProjectionsBenchmark(ProjectionsBenchmark.Settings setting
 
         var listener = services.GetRequiredService<NotificationListener>();
         var daemon = services.GetRequiredService<ProjectionDaemon>();
-        var delivery = services.GetRequiredService<DeliveryWorker>();
+        // Messages are delivered by Wolverine's durable local queues (docs/adr/0015): its runtime is the delivery.
+        var delivery = services.GetServices<IHostedService>().OfType<Wolverine.Runtime.IWolverineRuntime>().Cast<IHostedService>().Single();
         await listener.StartAsync(ct);
         await daemon.StartAsync(ct);
         await delivery.StartAsync(ct);
@@ -288,7 +290,7 @@ internal sealed class ProjectionsBenchmark(ProjectionsBenchmark.Settings setting
               ["Projection rebuild", Markdown.Number(rebuild.Events), rebuild.Elapsed.TotalSeconds.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture), Markdown.Number(rebuild.Rate), Markdown.Percent(rebuild.Rate / copy.Rate)],
           ], "lrrrr");
         md.Line($"Commit-to-handler latency: {settings.Rate} commits/s for {settings.Duration.TotalSeconds:0} s, each one event and one published message " +
-                "(one handler); measured from the return of `CommitAsync` to the start of the handler (on one host the commit wakes the delivery loop in process; other hosts hear a NOTIFY sent after the commit).")
+                "(one handler); measured from the return of `CommitAsync` to the start of the handler (on one host the commit hands the envelope to Wolverine's queue in process; other hosts recover it from the inbox table).")
           .Line()
           .Table(["Messages", "Achieved rate", "p50", "p99", "max"],
           [

@@ -511,8 +511,9 @@ internal sealed class ReportsBenchmark(ReportsBenchmark.Settings settings)
             await using var connection = new Npgsql.NpgsqlConnection(database.ConnectionString);
             await connection.OpenAsync(ct);
             await using var command = new Npgsql.NpgsqlCommand("""
-                select (select count(*) from eventing.deliveries where status = 'pending' and due_at <= now()),
-                       (select count(*) from eventing.deliveries where status = 'dead'),
+                select (select count(*) from wolverine.wolverine_incoming_envelopes
+                        where status = 'Incoming' or (status = 'Scheduled' and execution_time <= now())),
+                       (select count(*) from wolverine.wolverine_dead_letters where archived_at is null),
                        coalesce((select max(seq_id) from marten.mt_events), 0),
                        coalesce((select min(position) from eventing.projection_checkpoints), 0)
                 """, connection);
@@ -522,7 +523,7 @@ internal sealed class ReportsBenchmark(ReportsBenchmark.Settings settings)
             if (dead > 0)
             {
                 var error = await database.ScalarAsync<string>(
-                    "select handler || ': ' || coalesce(last_error, '') from eventing.deliveries where status = 'dead' order by id limit 1", ct);
+                    "select received_at || ': ' || coalesce(exception_message, '') from wolverine.wolverine_dead_letters where archived_at is null limit 1", ct);
                 throw new InvalidOperationException($"{dead} deliveries died; the first: {error}");
             }
             if (pending == 0 && slowest >= last)

@@ -18,16 +18,16 @@ public sealed class EventingOptions
     internal List<(Type Type, ProjectionLifecycle Lifecycle)> Projections { get; } = [];
     internal List<Assembly> HandlerAssemblies { get; } = [];
 
-    /// <summary>Message types carried by Wolverine's durable local queues instead of our outbox (ADR 15, step 3).</summary>
-    internal HashSet<Type> WolverineMessages { get; } = [];
-
     /// <summary>Names this host in pg_stat_activity and in diagnostics.</summary>
     public string HostId { get; set; } = $"{Environment.MachineName}-{Environment.ProcessId}";
 
     /// <summary>Run async projections on this host (several hosts share the work; one runs each projection).</summary>
     public bool RunProjections { get; set; } = true;
 
-    /// <summary>Deliver outbox messages on this host.</summary>
+    /// <summary>
+    /// Deliver messages on this host: Wolverine's durable local queues listen, and its durability agent
+    /// (recovery, scheduled messages) may run here. A writer-only host leaves its envelopes to any node.
+    /// </summary>
     public bool RunDelivery { get; set; } = true;
 
     /// <summary>Fallback polling when no notification arrives (notifications wake workers at once).</summary>
@@ -46,9 +46,6 @@ public sealed class EventingOptions
     /// <summary>Events read and applied per transaction (a rebuild over a large log wants big batches).</summary>
     public int ProjectionBatchSize { get; set; } = 5_000;
 
-    /// <summary>Parallel delivery loops on this host.</summary>
-    public int DeliveryConcurrency { get; set; } = 4;
-
     /// <summary>Server-side guard: a connection of ours left idle in a transaction is ended after this.</summary>
     public TimeSpan IdleInTransactionTimeout { get; set; } = TimeSpan.FromMinutes(1);
 
@@ -60,12 +57,6 @@ public sealed class EventingOptions
 
     /// <summary>The health check names transactions with an xid open longer than this.</summary>
     public TimeSpan LongTransactionThreshold { get; set; } = TimeSpan.FromSeconds(5);
-
-    /// <summary>Finished deliveries (and messages left without any) are deleted this long after they finished.</summary>
-    public TimeSpan DeliveredRetention { get; set; } = TimeSpan.FromDays(30);
-
-    /// <summary>How often a delivering host prunes the outbox (zero: never).</summary>
-    public TimeSpan RetentionInterval { get; set; } = TimeSpan.FromHours(1);
 
     /// <summary>Keep the audit hash chain over the log (docs/adr/0013); off only for benchmarks of other things.</summary>
     public bool AuditChain { get; set; } = true;
@@ -82,17 +73,6 @@ public sealed class EventingOptions
     public EventingOptions AddProjection<TProjection>(ProjectionLifecycle lifecycle) where TProjection : IProjection
     {
         Projections.Add((typeof(TProjection), lifecycle));
-        return this;
-    }
-
-    /// <summary>
-    /// Carries messages of this type through Wolverine (its outbox, durable local queues, retries and
-    /// dead letters) instead of our outbox. Transitional: while both buses run side by side (ADR 15,
-    /// step 3) each message type is on exactly one of them; handlers and the publishing API stay the same.
-    /// </summary>
-    public EventingOptions CarryOnWolverine<TMessage>()
-    {
-        WolverineMessages.Add(typeof(TMessage));
         return this;
     }
 

@@ -76,8 +76,6 @@ public static class EventingServiceCollectionExtensions
         services.AddSingleton<NotificationListener>();
         services.AddSingleton<CommitSignals>();
         services.AddSingleton<ProjectionDaemon>();
-        services.AddSingleton<DeliveryWorker>();
-        services.AddSingleton<OutboxRetention>();
         services.AddSingleton<WolverineOutbox>();
         services.AddSingleton<WolverineDeliveries>();
         services.AddSingleton<WolverineQueues>();
@@ -87,8 +85,6 @@ public static class EventingServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<NotificationListener>());
         services.AddHostedService(sp => sp.GetRequiredService<CommitSignals>());
         services.AddHostedService(sp => sp.GetRequiredService<ProjectionDaemon>());
-        services.AddHostedService(sp => sp.GetRequiredService<DeliveryWorker>());
-        services.AddHostedService(sp => sp.GetRequiredService<OutboxRetention>());
 
         // Marten and Wolverine beside our store (docs/adr/0015): what this host is for is known only
         // from the settings the caller binds, so read them here once.

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Text.Json;
 using Allmende.Eventing.Api;
 using Allmende.Eventing.CritterStack;
@@ -11,10 +10,8 @@ using Wolverine.Runtime.Serialization;
 
 namespace Allmende.Eventing.Messaging;
 
-/// <param name="Bus">Which bus gave it up: "wolverine" (docs/adr/0015) or "outbox" (ours, until it is deleted).</param>
 public sealed record DeadLetter(
     Guid Id,
-    string Bus,
     Guid MessageId,
     string MessageType,
     string Handler,
@@ -25,33 +22,23 @@ public sealed record DeadLetter(
     JsonElement? Message);
 
 /// <summary>
-/// Deliveries that ran out of retries: kept with their message and the last exception. Wolverine's
-/// (its wolverine_dead_letters table, replayed and discarded through its IDeadLetters) and, while
-/// both buses run (docs/adr/0015, step 3), our outbox's. Ids are uuids: Wolverine's envelope id, or
-/// for ours the delivery's number in a uuid whose first eight bytes are zero, so that one route and
-/// one JSON shape serve both until our outbox is gone.
+/// Deliveries that ran out of retries: kept with their message and the last exception, in
+/// Wolverine's wolverine_dead_letters table (docs/adr/0015). Ids are Wolverine's envelope ids.
 /// </summary>
-public sealed class DeadLetters(NpgsqlDataSource dataSource, IServiceProvider services, MessageRouting routing, TypeRegistry types, TimeProvider time)
+public sealed class DeadLetters(NpgsqlDataSource dataSource, IServiceProvider services, MessageRouting routing, TypeRegistry types)
 {
-    public const string WolverineBus = "wolverine";
-    public const string OutboxBus = "outbox";
-
     private const string Wolverine = CritterStackRegistration.WolverineSchema;
 
     // Replayable ones are on their way back to the inbox; archived ones were given up (discarded).
     private static readonly string WolverineWaiting =
         $"from {Wolverine}.wolverine_dead_letters w where not coalesce(w.replayable, false) and w.archived_at is null";
 
-    // One shape for both: Wolverine's envelope body (bytea) carries attempts and our message id.
-    private static readonly string Both = $"""
-        select w.id, null::bigint as delivery, w.message_type, w.received_at as handler, 0 as attempts,
+    // Wolverine's envelope body (bytea) carries attempts and our message id.
+    private static readonly string Letters = $"""
+        select w.id, w.message_type, w.received_at as handler,
                coalesce(w.sent_at, w.failed_at) as created_at, w.failed_at,
-               w.exception_type || ': ' || w.exception_message as error, w.body as envelope, null::text as message, null::uuid as message_id
+               w.exception_type || ': ' || w.exception_message as error, w.body as envelope
         {WolverineWaiting}
-        union all
-        select null::uuid, d.id, o.message_type, d.handler, d.attempts, o.created_at, d.finished_at, d.last_error, null::bytea, o.body::text, o.message_id
-        from eventing.deliveries d join eventing.outbox o using (message_id)
-        where d.status = 'dead'
         """;
 
     private IWolverineRuntime Runtime => services.GetRequiredService<IWolverineRuntime>();
@@ -59,7 +46,7 @@ public sealed class DeadLetters(NpgsqlDataSource dataSource, IServiceProvider se
     public async Task<IReadOnlyList<DeadLetter>> ListAsync(int offset, int limit, CancellationToken ct = default)
     {
         await using var command = dataSource.CreateCommand($"""
-            select * from ({Both}) l order by l.failed_at nulls last, l.created_at, l.id, l.delivery offset $1 limit $2
+            select * from ({Letters}) l order by l.failed_at nulls last, l.created_at, l.id offset $1 limit $2
             """);
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = offset });
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
@@ -68,25 +55,21 @@ public sealed class DeadLetters(NpgsqlDataSource dataSource, IServiceProvider se
 
     public async Task<DeadLetter?> FindAsync(Guid id, CancellationToken ct = default)
     {
-        await using var command = dataSource.CreateCommand($"select * from ({Both}) l where l.id = $1 or l.delivery = $2");
+        await using var command = dataSource.CreateCommand($"select * from ({Letters}) l where l.id = $1");
         command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = id });
-        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = DeliveryOf(id) ?? 0 });
         return (await ReadAsync(command, withMessage: true, ct)).SingleOrDefault();
     }
 
     public async Task<long> CountAsync(CancellationToken ct = default)
     {
         await using var command = dataSource.CreateCommand(
-            $"select (select count(*) {WolverineWaiting}) + (select count(*) from eventing.deliveries where status = 'dead')");
+            $"select count(*) {WolverineWaiting}");
         return (long)(await command.ExecuteScalarAsync(ct))!;
     }
 
     /// <summary>Delivers it again from scratch (after a fix). False if it is not a dead letter.</summary>
     public async Task<bool> ReplayAsync(Guid id, CancellationToken ct = default)
     {
-        if (DeliveryOf(id) is { } delivery)
-            return await ReplayDeliveryAsync(delivery, ct);
-
         // Taken out of Wolverine's dead letters and written back into its inbox, for the one handler
         // queue it died on, in one transaction of ours; handed to this host's queue once committed,
         // with a fresh retry budget. Not IDeadLetters.ReplayAsync: that only marks the row, and the
@@ -125,26 +108,10 @@ public sealed class DeadLetters(NpgsqlDataSource dataSource, IServiceProvider se
     /// <summary>Gives the delivery up for good; the message stays for the record (Wolverine archives it).</summary>
     public async Task<bool> DiscardAsync(Guid id, CancellationToken ct = default)
     {
-        if (DeliveryOf(id) is { } delivery)
-            return await DiscardDeliveryAsync(delivery, ct);
         if (!await IsWaitingAsync(id, ct))
             return false;
         await Runtime.Storage.DeadLetters.ArchiveMatchingAsync(new DeadLetterEnvelopeQuery([id]), ct);
         return true;
-    }
-
-    internal static Guid IdOfDelivery(long delivery)
-    {
-        Span<byte> bytes = stackalloc byte[16];
-        BinaryPrimitives.WriteInt64BigEndian(bytes[8..], delivery);
-        return new Guid(bytes, bigEndian: true);
-    }
-
-    private static long? DeliveryOf(Guid id)
-    {
-        Span<byte> bytes = stackalloc byte[16];
-        id.TryWriteBytes(bytes, bigEndian: true, out _);
-        return bytes[..8].IndexOfAnyExcept((byte)0) < 0 ? BinaryPrimitives.ReadInt64BigEndian(bytes[8..]) : null;
     }
 
     private async Task<bool> IsWaitingAsync(Guid id, CancellationToken ct)
@@ -154,32 +121,6 @@ public sealed class DeadLetters(NpgsqlDataSource dataSource, IServiceProvider se
         return (bool)(await command.ExecuteScalarAsync(ct))!;
     }
 
-    private async Task<bool> ReplayDeliveryAsync(long id, CancellationToken ct)
-    {
-        await using var command = dataSource.CreateCommand("""
-            update eventing.deliveries set status = 'pending', attempts = 0, due_at = $2, finished_at = null
-            where id = $1 and status = 'dead'
-            """);
-        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = id });
-        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = time.GetUtcNow() });
-        var replayed = await command.ExecuteNonQueryAsync(ct) == 1;
-        if (replayed)
-        {
-            await using var notify = dataSource.CreateCommand($"select pg_notify('{Channels.Outbox}', '')");
-            await notify.ExecuteNonQueryAsync(ct);
-        }
-        return replayed;
-    }
-
-    private async Task<bool> DiscardDeliveryAsync(long id, CancellationToken ct)
-    {
-        await using var command = dataSource.CreateCommand("""
-            update eventing.deliveries set status = 'discarded', finished_at = now() where id = $1 and status = 'dead'
-            """);
-        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = id });
-        return await command.ExecuteNonQueryAsync(ct) == 1;
-    }
-
     private async Task<IReadOnlyList<DeadLetter>> ReadAsync(NpgsqlCommand command, bool withMessage, CancellationToken ct)
     {
         var handlers = HandlersByQueue();
@@ -187,31 +128,22 @@ public sealed class DeadLetters(NpgsqlDataSource dataSource, IServiceProvider se
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {
-            var createdAt = reader.GetFieldValue<DateTimeOffset>(5);
-            var failedAt = reader.IsDBNull(6) ? (DateTimeOffset?)null : reader.GetFieldValue<DateTimeOffset>(6);
-            var error = reader.IsDBNull(7) ? null : reader.GetString(7);
-            var messageType = reader.GetString(2);
-            var handler = reader.IsDBNull(3) ? "" : reader.GetString(3);
-            if (reader.IsDBNull(1))
-            {
-                var envelope = EnvelopeSerializer.Deserialize(reader.GetFieldValue<byte[]>(8));
-                var messageId = envelope.Headers.TryGetValue(WolverineOutbox.MessageIdHeader, out var header) && Guid.TryParse(header, out var parsed)
-                    ? parsed : envelope.Id;
-                var descriptor = handlers.GetValueOrDefault(QueueOf(handler));
-                // Wolverine dead-letters after the last attempt of the handler's policy (WolverineQueues).
-                var attempts = envelope.Attempts > 0 ? envelope.Attempts : descriptor?.Retry.MaxAttempts ?? 0;
-                JsonElement? message = withMessage && envelope.Data is { Length: > 0 } data ? JsonDocument.Parse(data).RootElement.Clone() : null;
-                // Wolverine records the CLR name where it dead-letters; staff and clients know our stable one.
-                var type = types.RegisteredTypes.FirstOrDefault(t => t.FullName == messageType);
-                result.Add(new DeadLetter(reader.GetGuid(0), WolverineBus, messageId, type is null ? messageType : types.NameOf(type), descriptor?.Name ?? handler, attempts,
-                    createdAt, failedAt, error, message));
-            }
-            else
-            {
-                JsonElement? message = withMessage && !reader.IsDBNull(9) ? JsonDocument.Parse(reader.GetString(9)).RootElement.Clone() : null;
-                result.Add(new DeadLetter(IdOfDelivery(reader.GetInt64(1)), OutboxBus, reader.GetGuid(10), messageType, handler, reader.GetInt32(4),
-                    createdAt, failedAt, error, message));
-            }
+            var createdAt = reader.GetFieldValue<DateTimeOffset>(3);
+            var failedAt = reader.IsDBNull(4) ? (DateTimeOffset?)null : reader.GetFieldValue<DateTimeOffset>(4);
+            var error = reader.IsDBNull(5) ? null : reader.GetString(5);
+            var messageType = reader.GetString(1);
+            var handler = reader.IsDBNull(2) ? "" : reader.GetString(2);
+            var envelope = EnvelopeSerializer.Deserialize(reader.GetFieldValue<byte[]>(6));
+            var messageId = envelope.Headers.TryGetValue(WolverineOutbox.MessageIdHeader, out var header) && Guid.TryParse(header, out var parsed)
+                ? parsed : envelope.Id;
+            var descriptor = handlers.GetValueOrDefault(QueueOf(handler));
+            // Wolverine dead-letters after the last attempt of the handler's policy (WolverineQueues).
+            var attempts = envelope.Attempts > 0 ? envelope.Attempts : descriptor?.Retry.MaxAttempts ?? 0;
+            JsonElement? message = withMessage && envelope.Data is { Length: > 0 } data ? JsonDocument.Parse(data).RootElement.Clone() : null;
+            // Wolverine records the CLR name where it dead-letters; staff and clients know our stable one.
+            var type = types.RegisteredTypes.FirstOrDefault(t => t.FullName == messageType);
+            result.Add(new DeadLetter(reader.GetGuid(0), messageId, type is null ? messageType : types.NameOf(type), descriptor?.Name ?? handler, attempts,
+                createdAt, failedAt, error, message));
         }
         return result;
     }

@@ -6,10 +6,9 @@ using Npgsql;
 namespace Allmende.Eventing.Messaging;
 
 /// <summary>
-/// Runs one module handler for one message inside a transaction the caller owns and commits: our
-/// delivery worker's claim, or a Wolverine delivery's. The handler keeps its plain signature (the
-/// message, then any of <see cref="MessageContext"/>, <see cref="UnitOfWork"/>, a token or services),
-/// whichever bus carried the message.
+/// Runs one module handler for one message inside a transaction the caller owns and commits (a
+/// Wolverine delivery's, WolverineDeliveries). The handler keeps its plain signature (the message,
+/// then any of <see cref="MessageContext"/>, <see cref="UnitOfWork"/>, a token or services).
 /// </summary>
 internal static class HandlerInvocation
 {

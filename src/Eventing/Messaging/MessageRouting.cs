@@ -14,20 +14,10 @@ public sealed class RetryPolicyAttribute : Attribute
     internal RetryPolicy ToPolicy() => new(MaxAttempts, TimeSpan.FromMilliseconds(InitialDelayMilliseconds), TimeSpan.FromMilliseconds(MaxDelayMilliseconds));
 }
 
+/// <summary>Attempts in all, then a dead letter; the delays double from the initial one up to the cap, with jitter (WolverineQueues).</summary>
 public sealed record RetryPolicy(int MaxAttempts, TimeSpan InitialDelay, TimeSpan MaxDelay)
 {
     public static readonly RetryPolicy Default = new(5, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(5));
-
-    /// <summary>
-    /// Exponential backoff with "equal jitter": half the delay is fixed, half random, so that
-    /// handlers failing together (a database blip) do not retry in lockstep.
-    /// </summary>
-    public TimeSpan DelayAfter(int failedAttempts, Random random)
-    {
-        var exponential = InitialDelay.TotalMilliseconds * Math.Pow(2, Math.Max(0, failedAttempts - 1));
-        var capped = Math.Min(exponential, MaxDelay.TotalMilliseconds);
-        return TimeSpan.FromMilliseconds(capped / 2 + random.NextDouble() * capped / 2);
-    }
 }
 
 /// <summary>One handler method for one message type.</summary>

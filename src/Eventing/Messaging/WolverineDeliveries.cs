@@ -57,29 +57,66 @@ internal sealed class WolverineDeliveries(
             envelope.Headers.GetValueOrDefault(WolverineOutbox.ActorHeader), envelope.CorrelationId, envelope.Headers.GetValueOrDefault(WolverineOutbox.CausationHeader));
 
         // Past the time limit the handler is cancelled while the transaction is still ours, and the
-        // attempt fails like any other (Wolverine's retry policy counts it).
+        // attempt fails like any other (Wolverine's retry policy counts it). So does an attempt whose
+        // connection the server ended (a handler that ignored its token until idle_in_transaction ended
+        // it): Wolverine counts attempts in the envelope, not in a row lock that went with the connection,
+        // so such a handler still ends as a dead letter instead of retrying for ever.
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
         limit.CancelAfter(options.Value.HandlerTimeout);
         UnitOfWork work;
         try
         {
-            work = await HandlerInvocation.InvokeAsync(handler, message, messageId, envelope.MessageType ?? handler.MessageType.Name,
-                metadata, envelope.Attempts, store, scopes, connection, transaction, limit.Token);
+            try
+            {
+                work = await HandlerInvocation.InvokeAsync(handler, message, messageId, envelope.MessageType ?? handler.MessageType.Name,
+                    metadata, envelope.Attempts, store, scopes, connection, transaction, limit.Token);
+            }
+            catch (Exception e) when (limit.IsCancellationRequested && !ct.IsCancellationRequested)
+            {
+                throw new TimeoutException($"The handler did not finish within Eventing:HandlerTimeout ({options.Value.HandlerTimeout}).", e);
+            }
+            catch (System.Reflection.TargetInvocationException e) when (e.InnerException is not null)
+            {
+                // A handler that throws before its first await: its own exception, not reflection's wrapper.
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerException);
+                throw;
+            }
+            await transaction.CommitAsync(ct);
         }
-        catch (Exception e) when (limit.IsCancellationRequested && !ct.IsCancellationRequested)
+        catch (Exception e) when (!ct.IsCancellationRequested)
         {
-            throw new TimeoutException($"The handler did not finish within Eventing:HandlerTimeout ({options.Value.HandlerTimeout}).", e);
+            Failed(handler, envelope, e, broke: connection.State != System.Data.ConnectionState.Open);
+            throw; // Wolverine's error handling: retry with cooldown, then the dead letter queue
         }
-        catch (System.Reflection.TargetInvocationException e) when (e.InnerException is not null)
-        {
-            // A handler that throws before its first await: its own exception, not reflection's wrapper.
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerException);
-            throw;
-        }
-        await transaction.CommitAsync(ct);
         envelope.Status = EnvelopeStatus.Handled;
         metrics.Delivered(handler.Name);
         await work.FlushAsync();
-        signals.Committed(work.HasEvents, work.FirstDeliveryDue);
+        signals.Committed(work.HasEvents);
+    }
+
+    /// <summary>Metrics and a log line per failed attempt, as our delivery worker (gone with step 3 (c)) kept them.</summary>
+    private void Failed(HandlerDescriptor handler, Envelope envelope, Exception error, bool broke)
+    {
+        var what = broke ? "The connection broke during the delivery of" : "Delivery of";
+        if (envelope.Attempts >= handler.Retry.MaxAttempts)
+        {
+            metrics.DeadLettered(handler.Name);
+            logger.LogError(error, "{What} envelope {Envelope} ({MessageType}) to {Handler} failed {Attempts} times: dead letter",
+                what, envelope.Id, envelope.MessageType, handler.Name, envelope.Attempts);
+        }
+        else if (error is ConcurrencyException conflict)
+        {
+            // Expected where deliveries write the same stream at once (seeding, bursts): the retry
+            // reads afresh and succeeds. Worth a line, not a stack trace.
+            metrics.Retried(handler.Name);
+            logger.LogInformation("{What} envelope {Envelope} ({MessageType}) to {Handler} met a concurrent write to {Stream} (attempt {Attempt}); Wolverine retries it",
+                what, envelope.Id, envelope.MessageType, handler.Name, conflict.StreamId, envelope.Attempts);
+        }
+        else
+        {
+            metrics.Retried(handler.Name);
+            logger.LogWarning(error, "{What} envelope {Envelope} ({MessageType}) to {Handler} failed (attempt {Attempt}); Wolverine retries it",
+                what, envelope.Id, envelope.MessageType, handler.Name, envelope.Attempts);
+        }
     }
 }

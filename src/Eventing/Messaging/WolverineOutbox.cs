@@ -13,6 +13,10 @@ using Wolverine.Transports;
 
 namespace Allmende.Eventing.Messaging;
 
+internal enum MessageKind { Event, Command }
+
+internal sealed record OutgoingMessage(Guid Id, object Body, MessageKind Kind, DateTimeOffset? DeliverAt);
+
 /// <summary>
 /// Puts a unit of work's messages into Wolverine's inbox table in the unit's own transaction (the
 /// transactional outbox, docs/adr/0015): if the events commit, so do the messages, and vice versa.
@@ -30,10 +34,6 @@ internal sealed class WolverineOutbox(IServiceProvider services, IOptions<Eventi
     public const string CausationHeader = "allmende-causation";
 
     private IWolverineRuntime Runtime => services.GetRequiredService<IWolverineRuntime>();
-
-    public bool Carries(Type messageType) => options.Value.WolverineMessages.Contains(messageType);
-
-    public bool Any => options.Value.WolverineMessages.Count > 0;
 
     /// <summary>
     /// Writes the envelopes of <paramref name="messages"/> in <paramref name="transaction"/>, sent at the unit of

@@ -19,7 +19,8 @@ internal sealed partial class WolverineQueues(MessageRouting routing, IOptions<E
     public void Configure(WolverineOptions wolverine)
     {
         var settings = options.Value;
-        foreach (var type in settings.WolverineMessages)
+        // Every message travels on Wolverine (ADR 15, step 3 (c)); a type nobody handles has no queue.
+        foreach (var type in routing.All.Select(h => h.MessageType).Distinct())
         {
             // Our stable name, not the CLR name, is what the stored envelope says it holds.
             wolverine.RegisterMessageType(type, settings.Types.NameOf(type));
@@ -35,7 +36,7 @@ internal sealed partial class WolverineQueues(MessageRouting routing, IOptions<E
 
     /// <summary>Every queue a message may have been scheduled on (for cancellations).</summary>
     public IReadOnlyList<Uri> AllQueues() =>
-        options.Value.WolverineMessages.SelectMany(routing.HandlersFor).Select(h => new Uri($"local://{QueueName(h)}")).ToList();
+        routing.All.Select(h => new Uri($"local://{QueueName(h)}")).ToList();
 
     internal static string QueueName(HandlerDescriptor handler) => Unsafe().Replace(handler.Name.ToLowerInvariant(), "-");
 

@@ -1,4 +1,3 @@
-using Allmende.Eventing.Messaging;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -7,7 +6,7 @@ using Npgsql;
 namespace Allmende.Eventing.Notifications;
 
 /// <summary>
-/// Holds one connection that LISTENs for commits, so that projections and deliveries start within
+/// Holds one connection that LISTENs for commits, so that async projections start within
 /// milliseconds instead of at the next poll. Notifications only wake workers up; correctness never
 /// depends on them (a lost one costs at most a poll interval).
 /// </summary>
@@ -15,11 +14,9 @@ public sealed class NotificationListener(SessionDataSource sessions, IOptions<Ev
 {
     public Pulse Events { get; } = new();
 
-    public Pulse Outbox { get; } = new();
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (!options.Value.RunProjections && !options.Value.RunDelivery)
+        if (!options.Value.RunProjections)
             return;
         var backoff = TimeSpan.FromMilliseconds(200);
         while (!stoppingToken.IsCancellationRequested)
@@ -31,14 +28,11 @@ public sealed class NotificationListener(SessionDataSource sessions, IOptions<Ev
                 {
                     if (e.Channel == Channels.Events)
                         Events.Set();
-                    else if (e.Channel == Channels.Outbox)
-                        Outbox.Set();
                 };
-                await using (var listen = new NpgsqlCommand($"listen {Channels.Events}; listen {Channels.Outbox}", connection))
+                await using (var listen = new NpgsqlCommand($"listen {Channels.Events}", connection))
                     await listen.ExecuteNonQueryAsync(stoppingToken);
                 // Whatever was committed while we were not listening: look now.
                 Events.Set();
-                Outbox.Set();
                 backoff = TimeSpan.FromMilliseconds(200);
                 while (!stoppingToken.IsCancellationRequested)
                     await connection.WaitAsync(stoppingToken);
@@ -51,7 +45,6 @@ public sealed class NotificationListener(SessionDataSource sessions, IOptions<Ev
             {
                 logger.LogWarning(e, "Lost the notification connection; polling until it is back");
                 Events.Set();
-                Outbox.Set();
                 await Task.Delay(backoff, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.FromSeconds(10).Ticks));
             }

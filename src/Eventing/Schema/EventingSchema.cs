@@ -1,6 +1,6 @@
 namespace Allmende.Eventing.Schema;
 
-/// <summary>The event store's own tables: the log, projection checkpoints, the outbox.</summary>
+/// <summary>The event store's own tables: projection checkpoints and the audit chain (the log is Marten's, the messages Wolverine's).</summary>
 internal static class EventingSchema
 {
     public const string Module = "eventing";
@@ -142,6 +142,23 @@ internal static class EventingSchema
                 for each row execute function eventing.refuse_log_change();
             create trigger streams_no_truncate before truncate on marten.mt_streams
                 for each statement execute function eventing.refuse_log_change();
+            """),
+        new(Module, 7, "messages travel on Wolverine: our outbox and its deliveries go", """
+            -- A delivery not yet done (due, scheduled, or a dead letter waiting for staff) would vanish
+            -- with the tables: the start-up stops here and says what to do instead, as v6 did for the log.
+            do $$
+            declare
+                waiting bigint := (select count(*) from eventing.deliveries where status in ('pending', 'dead'));
+            begin
+                if waiting > 0 then
+                    raise exception using
+                        message = format('This database holds %s deliveries in eventing.deliveries not yet done (%s of them dead letters), from before every message moved to Wolverine (docs/adr/0015), and this version delivers only Wolverine''s.',
+                                         waiting, (select count(*) from eventing.deliveries where status = 'dead')),
+                        hint = 'Run the previous version on this database until they are delivered (replay or discard its dead letters under /api/admin/dead-letters), or start this version on a new database.';
+                end if;
+            end
+            $$;
+            drop table eventing.deliveries, eventing.outbox;
             """),
     ];
 }

@@ -19,7 +19,6 @@ public sealed class UnitOfWork
     private readonly NpgsqlTransaction? _boundTransaction;
     private readonly List<StreamWrite> _writes = [];
     private readonly List<OutgoingMessage> _messages = [];
-    private readonly List<OutgoingMessage> _wolverineMessages = [];
     private WolverineOutbox.Pending _pending = WolverineOutbox.Pending.None;
     private readonly List<Guid> _cancellations = [];
     private readonly List<Func<ProjectionContext, CancellationToken, Task>> _enlisted = [];
@@ -41,11 +40,7 @@ public sealed class UnitOfWork
     public bool HasEvents => _writes.Count > 0;
 
     /// <summary>Whether it writes messages (deliveries may be due once it commits).</summary>
-    public bool HasMessages => _messages.Count > 0 || _wolverineMessages.Count > 0;
-
-    /// <summary>When the earliest delivery it writes falls due (MinValue: at once); null if it writes none.</summary>
-    internal DateTimeOffset? FirstDeliveryDue =>
-        _messages.Where(m => m.Handlers.Length > 0).Select(m => (DateTimeOffset?)(m.DeliverAt ?? DateTimeOffset.MinValue)).Min();
+    public bool HasMessages => _messages.Count > 0;
 
     public bool HasChanges => _writes.Count > 0 || HasMessages || _cancellations.Count > 0 || _enlisted.Count > 0;
 
@@ -115,7 +110,7 @@ public sealed class UnitOfWork
         }
         _store.Metrics.EventsAppended(stored.Count);
         await FlushAsync();
-        _store.Signals.Committed(HasEvents, FirstDeliveryDue);
+        _store.Signals.Committed(HasEvents);
         return stored;
     }
 
@@ -146,10 +141,7 @@ public sealed class UnitOfWork
             throw new InvalidOperationException(
                 $"A command needs exactly one handler; {message.GetType().Name} has {handlers.Count}.");
         var id = Guid.CreateVersion7();
-        if (_store.Wolverine.Carries(message.GetType()))
-            _wolverineMessages.Add(new OutgoingMessage(id, message, kind, deliverAt, []));
-        else
-            _messages.Add(new OutgoingMessage(id, message, kind, deliverAt, handlers.Select(h => h.Name).ToArray()));
+        _messages.Add(new OutgoingMessage(id, message, kind, deliverAt));
         return id;
     }
 
@@ -162,8 +154,7 @@ public sealed class UnitOfWork
         {
             foreach (var write in _writes)
                 batch.BatchCommands.Add(AppendCommand(write, now));
-            OutboxWriter.AddTo(batch, _messages, _cancellations, _store.Types, Metadata, now);
-            if (_cancellations.Count > 0 && _store.Wolverine.Any)
+            if (_cancellations.Count > 0)
                 batch.BatchCommands.Add(_store.Wolverine.Cancel(_cancellations, _store.WolverineQueues.AllQueues()));
 
             if (batch.BatchCommands.Count > 0)
@@ -191,7 +182,7 @@ public sealed class UnitOfWork
                         }
                         await reader.NextResultAsync(ct);
                     }
-                    // Drain the outbox and notify results so that their errors surface here.
+                    // Drain the remaining results (cancellations) so that their errors surface here.
                     while (await reader.NextResultAsync(ct))
                     {
                     }
@@ -217,14 +208,14 @@ public sealed class UnitOfWork
         }
         foreach (var write in _enlisted)
             await write(context, ct);
-        if (_wolverineMessages.Count > 0)
+        if (_messages.Count > 0)
         {
             // Wolverine fires a scheduled envelope by the real clock; the instant asked for is by ours. Convert
             // by their present distance: none in production, where ours is the system's; a test's clock set
             // ahead or behind keeps its due instants (docs/adr/0015, "Scheduled time").
             var drift = DateTimeOffset.UtcNow - now;
-            var messages = drift == TimeSpan.Zero ? _wolverineMessages
-                : [.. _wolverineMessages.Select(m => m.DeliverAt is { } at ? m with { DeliverAt = at + drift } : m)];
+            var messages = drift == TimeSpan.Zero ? _messages
+                : [.. _messages.Select(m => m.DeliverAt is { } at ? m with { DeliverAt = at + drift } : m)];
             _pending = await _store.Wolverine.WriteAsync(transaction, messages, Metadata, now);
         }
 

@@ -27,7 +27,7 @@ internal static class AdminEndpoints
         {
             var (o, l) = (Math.Max(0, offset ?? 0), Math.Clamp(limit ?? 50, 1, 500));
             return new { total = await deadLetters.CountAsync(ct), offset = o, limit = l, items = await deadLetters.ListAsync(o, l, ct) };
-        }).WithSummary("Deliveries that ran out of retries, on Wolverine and (until it is deleted) our outbox; ids are uuids");
+        }).WithSummary("Deliveries that ran out of retries (Wolverine's dead letters); ids are Wolverine's envelope ids");
 
         admin.MapGet("/dead-letters/{id:guid}", async (Guid id, DeadLetters deadLetters, CancellationToken ct) =>
             await deadLetters.FindAsync(id, ct) is { } letter ? Results.Ok(letter) : NotFound(id))

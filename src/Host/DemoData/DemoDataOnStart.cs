@@ -84,10 +84,9 @@ internal sealed class DemoDataOnStart(
         while (time.GetUtcNow() < deadline)
         {
             // Retries come back within seconds; what is due later (reminders, expiries) is no part of seeding.
-            // Most messages travel on Wolverine now (docs/adr/0015): an envelope waits while 'Incoming' (retries included).
+            // Messages travel on Wolverine (docs/adr/0015): an envelope waits while 'Incoming' (retries included).
             await using var command = database.CreateCommand("""
-                select exists (select 1 from eventing.deliveries where status = 'pending' and due_at <= now() + interval '30 seconds')
-                    or exists (select 1 from wolverine.wolverine_incoming_envelopes
+                select exists (select 1 from wolverine.wolverine_incoming_envelopes
                                where status = 'Incoming' or (status = 'Scheduled' and execution_time <= now() + interval '30 seconds'))
                 """);
             if (await command.ExecuteScalarAsync(ct) is false)

@@ -22,7 +22,6 @@ internal static class MailModule
         services.Configure<EventingOptions>(o =>
         {
             o.Types.Register<InvitationMailDue>("host.mail.invitation-due");
-            o.CarryOnWolverine<InvitationMailDue>();
         });
         return services;
     }

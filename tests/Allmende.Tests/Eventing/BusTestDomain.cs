@@ -137,6 +137,7 @@ public sealed class StalledHandler
         if (context.Attempt <= message.StallTimes)
             await Task.Delay(Timeout.Infinite, ct);
         await Effects.RecordAsync(context, "stalled", message.Id, ct);
+        context.Work.Append($"stalled-{message.Id}", new TallyCounted(context.Attempt)); // the attempt that succeeded
     }
 }
 
@@ -155,6 +156,7 @@ public sealed class SeveredHandler
                 await terminate.ExecuteScalarAsync(ct);
         }
         await Effects.RecordAsync(context, "severed", message.Id, ct);
+        context.Work.Append($"severed-{message.Id}", new TallyCounted(context.Attempt)); // the attempt that succeeded
     }
 }
 

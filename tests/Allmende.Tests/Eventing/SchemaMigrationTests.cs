@@ -102,6 +102,41 @@ public sealed class SchemaMigrationTests(StoreApp app) : IClassFixture<StoreApp>
         (await ScalarAsync(database, "select nextval('marten.mt_events_sequence')")).ShouldBe(2);
     }
 
+    [Fact]
+    public async Task A_database_with_deliveries_not_yet_done_in_our_outbox_refuses_the_start_up_until_they_are_done()
+    {
+        // A database from before every message moved to Wolverine: one delivery due, one dead, one done.
+        var database = await TestPostgres.CreateEmptyDatabaseAsync();
+        await using var source = NpgsqlDataSource.Create(database);
+        var types = ((IOptions<EventingOptions>)app.Services.GetService(typeof(IOptions<EventingOptions>))!).Value.Types;
+        using var marten = new DocumentStore(CritterStackRegistration.MartenOptions(database, "test", types));
+        var before = AllMigrations.Where(m => m.Module == "eventing" && m.Version < 7).ToList();
+        await new SchemaMigrator(source, before, NullLogger<SchemaMigrator>.Instance, _ => marten.Storage.ApplyAllConfiguredChangesToDatabaseAsync()).MigrateAsync();
+        await using (var old = source.CreateCommand("""
+            insert into eventing.outbox (message_id, message_type, kind, body, created_at, deliver_at)
+            values ('00000000-0000-7000-8000-000000000001', 'tests.greeted', 'event', '{"id": "x"}', now(), now());
+            insert into eventing.deliveries (message_id, handler, status, due_at)
+            values ('00000000-0000-7000-8000-000000000001', 'due', 'pending', now() + interval '1 day'),
+                   ('00000000-0000-7000-8000-000000000001', 'dead', 'dead', now()),
+                   ('00000000-0000-7000-8000-000000000001', 'done', 'done', now());
+            """))
+            await old.ExecuteNonQueryAsync();
+
+        var refusal = await Should.ThrowAsync<PostgresException>(() => new SchemaMigrator(source, AllMigrations, NullLogger<SchemaMigrator>.Instance).MigrateAsync());
+
+        (refusal.MessageText, refusal.Hint).ShouldBe((
+            "This database holds 2 deliveries in eventing.deliveries not yet done (1 of them dead letters), from before every message moved to Wolverine (docs/adr/0015), and this version delivers only Wolverine's.",
+            "Run the previous version on this database until they are delivered (replay or discard its dead letters under /api/admin/dead-letters), or start this version on a new database."));
+        (await ScalarAsync(database, "select count(*) from eventing.deliveries")).ShouldBe(3);
+        (await ScalarAsync(database, "select max(version) from eventing.schema_versions where module = 'eventing'")).ShouldBe(6);
+
+        // Once the previous version has delivered one and staff discarded the other, the tables go.
+        await using (var done = source.CreateCommand("update eventing.deliveries set status = case status when 'dead' then 'discarded' else 'done' end"))
+            await done.ExecuteNonQueryAsync();
+        await new SchemaMigrator(source, AllMigrations, NullLogger<SchemaMigrator>.Instance).MigrateAsync();
+        (await ScalarAsync(database, "select count(*) from information_schema.tables where table_schema = 'eventing' and table_name in ('outbox', 'deliveries')")).ShouldBe(0);
+    }
+
     private const string OldRows = """
         select string_agg(concat_ws('|', e.seq, e.event_id, e.stream_id, e.stream_version, e.event_type, e.data::text, e.recorded_at,
                                     e.actor, e.correlation_id, e.causation_id, s.stream_type, s.version, s.created_at, s.updated_at), ';' order by e.seq)

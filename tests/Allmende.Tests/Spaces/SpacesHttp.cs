@@ -50,24 +50,9 @@ internal static class SpacesHttp
         return problem.TryGetProperty("rule", out var rule) ? rule.GetString() : null;
     }
 
-    /// <summary>The published messages whose body names this id in <paramref name="property"/>, in the order written (per bus).</summary>
-    public static async Task<IReadOnlyList<(string Type, string Body)>> OutboxAsync(this AllmendeApp app, string property, Guid id)
-    {
-        await using var command = app.DataSource.CreateCommand("""
-            select message_type, body::text from eventing.outbox
-            where body ->> $1 = $2
-            order by created_at, message_id
-            """);
-        command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = property });
-        command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = id.ToString() });
-        var rows = new List<(string, string)>();
-        await using var reader = await command.ExecuteReaderAsync();
-        while (await reader.ReadAsync())
-            rows.Add((reader.GetString(0), reader.GetString(1)));
-        // While both buses run (docs/adr/0015, step 3), some types travel on Wolverine instead.
-        rows.AddRange((await WolverineEnvelopes.PublishedAsync(app.DataSource, property, id)).Select(p => (p.Type, p.Body)));
-        return rows;
-    }
+    /// <summary>The published messages whose body names this id in <paramref name="property"/>, in the order written.</summary>
+    public static async Task<IReadOnlyList<(string Type, string Body)>> OutboxAsync(this AllmendeApp app, string property, Guid id) =>
+        [.. (await WolverineEnvelopes.PublishedAsync(app.DataSource, property, id)).Select(p => (p.Type, p.Body))];
 
     /// <summary>
     /// Compares contract records by their JSON as the outbox stores it: records holding lists are

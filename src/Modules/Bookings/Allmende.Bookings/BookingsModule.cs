@@ -73,24 +73,6 @@ public static class BookingsModule
             o.Types.Register<Allmende.Funding.Contracts.AllocationReversed>("funding.allocation-reversed");
             o.Types.Register<Allmende.Funding.Contracts.GrantAwardedForPlaces>("funding.grant-awarded-for-places");
 
-            // Bookings' messages travel on Wolverine (docs/adr/0015, step 3): each has subscribers, one
-            // durable queue per handler.
-            o.CarryOnWolverine<Contracts.BookingConfirmed>().CarryOnWolverine<Contracts.BookingChanged>()
-                .CarryOnWolverine<Contracts.BookingCancelled>().CarryOnWolverine<Contracts.BookingCompleted>()
-                .CarryOnWolverine<Contracts.BookingNoShow>().CarryOnWolverine<Contracts.BookingNoShowUndone>()
-                .CarryOnWolverine<Contracts.BookingRejected>().CarryOnWolverine<Contracts.WaitlistOfferMade>()
-                .CarryOnWolverine<Contracts.OfferAttendanceCounted>().CarryOnWolverine<Contracts.AppointmentBooked>()
-                .CarryOnWolverine<Contracts.AppointmentCancelled>().CarryOnWolverine<Contracts.AppointmentOutcomeRecorded>()
-                .CarryOnWolverine<Contracts.DeskAssigned>().CarryOnWolverine<Contracts.DeskAssignmentEnded>()
-                .CarryOnWolverine<SlotReleased>();
-            // The booking's own scheduled checks, fired by Wolverine's durability agent; their handlers re-read the
-            // booking and do nothing once the reason is gone (checked in, approved, cancelled).
-            o.CarryOnWolverine<NoShowCheckDue>().CarryOnWolverine<ApprovalExpiryDue>();
-            // The waitlist's scheduled offer expiry and start; their handlers re-read the entry.
-            o.CarryOnWolverine<WaitlistOfferDue>().CarryOnWolverine<WaitlistStartDue>();
-            // The appointment reminder (a scheduled contract, mailed by the host); the mail handler re-reads the appointment.
-            o.CarryOnWolverine<Contracts.AppointmentReminderDue>();
-
             o.AddMigrations(BookingsSchema.Migrations);
             o.AddProjection<SlotGuard>(ProjectionLifecycle.Inline);
             o.AddProjection<BookingsProjection>(ProjectionLifecycle.Inline);

@@ -52,11 +52,6 @@ public static class FundingModule
             o.Types.Register<Contracts.AllocationReversed>("funding.allocation-reversed");
             o.Types.Register<Contracts.GrantAwardedForPlaces>("funding.grant-awarded-for-places");
             o.Types.Register<Contracts.GrantBudgetThresholdReached>("funding.grant-budget-threshold-reached");
-            // Funding's messages travel on Wolverine (docs/adr/0015, step 3), each with subscribers; the month end is
-            // a scheduled one, its month's stream makes it once per month.
-            o.CarryOnWolverine<Contracts.CostAllocated>().CarryOnWolverine<Contracts.AllocationReversed>()
-                .CarryOnWolverine<Contracts.GrantAwardedForPlaces>().CarryOnWolverine<Contracts.GrantBudgetThresholdReached>()
-                .CarryOnWolverine<DeskFeeDue>().CarryOnWolverine<UsageAgreements.UsageFeeDue>().CarryOnWolverine<MonthEnded>();
 
             o.AddMigrations(FundingSchema.Migrations);
             o.AddProjection<FundersProjection>(ProjectionLifecycle.Inline);

@@ -39,15 +39,6 @@ public static class MembershipModule
         services.Configure<EventingOptions>(o =>
         {
             RegisterTypes(o.Types);
-            // Membership's contracts travel on Wolverine (docs/adr/0015, step 3). One has no subscriber
-            // (CooperativeSharesSubscribed): Wolverine routes it nowhere and stores nothing; the log holds the fact.
-            o.CarryOnWolverine<Contracts.OrganisationActivated>().CarryOnWolverine<Contracts.OrganisationSuspended>()
-                .CarryOnWolverine<Contracts.OrganisationEnded>().CarryOnWolverine<Contracts.OrganisationChanged>()
-                .CarryOnWolverine<Contracts.CooperativeSharesSubscribed>().CarryOnWolverine<Contracts.CooperativeSharePaymentRecorded>()
-                .CarryOnWolverine<Contracts.PersonActsForOrganisation>().CarryOnWolverine<Contracts.PersonStoppedActingForOrganisation>()
-                .CarryOnWolverine<Contracts.PersonForgotten>().CarryOnWolverine<Contracts.MembershipPlanChanged>()
-                .CarryOnWolverine<Contracts.PersonJoinedDutyRota>().CarryOnWolverine<Contracts.PersonLeftDutyRota>()
-                .CarryOnWolverine<Contracts.CommuteSurveyAnswered>();
             o.AddMigrations(MembershipSchema.Migrations);
             o.AddProjection<OrganisationsProjection>(ProjectionLifecycle.Inline);
             o.AddProjection<PeopleProjection>(ProjectionLifecycle.Inline);

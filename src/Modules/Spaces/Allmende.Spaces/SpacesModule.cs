@@ -36,12 +36,6 @@ public static class SpacesModule
             o.Types.Register<SpaceChanged>("spaces.space-changed");
             o.Types.Register<Contracts.SpaceRatesChanged>("spaces.space-rates-changed");
             o.Types.Register<Contracts.SpaceRetired>("spaces.space-retired");
-            // The house family travels on Wolverine (docs/adr/0015, step 3): each contract has subscribers
-            // (Bookings' and Funding's copies), one durable queue per handler.
-            o.CarryOnWolverine<Contracts.SiteRegistered>().CarryOnWolverine<SiteChanged>().CarryOnWolverine<SiteHoursChanged>()
-                .CarryOnWolverine<SiteClosureAdded>().CarryOnWolverine<SiteClosureRemoved>().CarryOnWolverine<SiteLeaseChanged>()
-                .CarryOnWolverine<Contracts.SpaceOpened>().CarryOnWolverine<SpaceChanged>().CarryOnWolverine<Contracts.SpaceRatesChanged>()
-                .CarryOnWolverine<Contracts.SpaceRetired>();
 
             o.AddMigrations(SpacesSchema.Migrations);
             o.AddProjection<SitesProjection>(ProjectionLifecycle.Inline);
