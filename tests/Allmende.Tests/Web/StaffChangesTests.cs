@@ -234,6 +234,73 @@ public sealed class StaffChangesTests(BrowserApp app)
         (await member.ContentAsync()).ShouldNotContain("Aufgelöst");
     }
 
+    [Fact]
+    public async Task Staff_change_an_organisations_details_on_its_page_at_the_version_shown()
+    {
+        Guid organisationId;
+        using (var admin = app.AdminClient())
+        {
+            using var registered = await admin.PostAsJsonAsync("/api/organisations", new
+            {
+                name = "Stadtteilgarten Test", kind = "initiative", nonProfit = false,
+                address = new { street = "Gartenweg 1", postalCode = "12345", city = "Musterstadt" },
+            });
+            registered.StatusCode.ShouldBe(HttpStatusCode.Created, await registered.Content.ReadAsStringAsync());
+            organisationId = (await registered.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+        }
+        var staff = await app.SignedInAsync("verwaltung.garten@example.org", Roles.Admin, phone: true);
+        await staff.GotoAsync($"/verwaltung/organisation/{organisationId}");
+        var details = staff.GetByRole(AriaRole.Form, new() { Name = "Angaben ändern" });
+        (await details.GetByLabel("Name").InputValueAsync(), await details.GetByLabel("Art").InputValueAsync(),
+            await details.GetByLabel("gemeinnützig").IsCheckedAsync(), await details.GetByLabel("Straße und Hausnummer").InputValueAsync(),
+            await details.GetByLabel("Postleitzahl").InputValueAsync(), await details.GetByLabel("Ort").InputValueAsync(),
+            await details.GetByLabel("E-Mail").InputValueAsync(), await details.GetByLabel("Telefon").InputValueAsync())
+            .ShouldBe(("Stadtteilgarten Test", "initiative", false, "Gartenweg 1", "12345", "Musterstadt", "", ""));
+
+        // Half an address: the API's 400 names the missing part, and nothing changes.
+        await details.GetByLabel("Postleitzahl").FillAsync("");
+        await details.GetByRole(AriaRole.Button, new() { Name = "Angaben speichern" }).ClickAsync();
+        (await staff.GetByRole(AriaRole.Alert).InnerTextAsync()).ShouldBe("Angaben nicht gespeichert: Invalid: address.postalCode. 'Address Postal Code' must not be empty.");
+
+        await details.GetByLabel("Name").FillAsync("Stadtteilgarten Lindenhof");
+        await details.GetByLabel("Art").SelectOptionAsync(new SelectOptionValue { Label = "Verein" });
+        await details.GetByLabel("gemeinnützig").CheckAsync();
+        await details.GetByLabel("Postleitzahl").FillAsync("12347");
+        await details.GetByLabel("E-Mail").FillAsync("garten@example.org");
+        await details.GetByRole(AriaRole.Button, new() { Name = "Angaben speichern" }).ClickAsync();
+        (await staff.GetByRole(AriaRole.Status).InnerTextAsync()).ShouldBe("Die Angaben sind gespeichert.");
+        (await staff.Locator("h1").InnerTextAsync()).ShouldBe("Stadtteilgarten Lindenhof");
+        (await staff.Locator("main p.muted").First.InnerTextAsync()).ShouldStartWith("Verein, gemeinnützig");
+        await BrowserApp.ShouldBeAccessibleAsync(staff);
+        await BrowserApp.ShouldFitTheWidthAsync(staff);
+        using (var admin = app.AdminClient())
+        {
+            var organisation = await admin.GetFromJsonAsync<JsonElement>($"/api/organisations/{organisationId}");
+            (organisation.GetProperty("name").GetString(), organisation.GetProperty("kind").GetString(), organisation.GetProperty("nonProfit").GetBoolean(),
+                organisation.GetProperty("address").GetRawText(), organisation.GetProperty("contact").GetRawText())
+                .ShouldBe(("Stadtteilgarten Lindenhof", "association", true, """{"street":"Gartenweg 1","postalCode":"12347","city":"Musterstadt"}""",
+                    """{"email":"garten@example.org","phone":null}"""));
+
+            // Someone else changes it meanwhile: the page's version is stale, and it says so in German.
+            using var read = await admin.GetAsync($"/api/organisations/{organisationId}");
+            using var change = new HttpRequestMessage(HttpMethod.Put, $"/api/organisations/{organisationId}")
+            {
+                Content = JsonContent.Create(new { name = "Stadtteilgarten Lindenhof", kind = "association", nonProfit = false }),
+            };
+            change.Headers.TryAddWithoutValidation("If-Match", read.Headers.ETag!.ToString());
+            (await admin.SendAsync(change)).StatusCode.ShouldBe(HttpStatusCode.OK);
+        }
+        await details.GetByLabel("Telefon").FillAsync("030 1234567");
+        await details.GetByRole(AriaRole.Button, new() { Name = "Angaben speichern" }).ClickAsync();
+        (await staff.GetByRole(AriaRole.Alert).InnerTextAsync()).ShouldBe($"Angaben nicht gespeichert: {ChangedMeanwhile}");
+        (await details.GetByLabel("gemeinnützig").IsCheckedAsync(), await details.GetByLabel("Straße und Hausnummer").InputValueAsync())
+            .ShouldBe((false, "")); // the page shows the new state
+
+        var member = await app.SignedInAsync("mira.garten@example.org", Roles.Member, personId: await app.PersonIdAsync("Mira Beispiel"));
+        (await member.GotoAsync($"/verwaltung/organisation/{organisationId}"))!.Status.ShouldBe(403);
+        (await member.ContentAsync()).ShouldNotContain("Gartenweg");
+    }
+
     private const string ChangedMeanwhile = "Inzwischen hat jemand anderes hier etwas geändert: Die Seite zeigt jetzt den neuen Stand, bitte noch einmal versuchen.";
 
     private static DateOnly BerlinToday() =>

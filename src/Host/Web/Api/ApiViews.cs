@@ -47,7 +47,8 @@ internal sealed record StatementLine(string SourceKind, string CostType, Guid? S
 
 internal sealed record Statement(string Month, long TotalCents, long GrantsCents, long OwnShareCents, IReadOnlyList<StatementLine> Items);
 
-internal sealed record OrganisationRecord(Guid Id, string Name, string Kind, bool NonProfit, string Status, string? StatusReason, long Version);
+internal sealed record OrganisationRecord(Guid Id, string Name, string Kind, bool NonProfit, string Status, string? StatusReason, long Version,
+    ApplicationAddress? Address = null, ApplicationContact? Contact = null);
 
 internal sealed record PlanItem(string Plan, Guid? OrganisationId, DateOnly ValidFrom, DateOnly? ValidUntil);
 

@@ -6,7 +6,8 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 namespace Allmende.Host.Web.Pages.Verwaltung;
 
 /// <summary>
-/// One organisation's membership for staff: let it rest (POST /api/organisations/{id}/suspend, with a
+/// One organisation for staff: its details (name, kind, non-profit, address, contact: PUT
+/// /api/organisations/{id}, validated there), and its membership: let it rest (POST /api/organisations/{id}/suspend, with a
 /// reason), take it back (…/reactivate) or end it for good (…/end, with a reason and a ticked box,
 /// checked here too), each at the version shown. Membership decides which step is allowed when.
 /// </summary>
@@ -26,8 +27,23 @@ internal sealed class OrganisationModel(InProcessApi api) : PageModel
             "ruht" => Texts.L("{0} ruht jetzt und kann nicht buchen.", Organisation.Name),
             "aktiv" => Texts.L("{0} ist wieder aktiv und kann buchen.", Organisation.Name),
             "beendet" => Texts.L("Die Mitgliedschaft von {0} ist beendet.", Organisation.Name),
+            "angaben" => Texts.L("Die Angaben sind gespeichert."),
             _ => null,
         };
+    }
+
+    public async Task<IActionResult> OnPostDetailsAsync(Guid id, long version, string? name, string? art, bool gemeinnuetzig, string? strasse,
+        string? plz, string? ort, string? email, string? telefon, CancellationToken ct)
+    {
+        // An address is all three parts or none (the API's rule): all blank means none, a part missing is the API's 400 naming it.
+        var address = string.IsNullOrWhiteSpace(strasse) && string.IsNullOrWhiteSpace(plz) && string.IsNullOrWhiteSpace(ort)
+            ? null : new { street = strasse, postalCode = plz, city = ort };
+        var answer = await api.PutAsync(User, $"/api/organisations/{id}", new
+        {
+            name, kind = art, nonProfit = gemeinnuetzig, address, contact = new { email, phone = telefon },
+        }, ct, Versions.ETag(version));
+        return answer.IsSuccess ? Redirect($"/verwaltung/organisation/{id}?gespeichert=angaben")
+            : await RefusedAsync(id, Texts.L("Angaben nicht gespeichert: {0}", answer.Problem()), answer.Status, ct);
     }
 
     public async Task<IActionResult> OnPostSuspendAsync(Guid id, long version, string? grund, CancellationToken ct)
