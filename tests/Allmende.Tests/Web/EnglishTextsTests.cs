@@ -41,6 +41,27 @@ public sealed partial class EnglishTextsTests
         wrong.ShouldBeEmpty();
     }
 
+    /// <summary>
+    /// Every entry reaches the compiled resources: the resource generator drops, with only a build warning, an entry whose
+    /// name differs from another's by case alone ("Markiert" and "markiert"), and a page then shows that text in German.
+    /// </summary>
+    [Fact]
+    public void Every_English_entry_is_found_at_run_time()
+    {
+        var before = (CultureInfo.CurrentCulture, CultureInfo.CurrentUICulture);
+        try
+        {
+            CultureInfo.CurrentUICulture = CultureInfo.CurrentCulture = CultureInfo.GetCultureInfo("en-GB");
+            var lost = Entries().Where(e => Texts.L(e.Key) != e.Value).Select(e => $"{e.Key} => {Texts.L(e.Key)}").ToList();
+
+            lost.ShouldBeEmpty();
+        }
+        finally
+        {
+            (CultureInfo.CurrentCulture, CultureInfo.CurrentUICulture) = before;
+        }
+    }
+
     [Fact]
     public void The_English_entries_are_found_at_run_time_and_German_needs_none()
     {

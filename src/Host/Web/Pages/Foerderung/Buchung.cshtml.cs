@@ -38,7 +38,7 @@ internal sealed class BuchungModel(InProcessApi api) : PageModel
         "no-show-undone" => Texts.L("doch erschienen"),
         "rescheduled" => Texts.L("verlegt"),
         "held-for-review" => Texts.L("zur Prüfung angehalten"),
-        "flagged" => Texts.L("markiert"),
+        "flagged" => Texts.L("zur Prüfung markiert"),
         "quota-applied" => Texts.L("Freistunden angerechnet"),
         "quota-returned" => Texts.L("Freistunden zurückgegeben"),
         var name => name,
