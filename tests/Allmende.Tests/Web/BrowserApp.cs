@@ -137,12 +137,16 @@ public sealed class BrowserApp : AllmendeApp
         await page.GetByLabel("Neues Passwort").FillAsync(Password);
         await page.GetByLabel("Passwort wiederholen").FillAsync(Password);
         await page.GetByRole(AriaRole.Button, new() { Name = "Passwort speichern und anmelden" }).ClickAsync();
-        // The start page's document, not its "load" event (WaitForURL's default): in ci14 the host had served / and the
-        // favicon within 150 ms and the network was idle, yet "load" did not come within 30 s. The callers' locators wait for
-        // what they read.
-        await page.WaitForURLAsync(new Uri(BaseAddress, "/").ToString(), new() { WaitUntil = WaitUntilState.DOMContentLoaded });
+        await page.WaitForURLAsync(new Uri(BaseAddress, "/").ToString(), DocumentLoaded);
         return page;
     }
+
+    /// <summary>
+    /// Wait for the new page's document, not its "load" event (WaitForURL's default): in ci14 the host had served the page
+    /// and the favicon within 150 ms and the network was idle, yet "load" did not come within 30 s. The callers' locators
+    /// wait for what they read.
+    /// </summary>
+    public static PageWaitForURLOptions DocumentLoaded => new() { WaitUntil = WaitUntilState.DOMContentLoaded };
 
     public const string Password = "Kiezkiosk-2026!";
 
