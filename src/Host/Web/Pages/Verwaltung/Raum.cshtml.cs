@@ -1,4 +1,5 @@
 using System.Globalization;
+using Allmende.Eventing.Api;
 using Allmende.Host.Web.Api;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -47,7 +48,7 @@ internal sealed class RaumModel(InProcessApi api) : PageModel
             from = day;
         }
         var answer = await api.PutAsync(User, $"/api/spaces/{spaceId}/rates",
-            new { hourlyRateCents = hourly, monthlyDeskFeeCents = monthly, effectiveFrom = from }, ct, Version(version));
+            new { hourlyRateCents = hourly, monthlyDeskFeeCents = monthly, effectiveFrom = from }, ct, Versions.ETag(version));
         return answer.IsSuccess ? Redirect($"/verwaltung/raum/{spaceId}?gespeichert=preise")
             : await RefusedAsync(spaceId, Texts.L("Preise nicht gespeichert: {0}", Refusal(answer)), answer.Status, ct);
     }
@@ -60,7 +61,7 @@ internal sealed class RaumModel(InProcessApi api) : PageModel
         var answer = await api.PutAsync(User, $"/api/spaces/{spaceId}/rules", new
         {
             minDurationMinutes = min, maxDurationMinutes = max, leadTimeMinutes = lead, approvalRequired = freigabe, organisationKinds = arten ?? [],
-        }, ct, Version(version));
+        }, ct, Versions.ETag(version));
         return answer.IsSuccess ? Redirect($"/verwaltung/raum/{spaceId}?gespeichert=regeln")
             : await RefusedAsync(spaceId, Texts.L("Regeln nicht gespeichert: {0}", answer.Problem()), answer.Status, ct);
     }
@@ -82,7 +83,7 @@ internal sealed class RaumModel(InProcessApi api) : PageModel
         var answer = await api.PutAsync(User, $"/api/spaces/{spaceId}", new
         {
             floorId = etage, name, kind = art, capacity, places, accessibility = zugang ?? [], equipment,
-        }, ct, Version(version));
+        }, ct, Versions.ETag(version));
         return answer.IsSuccess ? Redirect($"/verwaltung/raum/{spaceId}?gespeichert=angaben")
             : await RefusedAsync(spaceId, Texts.L("Angaben nicht gespeichert: {0}", answer.Problem()), answer.Status, ct);
     }
@@ -93,7 +94,7 @@ internal sealed class RaumModel(InProcessApi api) : PageModel
         if (!bestaetigt)
             return await RefusedAsync(spaceId, Texts.L("Stilllegen: bitte bestätigen, dass der Raum keine Buchungen mehr annimmt."), StatusCodes.Status400BadRequest, ct);
         var answer = await api.PostAsync(User, $"/api/spaces/{spaceId}/retire", new { reason = string.IsNullOrWhiteSpace(grund) ? null : grund }, ct,
-            Version(version));
+            Versions.ETag(version));
         return answer.IsSuccess ? Redirect($"/verwaltung/raum/{spaceId}?gespeichert=stillgelegt")
             : await RefusedAsync(spaceId, Texts.L("Nicht stillgelegt: {0}", answer.Problem()), answer.Status, ct);
     }
@@ -116,8 +117,6 @@ internal sealed class RaumModel(InProcessApi api) : PageModel
         "rates-before-scheduled" => Texts.L("Eine spätere Preisänderung ist schon geplant; bitte ab deren Tag oder später."),
         _ => answer.Problem(),
     };
-
-    private static string Version(long version) => $"\"{version.ToString(CultureInfo.InvariantCulture)}\"";
 
     private async Task<IActionResult> RefusedAsync(Guid spaceId, string error, int status, CancellationToken ct)
     {

@@ -56,7 +56,7 @@ internal sealed class StandortModel(InProcessApi api) : PageModel
         if (unreadable.Count > 0)
             return await RefusedAsync(siteId, Texts.L("Öffnungszeiten für {0} nicht lesbar: bitte wie „09:00–13:00, 14:00–18:00“.", string.Join(", ", unreadable)),
                 StatusCodes.Status400BadRequest, ct, zeiten);
-        var answer = await api.PutAsync(User, $"/api/sites/{siteId}/opening-hours", new { openingHours = intervals }, ct, Version(version));
+        var answer = await api.PutAsync(User, $"/api/sites/{siteId}/opening-hours", new { openingHours = intervals }, ct, Versions.ETag(version));
         return answer.IsSuccess ? Done(siteId, "zeiten") : await RefusedAsync(siteId, Texts.L("Öffnungszeiten nicht gespeichert: {0}", answer.Problem()), answer.Status, ct, zeiten);
     }
 
@@ -64,13 +64,13 @@ internal sealed class StandortModel(InProcessApi api) : PageModel
     {
         if (!Eingaben.TryDate(erster, out var first) || !Eingaben.TryDate(letzter, out var last))
             return await RefusedAsync(siteId, Texts.L("Bitte erster und letzter Tag als TT.MM.JJJJ."), StatusCodes.Status400BadRequest, ct);
-        var answer = await api.PostAsync(User, $"/api/sites/{siteId}/closures", new { firstDay = first, lastDay = last, reason = grund }, ct, Version(version));
+        var answer = await api.PostAsync(User, $"/api/sites/{siteId}/closures", new { firstDay = first, lastDay = last, reason = grund }, ct, Versions.ETag(version));
         return answer.IsSuccess ? Done(siteId, "geschlossen") : await RefusedAsync(siteId, Texts.L("Schließtage nicht eingetragen: {0}", answer.Problem()), answer.Status, ct);
     }
 
     public async Task<IActionResult> OnPostReopenAsync(Guid siteId, Guid closureId, long version, CancellationToken ct)
     {
-        var answer = await api.SendAsync(User, HttpMethods.Delete, $"/api/sites/{siteId}/closures/{closureId}", null, Version(version), ct);
+        var answer = await api.SendAsync(User, HttpMethods.Delete, $"/api/sites/{siteId}/closures/{closureId}", null, Versions.ETag(version), ct);
         return answer.IsSuccess ? Done(siteId, "aufgehoben") : await RefusedAsync(siteId, Texts.L("Aufheben ging nicht: {0}", answer.Problem()), answer.Status, ct);
     }
 
@@ -83,7 +83,7 @@ internal sealed class StandortModel(InProcessApi api) : PageModel
             until = Eingaben.TryDate(bis, out var u) ? u : Unreadable();
         if (Error is not null)
             return await RefusedAsync(siteId, Error, StatusCodes.Status400BadRequest, ct);
-        var answer = await api.PutAsync(User, $"/api/sites/{siteId}/lease", new { from, until }, ct, Version(version));
+        var answer = await api.PutAsync(User, $"/api/sites/{siteId}/lease", new { from, until }, ct, Versions.ETag(version));
         return answer.IsSuccess ? Done(siteId, "zeitraum") : await RefusedAsync(siteId, Texts.L("Zeitraum nicht gespeichert: {0}", answer.Problem()), answer.Status, ct);
 
         DateOnly? Unreadable()
@@ -100,7 +100,7 @@ internal sealed class StandortModel(InProcessApi api) : PageModel
         var floors = (site.Floors ?? []).Select(f => (object)new { id = (Guid?)f.Id, name = etagen?.GetValueOrDefault(f.Id)?.Trim() ?? f.Name }).ToList();
         if (!string.IsNullOrWhiteSpace(neu))
             floors.Add(new { id = (Guid?)null, name = neu.Trim() });
-        var answer = await api.PutAsync(User, $"/api/sites/{siteId}", new { name = site.Name, address = site.Address, floors }, ct, Version(version));
+        var answer = await api.PutAsync(User, $"/api/sites/{siteId}", new { name = site.Name, address = site.Address, floors }, ct, Versions.ETag(version));
         return answer.IsSuccess ? Done(siteId, "etagen") : await RefusedAsync(siteId, Texts.L("Etagen nicht gespeichert: {0}", answer.Problem()), answer.Status, ct);
     }
 
@@ -120,8 +120,6 @@ internal sealed class StandortModel(InProcessApi api) : PageModel
             ? Redirect($"/verwaltung/raum/{answer.Read<SpaceView>().Id}?angelegt=true")
             : await RefusedAsync(siteId, Texts.L("Raum nicht angelegt: {0}", answer.Problem()), answer.Status, ct);
     }
-
-    private static string Version(long version) => $"\"{version.ToString(CultureInfo.InvariantCulture)}\"";
 
     /// <summary>After a change: the page again by GET (so a reload does not repeat it), saying what happened.</summary>
     private RedirectResult Done(Guid siteId, string what) => Redirect($"/verwaltung/standort/{siteId}?gespeichert={what}");
