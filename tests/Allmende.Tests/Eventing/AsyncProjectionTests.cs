@@ -227,6 +227,54 @@ public sealed class AsyncProjectionTests(BusApp app) : IClassFixture<BusApp>
         (await app.ScalarAsync("select count(*) from tests.applied where stream_id = 'rebuild-during'")).ShouldBe(1);
     }
 
+    [Fact]
+    public async Task A_long_read_only_transaction_does_not_hold_the_projections_back_past_a_rolled_back_gap()
+    {
+        FragileSumProjection.Fixed = true;
+        var id = Guid.NewGuid().ToString("N");
+        // A report or an export: repeatable read, one select, then idle in its transaction while it
+        // renders, for as long as it takes. It stays open until the end of the test.
+        await using var report = await app.DataSource.OpenConnectionAsync();
+        await using var reading = await report.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead);
+        int pid;
+        await using (var select = new NpgsqlCommand("select count(*) from marten.mt_events", report, reading))
+            await select.ExecuteScalarAsync();
+        await using (var backend = new NpgsqlCommand("select pg_backend_pid()", report, reading))
+            pid = (int)(await backend.ExecuteScalarAsync())!;
+
+        // Meanwhile the house goes on: events are committed and projected.
+        await AppendAsync($"report-traffic-{id}", new TallyCounted(1));
+        await CaughtUpAsync("applied-log", await HeadAsync());
+        // What lets Marten rule the report out as the reserver of a later gap (its "allocation fence",
+        // marten#5163): a high-water poll that found no sequence number drawn beyond its mark, after the
+        // report's last statement. Without it, the report's transaction counts as one that may still
+        // fill the gap, and every projection waits for it to end (docs/adr/0015).
+        await Eventually.ReachedAsync(async () => await app.ScalarAsync("""
+            select count(*) from marten.mt_event_progression f, pg_stat_activity a
+            where f.name = 'HighWaterAllocationFence' and a.pid = $1 and f.last_updated > a.state_change
+            """, pid) == 1, "Marten's allocation fence passes the report's last statement");
+
+        // A lost race: a unit of work that drew its sequence number and rolled back, below newer events.
+        await using (var lost = await app.DataSource.OpenConnectionAsync())
+        await using (var transaction = await lost.BeginTransactionAsync())
+        {
+            await app.Store.Begin(new EventMetadata("lost"), lost, transaction).AppendAndWriteAsync($"report-lost-{id}", [new TallyCounted(2)]);
+            await transaction.RollbackAsync();
+        }
+        await AppendAsync($"report-after-{id}", new TallyCounted(3));
+        var head = await HeadAsync();
+
+        // Every async projection passes the burned number and the newer event while the report is open.
+        foreach (var projection in app.Services.GetRequiredService<ProjectionSet>().Async)
+            await CaughtUpAsync(projection.Name, head);
+        (await app.ScalarAsync("select count(*) from tests.applied where stream_id = $1", $"report-after-{id}")).ShouldBe(1);
+        await using (var stillOpen = new NpgsqlCommand("select count(*) from marten.mt_events where stream_id = $1", report, reading))
+        {
+            stillOpen.Parameters.Add(new NpgsqlParameter<string> { TypedValue = $"report-after-{id}" });
+            (await stillOpen.ExecuteScalarAsync()).ShouldBe(0L); // its snapshot is from before: it really was open all along
+        }
+    }
+
     private async Task<string> ScalarTextAsync(string sql)
     {
         await using var command = app.DataSource.CreateCommand(sql);

@@ -26,6 +26,48 @@ public sealed class DurabilityTests : IAsyncLifetime
         await host.DisposeAsync();
     }
 
+    [Fact]
+    public async Task A_host_started_while_a_rolled_back_gap_sits_below_newer_events_catches_up()
+    {
+        // The cluster goes down with every projection caught up.
+        var before = Host("host-before");
+        await before.StartAsync();
+        var first = before.Store.Begin(new EventMetadata("test"));
+        first.Append("restart-before", new TallyCounted(1));
+        await first.CommitAsync();
+        var caughtUp = await ScalarAsync("select max(seq_id) from marten.mt_events");
+        await Eventually.ReachedAsync(async () =>
+            await ScalarAsync("select min(position) from eventing.projection_checkpoints") >= caughtUp, "caught up before the restart");
+        await before.DisposeAsync();
+
+        // While it is down, a writer-only host loses a race (a burned number) below newer committed events.
+        await using (var writer = Host("host-writer", background: false))
+        {
+            await using var connection = await writer.DataSource.OpenConnectionAsync();
+            await using (var transaction = await connection.BeginTransactionAsync())
+            {
+                var lost = writer.Store.Begin(new EventMetadata("lost"), connection, transaction);
+                lost.Append("restart-lost", new TallyCounted(2));
+                await lost.CommitAsync();
+                await transaction.RollbackAsync();
+            }
+            var after = writer.Store.Begin(new EventMetadata("test"));
+            after.Append("restart-after", new TallyCounted(3));
+            await after.CommitAsync();
+        }
+        var head = await ScalarAsync("select max(seq_id) from marten.mt_events");
+        (await ScalarAsync("select count(*) from marten.mt_events where seq_id > $1", caughtUp)).ShouldBeLessThan(head - caughtUp);
+
+        // A new host on the same database, with Wolverine's listener sessions open: every projection
+        // passes the gap and reaches the head.
+        await using var restarted = Host("host-restarted");
+        await restarted.StartAsync();
+        await Eventually.ReachedAsync(async () =>
+            await ScalarAsync("select min(position) from eventing.projection_checkpoints") >= head, "caught up after the restart");
+        (await ScalarAsync("select count(*) from tests.applied where stream_id = 'restart-after'")).ShouldBe(1);
+        (await ScalarAsync("select count(*) from tests.applied where stream_id = 'restart-lost'")).ShouldBe(0);
+    }
+
     /// <summary>Whether Wolverine runs the projection's Marten subscription as an agent on this host.</summary>
     private static bool RunsAppliedLog(BusApp host) =>
         host.Services.GetRequiredService<IWolverineRuntime>().Agents.AllRunningAgentUris()
