@@ -48,13 +48,20 @@ public sealed class ProjectionCatchUp(
     {
         if (options.Value.RunProjections)
         {
-            await using (var retry = dataSource.CreateCommand("""
-                update eventing.projection_checkpoints set status = 'running', error = null, error_seq = null, error_event_type = null, updated_at = now()
-                where status = 'stopped' and projection = any($1)
-                """))
+            try
             {
+                await using var retry = dataSource.CreateCommand("""
+                    update eventing.projection_checkpoints set status = 'running', error = null, error_seq = null, error_event_type = null, updated_at = now()
+                    where status = 'stopped' and projection = any($1)
+                    """);
                 retry.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = projections.Async.Select(p => p.Name).ToArray() });
                 await retry.ExecuteNonQueryAsync(stoppingToken);
+            }
+            catch (Exception e) when (e is NpgsqlException or IOException or TimeoutException && !stoppingToken.IsCancellationRequested)
+            {
+                // The database went away just after the start-up migration: a stopped projection stays
+                // stopped until the next start or a rebuild; nothing else depends on this.
+                logger.LogWarning(e, "Could not retry the projections stopped on a poison event");
             }
             foreach (var projection in projections.Async)
                 Request(projection.Name);
