@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using Allmende.Eventing.Audit;
+using Allmende.Eventing.Health;
 using Allmende.Eventing.Projections;
 using Allmende.Eventing.Streams;
 using Microsoft.Extensions.DependencyInjection;
@@ -123,8 +124,15 @@ internal sealed class ChainBenchmark(ChainBenchmark.Settings settings)
         {
             await using var connection = new NpgsqlConnection(database.ConnectionString);
             await connection.OpenAsync(ct);
+            var agents = services.GetRequiredService<Wolverine.Runtime.IWolverineRuntime>().Agents;
+            TimeSpan? assigned = null;
             while (true)
             {
+                if (assigned is null && agents.AllRunningAgentUris().Any(a => ProjectionHealthCheck.RunsProjection(a, AuditChainProjection.ProjectionName)))
+                {
+                    assigned = clock.Elapsed;
+                    BenchDatabase.Log($"  Wolverine started the chain's subscription on this node after {assigned.Value.TotalSeconds:0.00} s");
+                }
                 await using var command = new NpgsqlCommand("select coalesce(max(position), 0) from eventing.audit_chain", connection);
                 if ((long)(await command.ExecuteScalarAsync(ct))! >= settings.Events)
                     break;
