@@ -90,16 +90,17 @@ public sealed class AsyncProjectionTests(BusApp app) : IClassFixture<BusApp>
         var tEvent = (await app.Store.Begin(new EventMetadata("T"), t, tTransaction).AppendAndWriteAsync(tStream, [new TallyCounted(1)]))[0];
         var eEvent = (await app.Store.Begin(new EventMetadata("E"), e, eTransaction).AppendAndWriteAsync(eStream, [new TallyCounted(2)]))[0];
         eEvent.Sequence.ShouldBeGreaterThan(tEvent.Sequence);
+        // Taken before E's commit: the detector may see E's event before this test reads a clock again.
+        var beforeCommit = await app.ScalarAsync("select (extract(epoch from clock_timestamp()) * 1000000)::bigint");
         await eTransaction.CommitAsync();
-        var committed = await app.ScalarAsync("select (extract(epoch from clock_timestamp()) * 1000000)::bigint");
 
         // Either the daemon waits on T's hole (right: Marten's high-water detection records the gap it
-        // holds before, below T's number, after E's commit) or it has moved past it (the bug).
+        // holds before, below T's number, once E's event is committed above it) or it has moved past it (the bug).
         await Eventually.ReachedAsync(async () =>
             await app.ScalarAsync("""
                 select count(*) from marten.mt_event_progression
                 where name = 'HighWaterStuckGap' and last_seq_id < $1 and extract(epoch from last_updated) * 1000000 >= $2
-                """, tEvent.Sequence, committed) == 1
+                """, tEvent.Sequence, beforeCommit) == 1
             || await app.ScalarAsync("select position from eventing.projection_checkpoints where projection = 'applied-log'") >= eEvent.Sequence,
             "the daemon has seen E's event");
         await tTransaction.CommitAsync();
