@@ -105,6 +105,32 @@ internal sealed partial class BenchDatabase : IAsyncDisposable
         return provider;
     }
 
+    /// <summary>
+    /// Starts what runs the async projections (docs/adr/0015): Wolverine's runtime, which assigns the
+    /// projections' Marten subscriptions to this node and runs them (and delivers messages when
+    /// RunDelivery), the commit notifications that wake Marten's daemon, and the catch-up after a rebuild.
+    /// Stops them when disposed.
+    /// </summary>
+    public static async Task<IAsyncDisposable> StartBackgroundWorkAsync(ServiceProvider services, CancellationToken ct)
+    {
+        var hosted = services.GetServices<Microsoft.Extensions.Hosting.IHostedService>()
+            .Where(s => s is Allmende.Eventing.Notifications.NotificationListener or Allmende.Eventing.Notifications.CommitSignals
+                or Allmende.Eventing.Projections.ProjectionCatchUp or Wolverine.Runtime.IWolverineRuntime)
+            .ToList();
+        foreach (var service in hosted)
+            await service.StartAsync(ct);
+        return new Stopping(hosted);
+    }
+
+    private sealed class Stopping(List<Microsoft.Extensions.Hosting.IHostedService> hosted) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            foreach (var service in Enumerable.Reverse(hosted))
+                await service.StopAsync(CancellationToken.None);
+        }
+    }
+
     public async Task ExecuteAsync(string sql, CancellationToken ct)
     {
         await using var connection = new NpgsqlConnection(ConnectionString);

@@ -118,14 +118,9 @@ internal sealed class ProjectionsBenchmark(ProjectionsBenchmark.Settings setting
         var copy = await CopyAsync(database, ct);
         BenchDatabase.Log($"  {copy.Rows:#,0} rows in {copy.Elapsed.TotalSeconds:0.00} s");
 
-        var listener = services.GetRequiredService<NotificationListener>();
-        var daemon = services.GetRequiredService<ProjectionDaemon>();
-        // Messages are delivered by Wolverine's durable local queues (docs/adr/0015): its runtime is the delivery.
-        var delivery = services.GetServices<IHostedService>().OfType<Wolverine.Runtime.IWolverineRuntime>().Cast<IHostedService>().Single();
-        await listener.StartAsync(ct);
-        await daemon.StartAsync(ct);
-        await delivery.StartAsync(ct);
-        try
+        // Messages are delivered by Wolverine's durable local queues, and the async projections run on
+        // Marten's daemon as subscriptions Wolverine assigns (docs/adr/0015): its runtime runs both.
+        await using (await BenchDatabase.StartBackgroundWorkAsync(services, ct))
         {
             BenchDatabase.Log("rebuild ...");
             var rebuild = await RebuildAsync(database, services.GetRequiredService<ProjectionAdmin>(), ct);
@@ -138,12 +133,6 @@ internal sealed class ProjectionsBenchmark(ProjectionsBenchmark.Settings setting
             var latency = await LatencyAsync(services.GetRequiredService<EventStore>(), ct);
             BenchDatabase.Log("done");
             return Report(facts, copy, rebuild, latency, total.Elapsed);
-        }
-        finally
-        {
-            await delivery.StopAsync(CancellationToken.None);
-            await daemon.StopAsync(CancellationToken.None);
-            await listener.StopAsync(CancellationToken.None);
         }
     }
 

@@ -26,10 +26,6 @@ public sealed class EventingMetrics : IDisposable
 
     public Meter Meter => _meter;
 
-    /// <summary>Lag per async projection, in events behind the newest event it has seen.</summary>
-    internal void ObserveProjectionLag(Func<IEnumerable<Measurement<long>>> observe) =>
-        _meter.CreateObservableGauge("allmende.projection.lag", observe, "{event}", "Events an async projection is behind");
-
     internal void EventsAppended(int count) => _appended.Add(count);
     internal void EventsProjected(string projection, int count) => _projected.Add(count, new KeyValuePair<string, object?>("projection", projection));
     internal void Delivered(string handler) => _delivered.Add(1, new KeyValuePair<string, object?>("handler", handler));

@@ -21,7 +21,10 @@ public sealed class EventingOptions
     /// <summary>Names this host in pg_stat_activity and in diagnostics.</summary>
     public string HostId { get; set; } = $"{Environment.MachineName}-{Environment.ProcessId}";
 
-    /// <summary>Run async projections on this host (several hosts share the work; one runs each projection).</summary>
+    /// <summary>
+    /// Run async projections on this host: Marten's daemon, each projection a subscription that
+    /// Wolverine assigns to one node (several hosts share the work; one runs each projection).
+    /// </summary>
     public bool RunProjections { get; set; } = true;
 
     /// <summary>
@@ -30,20 +33,23 @@ public sealed class EventingOptions
     /// </summary>
     public bool RunDelivery { get; set; } = true;
 
-    /// <summary>Fallback polling when no notification arrives (notifications wake workers at once).</summary>
+    /// <summary>
+    /// Fallback polling when no notification arrives (notifications wake workers at once): Marten's
+    /// high-water detection when idle, and Wolverine's scheduled messages.
+    /// </summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
-
-    /// <summary>How often a host without a projection's lock tries to take it over.</summary>
-    public TimeSpan TakeoverInterval { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>
     /// How often Wolverine's node writes its heartbeat and its leader checks the agents' assignment: the
-    /// durability agent (recovery, scheduled messages) starts on a fresh cluster within about this long.
-    /// Not the tests' short TakeoverInterval: every host polls at this rate (ADR 4).
+    /// durability agent (recovery, scheduled messages) and the async projections' subscriptions start on
+    /// a fresh cluster within about this long. Every host polls at this rate (ADR 4).
     /// </summary>
     public TimeSpan NodeHealthInterval { get; set; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>Events read and applied per transaction (a rebuild over a large log wants big batches).</summary>
+    /// <summary>
+    /// Events an async projection reads and applies at a time; a catch-up after a rebuild commits after
+    /// each such batch (a rebuild over a large log wants big batches).
+    /// </summary>
     public int ProjectionBatchSize { get; set; } = 5_000;
 
     /// <summary>Server-side guard: a connection of ours left idle in a transaction is ended after this.</summary>
@@ -55,7 +61,10 @@ public sealed class EventingOptions
     /// </summary>
     public TimeSpan HandlerTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>The health check names transactions with an xid open longer than this.</summary>
+    /// <summary>
+    /// The health check names transactions with an xid open longer than this, and reports projections
+    /// as waiting on an open transaction once Marten's high-water mark has stayed below the head this long.
+    /// </summary>
     public TimeSpan LongTransactionThreshold { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Keep the audit hash chain over the log (docs/adr/0013); off only for benchmarks of other things.</summary>

@@ -19,8 +19,8 @@ namespace Allmende.Eventing;
 public static class EventingServiceCollectionExtensions
 {
     /// <summary>
-    /// The event store, its schema migration at start-up, the async projection daemon and the outbox
-    /// delivery. Call before the modules' Add methods: hosted services start in registration order,
+    /// The event store, its schema migration at start-up, the async projections (on Marten's daemon,
+    /// distributed by Wolverine) and the message delivery. Call before the modules' Add methods: hosted services start in registration order,
     /// and the schema must exist before anything else touches the database.
     /// </summary>
     public static IServiceCollection AddEventing(this IServiceCollection services, string connectionString, Action<EventingOptions>? configure = null)
@@ -44,7 +44,7 @@ public static class EventingServiceCollectionExtensions
         // left on them: every lock of ours is transaction-scoped), which the reset would cost on
         // every unit of work (docs/benchmarks.md).
         services.AddSingleton(sp => BuildDataSource(sp, connectionString, resetOnClose: false));
-        // For the few connections that carry session state (a projection's advisory lock, LISTEN):
+        // For the few connections that carry session state (LISTEN):
         // when they return to the pool, the reset releases it.
         services.AddSingleton(sp => new SessionDataSource(BuildDataSource(sp, connectionString, resetOnClose: true)));
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<EventingOptions>>().Value.Types);
@@ -72,10 +72,12 @@ public static class EventingServiceCollectionExtensions
         services.AddSingleton<EventStore>();
 
         services.AddSingleton<ProjectionAdmin>();
+        services.AddSingleton<ProjectionPages>();
+        services.AddSingleton<ProjectionCatchUp>();
+        services.AddSingleton<Health.HighWaterWatch>();
         services.AddSingleton<DeadLetters>();
         services.AddSingleton<NotificationListener>();
         services.AddSingleton<CommitSignals>();
-        services.AddSingleton<ProjectionDaemon>();
         services.AddSingleton<WolverineOutbox>();
         services.AddSingleton<WolverineDeliveries>();
         services.AddSingleton<WolverineQueues>();
@@ -84,7 +86,7 @@ public static class EventingServiceCollectionExtensions
         services.AddHostedService<MigrateOnStart>();
         services.AddHostedService(sp => sp.GetRequiredService<NotificationListener>());
         services.AddHostedService(sp => sp.GetRequiredService<CommitSignals>());
-        services.AddHostedService(sp => sp.GetRequiredService<ProjectionDaemon>());
+        services.AddHostedService(sp => sp.GetRequiredService<ProjectionCatchUp>());
 
         // Marten and Wolverine beside our store (docs/adr/0015): what this host is for is known only
         // from the settings the caller binds, so read them here once.

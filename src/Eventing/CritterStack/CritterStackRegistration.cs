@@ -1,3 +1,5 @@
+using Allmende.Eventing.Notifications;
+using Allmende.Eventing.Projections;
 using Allmende.Eventing.Storage;
 using JasperFx;
 using JasperFx.CodeGeneration;
@@ -30,11 +32,23 @@ internal static class CritterStackRegistration
 
     public static void AddMartenAndWolverine(this IServiceCollection services, string connectionString, EventingOptions settings)
     {
-        services.AddMarten(sp => MartenOptions(connectionString, settings.HostId, sp.GetRequiredService<IOptions<EventingOptions>>().Value.Types,
-                sp.GetRequiredService<ILoggerFactory>().CreateLogger("Marten")))
+        services.AddMarten(sp =>
+            {
+                var options = MartenOptions(connectionString, settings.HostId, sp.GetRequiredService<IOptions<EventingOptions>>().Value.Types,
+                    sp.GetRequiredService<ILoggerFactory>().CreateLogger("Marten"));
+                AsyncProjections(options, sp, settings);
+                return options;
+            })
             .UseLightweightSessions()
             .ApplyAllDatabaseChangesOnStartup()
-            .IntegrateWithWolverine(integration => integration.MessageStorageSchemaName = WolverineSchema);
+            .IntegrateWithWolverine(integration =>
+            {
+                integration.MessageStorageSchemaName = WolverineSchema;
+                // One node runs each subscription, and another takes it over when that node dies:
+                // Wolverine assigns them as agents in balanced mode (below). Off on hosts that run no
+                // projections (the test template, the benchmarks' writers): Marten's daemon stays off.
+                integration.UseWolverineManagedEventSubscriptionDistribution = settings.RunProjections;
+            });
 
         services.AddWolverine(options =>
         {
@@ -72,10 +86,38 @@ internal static class CritterStackRegistration
             options.Durability.MessageStorageSchemaName = WolverineSchema;
             // Its tables at start-up, like Marten's, so that the test template holds them too.
             options.AutoBuildMessageStorageOnStartup = AutoCreate.CreateOrUpdate;
-            // Several hosts share one database: leadership, node assignment and takeover (ADR 6 today).
-            // A host that runs no background work (the test template, benchmarks' writers) runs alone.
-            options.Durability.Mode = settings.RunDelivery ? DurabilityMode.Balanced : DurabilityMode.Solo;
+            // Several hosts share one database: leadership, node assignment and takeover (ADR 6 today),
+            // of the durability agent and of the async projections' subscriptions. A host that runs no
+            // background work (the test template, benchmarks' writers) runs alone.
+            options.Durability.Mode = settings.RunDelivery || settings.RunProjections ? DurabilityMode.Balanced : DurabilityMode.Solo;
         });
+    }
+
+    /// <summary>
+    /// Each async projection of ours as a Marten subscription (<see cref="ProjectionSubscription"/>), and a
+    /// prompt daemon: an event is projected within well under a second on an idle host (the as-of reports
+    /// wait at most two seconds for the knowledge horizon). Never switched on:
+    /// <c>SkipStaleGapsDespiteLiveTransactionsAfter</c> (docs/adr/0015).
+    /// </summary>
+    private static void AsyncProjections(StoreOptions options, IServiceProvider sp, EventingOptions settings)
+    {
+        var pages = sp.GetRequiredService<ProjectionPages>();
+        foreach (var projection in sp.GetRequiredService<ProjectionSet>().Async)
+            options.Projections.Subscribe(new ProjectionSubscription(projection, pages));
+        if (!settings.RunProjections)
+            return;
+        // A commit wakes the high-water agent (this host's at once, others' by NOTIFY); polling is the fallback.
+        options.Projections.Wakeup = new DaemonWakeup(sp.GetRequiredService<NotificationListener>().Events);
+        options.Projections.SlowPollingTime = settings.PollInterval;
+        options.Projections.FastPollingTime = TimeSpan.FromMilliseconds(Math.Min(100, settings.PollInterval.TotalMilliseconds));
+        // How long a gap must have stood before Marten looks for a transaction that may still fill it
+        // (3 s by default). Not a timer that skips anything: the gap is passed only when no such
+        // transaction is alive (its evidence rule); a rolled-back append's burned number must not hold
+        // every projection for seconds.
+        options.Projections.StaleSequenceThreshold = TimeSpan.FromMilliseconds(200);
+        // Its watchdog restarts a high-water agent whose loop has not cycled for this long; with a long
+        // fallback poll (a host that relies on notifications) that is not a wedged agent.
+        options.Projections.HighWaterStalenessThreshold = TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(30).Ticks, 3 * settings.PollInterval.Ticks));
     }
 
     /// <summary>Marten's settings for one database: the host's, and a test's that lays out an empty database.</summary>
@@ -111,6 +153,7 @@ internal static class CritterStackRegistration
         // mt_events.type stores). This also makes Marten create its event tables at start-up.
         foreach (var type in types.RegisteredTypes)
             options.Events.MapEventType(type, types.NameOf(type));
+        options.Events.MapEventType<NeverAppended>(NeverAppended.TypeName);
         // Failed commands are logged with their parameters; event bodies may carry personal
         // data (encrypted, ADR 8, but the key ids and envelopes need not reach the logs).
         options.DisableNpgsqlLogging = true;

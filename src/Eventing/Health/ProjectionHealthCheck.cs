@@ -2,30 +2,40 @@ using Allmende.Eventing.Projections;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using Wolverine.Runtime;
 
 namespace Allmende.Eventing.Health;
 
 /// <summary>
 /// Lag of every async projection (events and seconds behind), any projection stopped on a poison
-/// event (naming it), and the open transactions that hold projections back, by pid and age, so that
-/// staff can end them. Degraded, not unhealthy: the API still serves, but someone must look.
+/// event (naming it), Marten's high-water mark against the log's head, and the open transactions that
+/// may hold that mark back, by pid and age, so that staff can end them. Degraded, not unhealthy: the
+/// API still serves, but someone must look.
 /// </summary>
-internal sealed class ProjectionHealthCheck(ProjectionAdmin admin, ProjectionDaemon daemon, NpgsqlDataSource dataSource, IOptions<EventingOptions> options, TimeProvider time) : IHealthCheck
+internal sealed class ProjectionHealthCheck(
+    ProjectionAdmin admin,
+    HighWaterWatch watch,
+    IWolverineRuntime wolverine,
+    NpgsqlDataSource dataSource,
+    IOptions<EventingOptions> options,
+    TimeProvider time) : IHealthCheck
 {
     private TimeSpan WaitWorthReporting => options.Value.LongTransactionThreshold;
 
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         var statuses = await admin.StatusAsync(cancellationToken);
-        var runtimes = daemon.Runtimes;
-        var now = time.GetUtcNow();
-        var data = new Dictionary<string, object>();
+        var (mark, head) = await HighWaterAsync(cancellationToken);
+        var waiting = watch.Observe(mark, head, time.GetUtcNow());
+        var running = wolverine.Agents.AllRunningAgentUris();
+        var data = new Dictionary<string, object>
+        {
+            ["highWater"] = new { mark, head, belowHeadSeconds = waiting?.TotalSeconds },
+        };
         var problems = new List<string>();
 
         foreach (var s in statuses.Where(s => s.Lifecycle == "async"))
         {
-            var runtime = runtimes.GetValueOrDefault(s.Name);
-            var waitingSince = runtime?.WaitingOnGapSince;
             data[s.Name] = new
             {
                 s.Status,
@@ -33,15 +43,14 @@ internal sealed class ProjectionHealthCheck(ProjectionAdmin admin, ProjectionDae
                 s.EventsBehind,
                 s.SecondsBehind,
                 s.RebuildProgress,
-                runsHere = runtime?.Owned ?? false,
-                waitingOnOpenTransactionSeconds = waitingSince is { } w ? (now - w).TotalSeconds : (double?)null,
+                runsHere = running.Any(uri => RunsProjection(uri, s.Name)),
                 s.Error,
                 s.ErrorSequence,
                 s.ErrorEventType,
             };
             if (s.Status == "stopped")
                 problems.Add($"projection {s.Name} stopped at event {s.ErrorSequence} ({s.ErrorEventType}): {s.Error}");
-            if (waitingSince is { } since && now - since > WaitWorthReporting)
+            else if (options.Value.RunProjections && waiting > WaitWorthReporting && s.Position < head)
                 problems.Add($"projection {s.Name} waits on an open transaction");
         }
 
@@ -54,7 +63,26 @@ internal sealed class ProjectionHealthCheck(ProjectionAdmin admin, ProjectionDae
             : HealthCheckResult.Degraded(string.Join("; ", problems), data: data);
     }
 
-    /// <summary>Transactions holding an xid for a while: until they end, the gap rule cannot pass them.</summary>
+    /// <summary>Whether a Wolverine agent (event-subscriptions://…/{shard}/all) is the projection's subscription.</summary>
+    internal static bool RunsProjection(Uri agent, string projection) =>
+        agent.Scheme == "event-subscriptions"
+        && agent.AbsolutePath.TrimEnd('/').EndsWith($"/{projection}/all", StringComparison.OrdinalIgnoreCase);
+
+    private async Task<(long Mark, long Head)> HighWaterAsync(CancellationToken ct)
+    {
+        await using var command = dataSource.CreateCommand("""
+            select coalesce((select last_seq_id from marten.mt_event_progression where name = 'HighWaterMark'), 0),
+                   coalesce((select max(seq_id) from marten.mt_events), 0)
+            """);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        await reader.ReadAsync(ct);
+        return (reader.GetInt64(0), reader.GetInt64(1));
+    }
+
+    /// <summary>
+    /// Transactions holding an xid for a while: until they end, Marten's high-water detection cannot
+    /// pass a gap below them.
+    /// </summary>
     private async Task<List<object>> LongTransactionsAsync(CancellationToken ct)
     {
         await using var command = dataSource.CreateCommand("""

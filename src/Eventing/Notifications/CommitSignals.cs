@@ -12,8 +12,9 @@ internal static class Channels
 }
 
 /// <summary>
-/// Tells the async projections that events were committed. This host's daemon is woken at once, in
-/// process; other hosts by a NOTIFY sent after the commit, coalesced: one NOTIFY for a burst of commits.
+/// Tells the async projections that events were committed: Marten's high-water agent (through
+/// <see cref="DaemonWakeup"/>) on this host at once, in process; on other hosts by a NOTIFY sent after the
+/// commit, coalesced: one NOTIFY for a burst of commits.
 /// A NOTIFY inside the committing transaction would serialise every commit of the cluster on
 /// PostgreSQL's notification lock (held through the WAL flush), costing most of the append rate
 /// under concurrency (see docs/benchmarks.md). Correctness never depends on either signal. Messages

@@ -6,8 +6,8 @@ using Npgsql;
 namespace Allmende.Eventing.Notifications;
 
 /// <summary>
-/// Holds one connection that LISTENs for commits, so that async projections start within
-/// milliseconds instead of at the next poll. Notifications only wake workers up; correctness never
+/// Holds one connection that LISTENs for commits, so that Marten's high-water agent looks within
+/// milliseconds instead of at its next poll (<see cref="DaemonWakeup"/>). Notifications only wake workers up; correctness never
 /// depends on them (a lost one costs at most a poll interval).
 /// </summary>
 public sealed class NotificationListener(SessionDataSource sessions, IOptions<EventingOptions> options, ILogger<NotificationListener> logger) : BackgroundService

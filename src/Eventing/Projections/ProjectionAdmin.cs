@@ -2,8 +2,6 @@ using Allmende.Eventing.Storage;
 using Allmende.Eventing.Streams;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Allmende.Eventing.Messaging;
-using Allmende.Eventing.Notifications;
 using Npgsql;
 
 namespace Allmende.Eventing.Projections;
@@ -24,14 +22,11 @@ public sealed record ProjectionStatus(
 /// <summary>What staff can see of projections and do with them: status, lag, rebuild.</summary>
 public sealed class ProjectionAdmin(
     NpgsqlDataSource dataSource,
-    SessionDataSource sessions,
     ProjectionSet projections,
+    ProjectionCatchUp catchUp,
     EventStore store,
     TypeRegistry types,
-    IOptions<EventingOptions> options,
-    EventingMetrics metrics,
-    TimeProvider time,
-    ILogger<ProjectionAdmin> logger)
+    TimeProvider time)
 {
     public async Task<IReadOnlyList<ProjectionStatus>> StatusAsync(CancellationToken ct = default)
     {
@@ -77,8 +72,9 @@ public sealed class ProjectionAdmin(
 
     /// <summary>
     /// Rebuilds a projection from the first event while the system runs. An async projection is reset
-    /// (tables and checkpoint, under the checkpoint's row lock so no batch is half-applied) and then
-    /// caught up by whichever host runs it, as if it were new. An inline projection is replayed in one
+    /// (tables and checkpoint, under the checkpoint's row lock so no page is half-applied) and then
+    /// caught up in the background to what its Marten subscription has passed, and from there by the
+    /// subscription's pages on whichever node runs it. An inline projection is replayed in one
     /// transaction that holds off appends meanwhile, so it never misses a concurrent write.
     /// </summary>
     /// <returns>The head sequence the rebuild has to reach.</returns>
@@ -103,8 +99,8 @@ public sealed class ProjectionAdmin(
                     error = null, error_seq = null, error_event_type = null, updated_at = now()
                 where projection = $1
                 """, ct, name, head);
-            await ExecuteAsync(connection, transaction, $"select pg_notify('{Channels.Events}', '')", ct);
             await transaction.CommitAsync(ct);
+            catchUp.Request(name);
             return head;
         }
 
@@ -138,8 +134,8 @@ public sealed class ProjectionAdmin(
 
     /// <summary>
     /// Rebuilds and stays until the projection has caught up, reporting progress: the command-line
-    /// verb. If a running host owns the projection, that host replays it and this only watches;
-    /// otherwise this process takes the projection's lock and replays it itself.
+    /// verb. It catches up itself to what the projection's Marten subscription has passed; beyond that
+    /// the subscription's pages, on whichever node runs it, carry it to the head.
     /// </summary>
     public async Task RebuildAndWaitAsync(string name, IProgress<ProjectionStatus> progress, CancellationToken ct = default)
     {
@@ -151,26 +147,16 @@ public sealed class ProjectionAdmin(
             return;
         }
 
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var runner = new ProjectionRunner(projection, sessions.Inner, types, new Pulse(), options.Value, metrics, time, logger);
-        var running = Task.Run(() => runner.RunAsync(stop.Token), stop.Token);
-        try
+        while (true)
         {
-            while (true)
-            {
-                var status = (await StatusAsync(ct)).Single(s => s.Name == name);
-                progress.Report(status);
-                if (status.Status == "stopped")
-                    throw new InvalidOperationException($"The rebuild of {name} stopped at event {status.ErrorSequence}: {status.Error}");
-                if (status.Status == "running" && status.Position >= target)
-                    return;
-                await Task.Delay(TimeSpan.FromSeconds(1), time, ct);
-            }
-        }
-        finally
-        {
-            await stop.CancelAsync();
-            await running.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            await catchUp.CatchUpAsync(projection, ct);
+            var status = (await StatusAsync(ct)).Single(s => s.Name == name);
+            progress.Report(status);
+            if (status.Status == "stopped")
+                throw new InvalidOperationException($"The rebuild of {name} stopped at event {status.ErrorSequence}: {status.Error}");
+            if (status.Status == "running" && status.Position >= target)
+                return;
+            await Task.Delay(TimeSpan.FromSeconds(1), time, ct);
         }
     }
 

@@ -79,7 +79,6 @@ public sealed class AsyncProjectionTests(BusApp app) : IClassFixture<BusApp>
         // E takes its xid first (a handler writing its own table before appending does this); then T
         // appends and draws the lower sequence number; then E appends and commits while T stays open.
         // A snapshot now has xmin == xmax with T running: T's hole must still be waited for.
-        var runtime = app.Services.GetRequiredService<ProjectionDaemon>().Runtimes["applied-log"];
         await using var e = await app.DataSource.OpenConnectionAsync();
         await using var eTransaction = await e.BeginTransactionAsync();
         await using (var takeXid = new NpgsqlCommand("select pg_current_xact_id()", e, eTransaction))
@@ -91,11 +90,17 @@ public sealed class AsyncProjectionTests(BusApp app) : IClassFixture<BusApp>
         var tEvent = (await app.Store.Begin(new EventMetadata("T"), t, tTransaction).AppendAndWriteAsync(tStream, [new TallyCounted(1)]))[0];
         var eEvent = (await app.Store.Begin(new EventMetadata("E"), e, eTransaction).AppendAndWriteAsync(eStream, [new TallyCounted(2)]))[0];
         eEvent.Sequence.ShouldBeGreaterThan(tEvent.Sequence);
+        // Taken before E's commit: the detector may see E's event before this test reads a clock again.
+        var beforeCommit = await app.ScalarAsync("select (extract(epoch from clock_timestamp()) * 1000000)::bigint");
         await eTransaction.CommitAsync();
 
-        // Either the daemon waits on T's hole (right) or it has moved past it (the bug).
+        // Either the daemon waits on T's hole (right: Marten's high-water detection records the gap it
+        // holds before, below T's number, once E's event is committed above it) or it has moved past it (the bug).
         await Eventually.ReachedAsync(async () =>
-            runtime.WaitingOnGapSince is not null
+            await app.ScalarAsync("""
+                select count(*) from marten.mt_event_progression
+                where name = 'HighWaterStuckGap' and last_seq_id < $1 and extract(epoch from last_updated) * 1000000 >= $2
+                """, tEvent.Sequence, beforeCommit) == 1
             || await app.ScalarAsync("select position from eventing.projection_checkpoints where projection = 'applied-log'") >= eEvent.Sequence,
             "the daemon has seen E's event");
         await tTransaction.CommitAsync();
@@ -221,6 +226,54 @@ public sealed class AsyncProjectionTests(BusApp app) : IClassFixture<BusApp>
         var after = await ScalarTextAsync(Snapshot);
         after.ShouldStartWith(before);
         (await app.ScalarAsync("select count(*) from tests.applied where stream_id = 'rebuild-during'")).ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task A_long_read_only_transaction_does_not_hold_the_projections_back_past_a_rolled_back_gap()
+    {
+        FragileSumProjection.Fixed = true;
+        var id = Guid.NewGuid().ToString("N");
+        // A report or an export: repeatable read, one select, then idle in its transaction while it
+        // renders, for as long as it takes. It stays open until the end of the test.
+        await using var report = await app.DataSource.OpenConnectionAsync();
+        await using var reading = await report.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead);
+        int pid;
+        await using (var select = new NpgsqlCommand("select count(*) from marten.mt_events", report, reading))
+            await select.ExecuteScalarAsync();
+        await using (var backend = new NpgsqlCommand("select pg_backend_pid()", report, reading))
+            pid = (int)(await backend.ExecuteScalarAsync())!;
+
+        // Meanwhile the house goes on: events are committed and projected.
+        await AppendAsync($"report-traffic-{id}", new TallyCounted(1));
+        await CaughtUpAsync("applied-log", await HeadAsync());
+        // What lets Marten rule the report out as the reserver of a later gap (its "allocation fence",
+        // marten#5163): a high-water poll that found no sequence number drawn beyond its mark, after the
+        // report's last statement. Without it, the report's transaction counts as one that may still
+        // fill the gap, and every projection waits for it to end (docs/adr/0015).
+        await Eventually.ReachedAsync(async () => await app.ScalarAsync("""
+            select count(*) from marten.mt_event_progression f, pg_stat_activity a
+            where f.name = 'HighWaterAllocationFence' and a.pid = $1 and f.last_updated > a.state_change
+            """, pid) == 1, "Marten's allocation fence passes the report's last statement");
+
+        // A lost race: a unit of work that drew its sequence number and rolled back, below newer events.
+        await using (var lost = await app.DataSource.OpenConnectionAsync())
+        await using (var transaction = await lost.BeginTransactionAsync())
+        {
+            await app.Store.Begin(new EventMetadata("lost"), lost, transaction).AppendAndWriteAsync($"report-lost-{id}", [new TallyCounted(2)]);
+            await transaction.RollbackAsync();
+        }
+        await AppendAsync($"report-after-{id}", new TallyCounted(3));
+        var head = await HeadAsync();
+
+        // Every async projection passes the burned number and the newer event while the report is open.
+        foreach (var projection in app.Services.GetRequiredService<ProjectionSet>().Async)
+            await CaughtUpAsync(projection.Name, head);
+        (await app.ScalarAsync("select count(*) from tests.applied where stream_id = $1", $"report-after-{id}")).ShouldBe(1);
+        await using (var stillOpen = new NpgsqlCommand("select count(*) from marten.mt_events where stream_id = $1", report, reading))
+        {
+            stillOpen.Parameters.Add(new NpgsqlParameter<string> { TypedValue = $"report-after-{id}" });
+            (await stillOpen.ExecuteScalarAsync()).ShouldBe(0L); // its snapshot is from before: it really was open all along
+        }
     }
 
     private async Task<string> ScalarTextAsync(string sql)

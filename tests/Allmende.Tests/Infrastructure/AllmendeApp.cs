@@ -146,7 +146,6 @@ public class AllmendeApp : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("Eventing:RunProjections", _runBackgroundWork.ToString());
         builder.UseSetting("Eventing:RunDelivery", _runBackgroundWork.ToString());
         builder.UseSetting("Eventing:PollInterval", "00:00:00.200");
-        builder.UseSetting("Eventing:TakeoverInterval", "00:00:00.300");
         builder.UseSetting("Allmende:BootstrapAdminKey", AdminKey);
         builder.UseSetting("Eventing:LongTransactionThreshold", "00:00:01");
         foreach (var (key, value) in _settings)
