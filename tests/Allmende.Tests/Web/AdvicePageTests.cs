@@ -20,7 +20,7 @@ public sealed class AdvicePageTests(BrowserApp app)
     public async Task Staff_book_and_cancel_for_a_newcomer_and_offer_hours_a_member_books_and_cancels_their_own_and_sees_no_one_elses()
     {
         var staff = await app.SignedInAsync("verwaltung.beratung@example.org", Roles.Admin);
-        await staff.GotoAsync("/verwaltung/beratung");
+        await staff.GotoAsync("/verwaltung/beratung", BrowserApp.DocumentOnly);
         await BrowserApp.ShouldShowNoErrorAsync(staff);
         var offered = staff.GetByRole(AriaRole.Row).Filter(new() { HasText = Offer });
         (await offered.InnerTextAsync()).ShouldContain("Lena Vorlage");
@@ -76,7 +76,7 @@ public sealed class AdvicePageTests(BrowserApp app)
         // Mira sees her own appointment (the demo's), never the newcomers'; she books one and cancels it.
         var miraId = await app.PersonIdAsync("Mira Beispiel");
         var mira = await app.SignedInAsync("mira.beratung@example.org", Roles.Member, personId: miraId, phone: true);
-        await mira.GotoAsync("/mitglied/termine");
+        await mira.GotoAsync("/mitglied/termine", BrowserApp.DocumentOnly);
         await BrowserApp.ShouldShowNoErrorAsync(mira);
         var mine = mira.GetByRole(AriaRole.Region, new() { Name = "Meine Termine" }).GetByRole(AriaRole.Row);
         (await mine.CountAsync()).ShouldBe(3); // the header and the demo's two: one past, one coming
@@ -101,14 +101,14 @@ public sealed class AdvicePageTests(BrowserApp app)
 
         // Another member sees none of Mira's appointments, and no member reaches the staff page (the server says no).
         var jonas = await app.SignedInAsync("jonas.beratung@example.org", Roles.Member, personId: await app.PersonIdAsync("Jonas Muster"));
-        await jonas.GotoAsync("/mitglied/termine");
+        await jonas.GotoAsync("/mitglied/termine", BrowserApp.DocumentOnly);
         (await jonas.GetByText("Sie haben keine Beratungstermine.").CountAsync()).ShouldBe(1);
-        (await jonas.GotoAsync("/verwaltung/beratung"))!.Status.ShouldBe(403);
+        (await jonas.GotoAsync("/verwaltung/beratung", BrowserApp.DocumentOnly))!.Status.ShouldBe(403);
         (await jonas.ContentAsync()).ShouldNotContain("Amina");
 
         // The staff page on a phone: wide tables scroll in their own region, the page does not.
         var phone = await app.SignedInAsync("verwaltung.beratung.telefon@example.org", Roles.Admin, phone: true);
-        await phone.GotoAsync("/verwaltung/beratung");
+        await phone.GotoAsync("/verwaltung/beratung", BrowserApp.DocumentOnly);
         await phone.GetByRole(AriaRole.Link, new() { Name = Offer }).ClickAsync();
         await BrowserApp.ShouldShowNoErrorAsync(phone);
         await BrowserApp.ShouldFitTheWidthAsync(phone);
@@ -119,7 +119,7 @@ public sealed class AdvicePageTests(BrowserApp app)
     {
         // The demo's pilot has a past (ADR 19): Tomasz's second appointment was recorded as not held. He came late after all.
         var staff = await app.SignedInAsync("verwaltung.ergebnis@example.org", Roles.Admin);
-        await staff.GotoAsync("/verwaltung/beratung");
+        await staff.GotoAsync("/verwaltung/beratung", BrowserApp.DocumentOnly);
         await staff.GetByRole(AriaRole.Row).Filter(new() { HasText = Offer }).GetByRole(AriaRole.Link, new() { Name = Offer }).ClickAsync();
         await BrowserApp.ShouldShowNoErrorAsync(staff);
         var rows = staff.GetByRole(AriaRole.Region, new() { Name = $"Termine: {Offer}" }).GetByRole(AriaRole.Row);

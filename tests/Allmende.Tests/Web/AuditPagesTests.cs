@@ -18,7 +18,7 @@ public sealed class AuditPagesTests(BrowserApp app)
     {
         var city = await app.FunderIdAsync("Sozialbehörde Musterstadt");
         var funder = await app.SignedInAsync("foerderung.echtheit@example.org", Roles.Funder, funderId: city);
-        await funder.GotoAsync("/foerderung");
+        await funder.GotoAsync("/foerderung", BrowserApp.DocumentOnly);
         await funder.GetByRole(AriaRole.Link, new() { Name = "Übersicht: Engagement-Etage Kreativquartier" }).ClickAsync();
         await BrowserApp.ShouldShowNoErrorAsync(funder);
         (await funder.GetByRole(AriaRole.Link, new() { NameRegex = new System.Text.RegularExpressions.Regex("^Förderbericht \\d{4} \\(druckfertig\\)$") }).CountAsync()).ShouldBe(1);
@@ -59,14 +59,14 @@ public sealed class AuditPagesTests(BrowserApp app)
         refused.Status.ShouldBe(404);
         (await refused.TextAsync()).ShouldNotContain("allmende-audit-export");
         // Nor may a funder open the auditors' page.
-        (await stranger.GotoAsync("/pruefung"))!.Status.ShouldBe(403);
+        (await stranger.GotoAsync("/pruefung", BrowserApp.DocumentOnly))!.Status.ShouldBe(403);
     }
 
     [Fact]
     public async Task An_auditor_verifies_the_chain_reads_the_checkpoint_staff_took_and_the_export_passes_with_it()
     {
         var staff = await app.SignedInAsync("verwaltung.pruefung@example.org", Roles.Admin);
-        await staff.GotoAsync("/pruefung");
+        await staff.GotoAsync("/pruefung", BrowserApp.DocumentOnly);
         await Eventually.ReachedAsync(async () =>
         {
             await staff.GetByRole(AriaRole.Button, new() { Name = "Prüfpunkt jetzt festhalten" }).ClickAsync();
@@ -117,7 +117,7 @@ public sealed class AuditPagesTests(BrowserApp app)
 
         // A member is refused the auditors' page by the server.
         var member = await app.SignedInAsync("mira.pruefung@example.org", Roles.Member, personId: await app.PersonIdAsync("Mira Beispiel"));
-        (await member.GotoAsync("/pruefung"))!.Status.ShouldBe(403);
+        (await member.GotoAsync("/pruefung", BrowserApp.DocumentOnly))!.Status.ShouldBe(403);
         (await member.ContentAsync()).ShouldNotContain("Prüfpunkte");
     }
 }

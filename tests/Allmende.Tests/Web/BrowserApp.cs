@@ -133,7 +133,7 @@ public sealed class BrowserApp : AllmendeApp
     {
         var link = await InviteAsync(email, role, personId, funderId);
         var page = await NewPageAsync(phone);
-        await page.GotoAsync(link);
+        await page.GotoAsync(link, DocumentOnly);
         await page.GetByLabel("Neues Passwort").FillAsync(Password);
         await page.GetByLabel("Passwort wiederholen").FillAsync(Password);
         await page.GetByRole(AriaRole.Button, new() { Name = "Passwort speichern und anmelden" }).ClickAsync();
@@ -147,6 +147,12 @@ public sealed class BrowserApp : AllmendeApp
     /// wait for what they read.
     /// </summary>
     public static PageWaitForURLOptions DocumentLoaded => new() { WaitUntil = WaitUntilState.DOMContentLoaded };
+
+    /// <summary>
+    /// Go to a page and wait for its document, not its "load" event (GotoAsync's default), for the reason above: a
+    /// full-suite run had FunderTests time out in exactly that wait.
+    /// </summary>
+    public static PageGotoOptions DocumentOnly => new() { WaitUntil = WaitUntilState.DOMContentLoaded };
 
     public const string Password = "Kiezkiosk-2026!";
 

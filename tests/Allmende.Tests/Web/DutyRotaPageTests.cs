@@ -20,7 +20,7 @@ public sealed class DutyRotaPageTests(BrowserApp app)
         var when = $"{day.ToString("dddd, dd.MM.yyyy", Formats.German)}, 17:00–21:30";
 
         var staff = await app.SignedInAsync("verwaltung.kuemmerdienst@example.org", Roles.Admin);
-        await staff.GotoAsync("/mitglied/kuemmerdienst");
+        await staff.GotoAsync("/mitglied/kuemmerdienst", BrowserApp.DocumentOnly);
         await BrowserApp.ShouldShowNoErrorAsync(staff);
         var site = await staff.GetByLabel("Standort", new() { Exact = true }).InputValueAsync();
         var miraId = await app.PersonIdAsync("Mira Beispiel");
@@ -47,7 +47,7 @@ public sealed class DutyRotaPageTests(BrowserApp app)
         await BrowserApp.ShouldBeAccessibleAsync(staff);
 
         var mira = await app.SignedInAsync("mira.kuemmerdienst@example.org", Roles.Member, personId: miraId);
-        await mira.GotoAsync($"/mitglied/kuemmerdienst?standort={site}&ab={day:dd.MM.yyyy}");
+        await mira.GotoAsync($"/mitglied/kuemmerdienst?standort={site}&ab={day:dd.MM.yyyy}", BrowserApp.DocumentOnly);
         await mira.GetByRole(AriaRole.Button, new() { Name = $"Übernehmen: {when}" }).ClickAsync();
         await BrowserApp.ShouldShowNoErrorAsync(mira);
         (await mira.GetByRole(AriaRole.Status).InnerTextAsync()).ShouldBe("Der Dienst ist übernommen.");
@@ -58,13 +58,13 @@ public sealed class DutyRotaPageTests(BrowserApp app)
         await BrowserApp.ScreenshotAsync(mira, "kuemmerdienst");
 
         var other = await app.SignedInAsync("jonas.kuemmerdienst@example.org", Roles.Member, personId: await app.PersonIdAsync("Jonas Muster"));
-        await other.GotoAsync($"/mitglied/kuemmerdienst?standort={site}&ab={day:dd.MM.yyyy}");
+        await other.GotoAsync($"/mitglied/kuemmerdienst?standort={site}&ab={day:dd.MM.yyyy}", BrowserApp.DocumentOnly);
         var seenByOther = other.GetByRole(AriaRole.Row).Filter(new() { HasText = when });
         (await seenByOther.Locator("td").Nth(2).InnerTextAsync()).ShouldBe("besetzt");
         (await seenByOther.GetByRole(AriaRole.Button).CountAsync()).ShouldBe(0, "nobody else may take or give back Mira's shift");
         (await other.ContentAsync()).ShouldNotContain("Mira");
 
-        await staff.GotoAsync($"/mitglied/kuemmerdienst?standort={site}&ab={day:dd.MM.yyyy}"); // not a reload: that would send the last form again
+        await staff.GotoAsync($"/mitglied/kuemmerdienst?standort={site}&ab={day:dd.MM.yyyy}", BrowserApp.DocumentOnly); // not a reload: that would send the last form again
         (await staff.GetByRole(AriaRole.Row).Filter(new() { HasText = when }).Locator("td").Nth(2).InnerTextAsync()).ShouldBe("Mira Beispiel");
 
         await mine.GetByRole(AriaRole.Button, new() { Name = $"Abgeben: {when}" }).ClickAsync();
@@ -72,12 +72,12 @@ public sealed class DutyRotaPageTests(BrowserApp app)
         (await mira.GetByRole(AriaRole.Row).Filter(new() { HasText = when }).Locator("td").Nth(2).InnerTextAsync()).ShouldBe("frei");
 
         // Jonas is not on this site's rota: the free shift is refused to him, in German.
-        await other.GotoAsync($"/mitglied/kuemmerdienst?standort={site}&ab={day:dd.MM.yyyy}");
+        await other.GotoAsync($"/mitglied/kuemmerdienst?standort={site}&ab={day:dd.MM.yyyy}", BrowserApp.DocumentOnly);
         await other.GetByRole(AriaRole.Button, new() { Name = $"Übernehmen: {when}" }).ClickAsync();
         (await other.GetByRole(AriaRole.Alert).InnerTextAsync())
             .ShouldBe("Diese Person steht nicht auf der Kümmerdienst-Liste dieses Standorts; die Raumverwaltung trägt sie ein.");
 
-        await staff.GotoAsync($"/mitglied/kuemmerdienst?standort={site}&ab={day:dd.MM.yyyy}"); // not a reload: that would send the last form again
+        await staff.GotoAsync($"/mitglied/kuemmerdienst?standort={site}&ab={day:dd.MM.yyyy}", BrowserApp.DocumentOnly); // not a reload: that would send the last form again
         var row = staff.GetByRole(AriaRole.Row).Filter(new() { HasText = when });
         await row.GetByLabel("Grund der Absage").FillAsync("Haus geschlossen");
         await row.GetByRole(AriaRole.Button, new() { Name = $"Absagen: {when}" }).ClickAsync();

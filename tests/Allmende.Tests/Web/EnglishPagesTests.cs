@@ -34,7 +34,7 @@ public sealed partial class EnglishPagesTests(BrowserApp app)
         var day = Thursday(8);
         var date = day.ToString("dd/MM/yyyy", System.Globalization.CultureInfo.InvariantCulture);
         var weekday = day.DayOfWeek.ToString();
-        await page.GotoAsync("/mitglied/buchen");
+        await page.GotoAsync("/mitglied/buchen", BrowserApp.DocumentOnly);
         (await page.TitleAsync()).ShouldBe("Book a room – Allmende");
         await page.GetByLabel("Site").SelectOptionAsync(new SelectOptionValue { Label = "Quartierszentrum am Markt" });
         await page.GetByLabel("Date").FillAsync(date); // typed in British order
@@ -67,7 +67,7 @@ public sealed partial class EnglishPagesTests(BrowserApp app)
         await BrowserApp.ScreenshotAsync(page, "my-bookings-en");
 
         // The API's refusal in English words too: the same room at the same time is taken now.
-        await page.GotoAsync(bookingLink!);
+        await page.GotoAsync(bookingLink!, BrowserApp.DocumentOnly);
         await page.GetByLabel("Purpose").FillAsync("Repair café, twice");
         await page.GetByRole(AriaRole.Button, new() { Name = "Book", Exact = true }).ClickAsync();
         (await page.Locator(".error").InnerTextAsync()).ShouldBe("The booking did not go through: The room is already taken at this time.");
@@ -79,7 +79,7 @@ public sealed partial class EnglishPagesTests(BrowserApp app)
         var german = System.Globalization.CultureInfo.GetCultureInfo("de-DE");
         (await page.Locator("main p").First.InnerTextAsync())
             .ShouldBe($"Vereinsraum, Quartierszentrum am Markt\n{day.ToString("dddd, dd.MM.yyyy", german)}, 10:00–12:00 Uhr");
-        await page.GotoAsync("/mitglied/buchungen");
+        await page.GotoAsync("/mitglied/buchungen", BrowserApp.DocumentOnly);
         (await Language(page)).ShouldBe("de");
     }
 
@@ -87,7 +87,7 @@ public sealed partial class EnglishPagesTests(BrowserApp app)
     public async Task The_browsers_language_chooses_until_the_switch_is_used_and_the_sign_in_page_has_the_switch_too()
     {
         var english = await app.NewPageAsync(locale: "en-US");
-        await english.GotoAsync("/anmelden");
+        await english.GotoAsync("/anmelden", BrowserApp.DocumentOnly);
         (await Language(english)).ShouldBe("en");
         (await english.GetByRole(AriaRole.Heading, new() { Level = 1 }).InnerTextAsync()).ShouldBe("Sign in");
         await BrowserApp.ShouldBeAccessibleAsync(english);
@@ -99,7 +99,7 @@ public sealed partial class EnglishPagesTests(BrowserApp app)
         (await english.GetByRole(AriaRole.Heading, new() { Level = 1 }).InnerTextAsync()).ShouldBe("Anmelden");
 
         var german = await app.NewPageAsync(locale: "fr-FR"); // a language not offered: German
-        await german.GotoAsync("/anmelden");
+        await german.GotoAsync("/anmelden", BrowserApp.DocumentOnly);
         (await Language(german)).ShouldBe("de");
     }
 
@@ -138,14 +138,14 @@ public sealed partial class EnglishPagesTests(BrowserApp app)
         };
         foreach (var (path, heading) in pages)
         {
-            await staff.GotoAsync(path); // a grant's budget warning is shown as an error on purpose: the heading says the page is there
+            await staff.GotoAsync(path, BrowserApp.DocumentOnly); // a grant's budget warning is shown as an error on purpose: the heading says the page is there
             (await Language(staff)).ShouldBe("en", path);
             (await staff.GetByRole(AriaRole.Heading, new() { Level = 1 }).InnerTextAsync()).ShouldBe(heading, path);
             await BrowserApp.ShouldBeAccessibleAsync(staff);
             await BrowserApp.ShouldFitTheWidthAsync(staff);
         }
         // Money in British notation on the funders' page: €1,234.56, never 1.234,56 €.
-        await staff.GotoAsync("/verwaltung/foerderer");
+        await staff.GotoAsync("/verwaltung/foerderer", BrowserApp.DocumentOnly);
         var text = await staff.Locator("main").InnerTextAsync();
         Euro().IsMatch(text).ShouldBeTrue(text);
         GermanEuro().IsMatch(text).ShouldBeFalse(text);

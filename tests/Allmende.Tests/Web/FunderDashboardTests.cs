@@ -13,7 +13,7 @@ public sealed class FunderDashboardTests(BrowserApp app)
     {
         var city = await app.FunderIdAsync("Sozialbehörde Musterstadt");
         var funder = await app.SignedInAsync("foerderung.dashboard@example.org", Roles.Funder, funderId: city, phone: true);
-        await funder.GotoAsync("/foerderung");
+        await funder.GotoAsync("/foerderung", BrowserApp.DocumentOnly);
         await funder.GetByRole(AriaRole.Link, new() { Name = "Übersicht: Engagement-Etage Kreativquartier" }).ClickAsync();
         await BrowserApp.ShouldShowNoErrorAsync(funder);
         (await funder.Locator("h1").InnerTextAsync()).ShouldBe("Engagement-Etage Kreativquartier");
@@ -30,7 +30,7 @@ public sealed class FunderDashboardTests(BrowserApp app)
         // Funding pays by message: wait for a paid booking to be listed, then open its history.
         await Eventually.ReachedAsync(async () =>
         {
-            await funder.GotoAsync(dashboard);
+            await funder.GotoAsync(dashboard, BrowserApp.DocumentOnly);
             return await funder.GetByRole(AriaRole.List, new() { Name = "Zuletzt geförderte Buchungen" }).GetByRole(AriaRole.Link).CountAsync() > 0;
         }, "the grant paid for a booking");
         await funder.GetByRole(AriaRole.List, new() { Name = "Zuletzt geförderte Buchungen" }).GetByRole(AriaRole.Link).First.ClickAsync();
@@ -49,7 +49,7 @@ public sealed class FunderDashboardTests(BrowserApp app)
         var stranger = await app.SignedInAsync("buergerstiftung@example.org", Roles.Funder, funderId: otherFunder);
         foreach (var url in new[] { dashboard, history })
         {
-            (await stranger.GotoAsync(url))!.Status.ShouldBeOneOf(403, 404);
+            (await stranger.GotoAsync(url, BrowserApp.DocumentOnly))!.Status.ShouldBeOneOf(403, 404);
             (await stranger.ContentAsync()).ShouldNotContain("Engagement-Etage Kreativquartier");
         }
     }

@@ -22,7 +22,7 @@ public sealed class MemberBookingTests(BrowserApp app)
         await MemberSeesTheirOrganisationAsync(page);
         var day = Day(5);
 
-        await page.GotoAsync("/mitglied/buchen");
+        await page.GotoAsync("/mitglied/buchen", BrowserApp.DocumentOnly);
         await BrowserApp.ShouldBeAccessibleAsync(page);
         await page.GetByLabel("Standort").SelectOptionAsync(new SelectOptionValue { Label = "Quartierszentrum am Markt" });
         await page.GetByLabel("Datum").FillAsync(day.ToString("dd.MM.yyyy"));
@@ -79,7 +79,7 @@ public sealed class MemberBookingTests(BrowserApp app)
         await MemberSeesTheirOrganisationAsync(page);
         var day = Day(6);
 
-        await page.GotoAsync("/mitglied/buchen");
+        await page.GotoAsync("/mitglied/buchen", BrowserApp.DocumentOnly);
         await Keyboard.TabToAsync(page, "Standort");
         await page.Keyboard.TypeAsync("Quartier"); // a focused select picks the option typed
         await Keyboard.TabToAsync(page, "Datum");
@@ -117,7 +117,7 @@ public sealed class MemberBookingTests(BrowserApp app)
     internal static async Task MemberSeesTheirOrganisationAsync(IPage page) =>
         await Eventually.ReachedAsync(async () =>
         {
-            await page.GotoAsync("/mitglied/buchen/neu?raum=00000000-0000-0000-0000-000000000000&beginn=2030-01-01T10:00:00%2B01:00&dauer=60");
+            await page.GotoAsync("/mitglied/buchen/neu?raum=00000000-0000-0000-0000-000000000000&beginn=2030-01-01T10:00:00%2B01:00&dauer=60", BrowserApp.DocumentOnly);
             return await page.GetByLabel("Für Organisation").CountAsync() > 0;
         }, "the member acts for their organisation");
 }
@@ -161,11 +161,11 @@ public sealed class OrganisationPageTests(BrowserApp app)
         var other = organisations.First(o => o.GetProperty("name").GetString() != "Initiative Kiezkiosk");
 
         // Membership's "acts for" reaches Access by message: until then the member's own page is refused too.
-        await Eventually.ReachedAsync(async () => (await page.GotoAsync($"/mitglied/organisation/{own}"))!.Status == 200, "the member acts for their organisation");
+        await Eventually.ReachedAsync(async () => (await page.GotoAsync($"/mitglied/organisation/{own}", BrowserApp.DocumentOnly))!.Status == 200, "the member acts for their organisation");
         (await page.Locator("h1").InnerTextAsync()).ShouldBe("Initiative Kiezkiosk");
         await BrowserApp.ShouldBeAccessibleAsync(page);
 
-        var refused = await page.GotoAsync($"/mitglied/organisation/{other.GetProperty("id").GetGuid()}");
+        var refused = await page.GotoAsync($"/mitglied/organisation/{other.GetProperty("id").GetGuid()}", BrowserApp.DocumentOnly);
         refused!.Status.ShouldBe(404);
         (await page.ContentAsync()).ShouldNotContain(other.GetProperty("name").GetString()!);
         await BrowserApp.ShouldBeAccessibleAsync(page);

@@ -32,7 +32,7 @@ public sealed class MemberSeriesTests(BrowserApp app)
         var start = new DateTimeOffset(day.ToDateTime(new TimeOnly(17, 0)), TimeZoneInfo.FindSystemTimeZoneById("Europe/Berlin").GetUtcOffset(day.ToDateTime(new TimeOnly(17, 0))));
 
         // Weekly for three weeks.
-        await page.GotoAsync($"/mitglied/buchen/neu?raum={room}&beginn={Uri.EscapeDataString(start.ToString("yyyy-MM-ddTHH:mm:sszzz"))}&dauer=120&personen=10");
+        await page.GotoAsync($"/mitglied/buchen/neu?raum={room}&beginn={Uri.EscapeDataString(start.ToString("yyyy-MM-ddTHH:mm:sszzz"))}&dauer=120&personen=10", BrowserApp.DocumentOnly);
         await page.GetByLabel("Zweck").FillAsync("Sprachcafé");
         await page.GetByLabel("Handlungsfeld").SelectOptionAsync("living-together");
         await page.GetByLabel("Wöchentlich wiederholen").FillAsync("3");
@@ -77,7 +77,7 @@ public sealed class MemberSeriesTests(BrowserApp app)
         var feed = await calendarApp.GetStringAsync(link);
         feed.ShouldContain("BEGIN:VCALENDAR");
         feed.ShouldContain("Sprachcafé");
-        await page.GotoAsync("/mitglied/buchungen");
+        await page.GotoAsync("/mitglied/buchungen", BrowserApp.DocumentOnly);
         (await page.GetByLabel("Ihr Kalender-Link").CountAsync()).ShouldBe(0); // shown once only
         await page.GetByRole(AriaRole.Button, new() { NameRegex = new Regex("^Kalender-Link sperren: Initiative Kiezkiosk") }).ClickAsync();
         (await page.GetByRole(AriaRole.Status).InnerTextAsync()).ShouldContain("gesperrt");
@@ -86,7 +86,7 @@ public sealed class MemberSeriesTests(BrowserApp app)
         // The month's statement: the confirmed dates cost the organisation (Funding hears of them by message).
         await Eventually.ReachedAsync(async () =>
         {
-            await page.GotoAsync($"/mitglied/organisation/{own}?monat={day:yyyy-MM}");
+            await page.GotoAsync($"/mitglied/organisation/{own}?monat={day:yyyy-MM}", BrowserApp.DocumentOnly);
             return await page.GetByRole(AriaRole.Row).Filter(new() { HasText = "Raumstunden: Vereinsraum, Quartierszentrum am Markt" }).CountAsync() > 0;
         }, "the statement shows the series");
         (await page.Locator("h2").First.InnerTextAsync()).ShouldBe($"Monatsabrechnung {day.ToDateTime(TimeOnly.MinValue).ToString("MMMM yyyy", new System.Globalization.CultureInfo("de-DE"))}");
@@ -97,7 +97,7 @@ public sealed class MemberSeriesTests(BrowserApp app)
         // Someone of no organisation asks for the booking's page by its address: the server refuses.
         var stranger = await app.SignedInAsync("fremd.serie@example.org", Roles.Member, personId: await app.PersonAsync("Fremde Person"));
         var id = bookings[1].GetProperty("id").GetGuid();
-        (await stranger.GotoAsync($"/mitglied/buchungen/{id}/verlegen"))!.Status.ShouldBe(404);
+        (await stranger.GotoAsync($"/mitglied/buchungen/{id}/verlegen", BrowserApp.DocumentOnly))!.Status.ShouldBe(404);
         (await stranger.ContentAsync()).ShouldNotContain("Sprachcafé");
     }
 

@@ -74,7 +74,7 @@ public sealed class PasskeyTests(BrowserApp app)
 
         await page.GetByRole(AriaRole.Button, new() { Name = "Abmelden" }).ClickAsync();
         (await page.Locator("h1").InnerTextAsync()).ShouldBe("Abgemeldet");
-        await page.GotoAsync("/verwaltung/zugaenge");
+        await page.GotoAsync("/verwaltung/zugaenge", BrowserApp.DocumentOnly);
         page.Url.ShouldStartWith(At("/anmelden"));
         await BrowserApp.ShouldBeAccessibleAsync(page);
         // By keyboard: from the password field past "Anmelden" to "Passkey verwenden".
@@ -88,7 +88,7 @@ public sealed class PasskeyTests(BrowserApp app)
         (await page.Locator("h1").InnerTextAsync()).ShouldBe("Zugänge");
 
         (await PasskeyRowsAsync(accountId)).ShouldBe([new PasskeyRow(accountId, "Laptop im Büro", ["internal"], true, true)]);
-        await page.GotoAsync("/passkeys");
+        await page.GotoAsync("/passkeys", BrowserApp.DocumentOnly);
         (await row.Locator("td").AllInnerTextsAsync())[2].ShouldNotBe("noch nie");
     }
 
@@ -98,7 +98,7 @@ public sealed class PasskeyTests(BrowserApp app)
         var (page, _) = await SignedInWithDeviceAsync("passkey.bernd@example.org", Roles.Auditor);
         await AddPasskeyAsync(page);
         await page.GetByRole(AriaRole.Button, new() { Name = "Abmelden" }).ClickAsync();
-        await page.GotoAsync("/anmelden");
+        await page.GotoAsync("/anmelden", BrowserApp.DocumentOnly);
         string? sent = null;
         await page.RouteAsync(url => url.EndsWith("handler=Passkey", StringComparison.Ordinal), async route =>
         {
@@ -111,7 +111,7 @@ public sealed class PasskeyTests(BrowserApp app)
 
         // The same answer again, from another browser: its challenge was used up by the sign-in above.
         var replay = await app.NewPageAsync(at: app.LocalhostAddress);
-        await replay.GotoAsync("/anmelden");
+        await replay.GotoAsync("/anmelden", BrowserApp.DocumentOnly);
         await SubmitPasskeyAnswerAsync(replay, answer["ChallengeId"]!, answer["Credential"]!);
         (await replay.GetByRole(AriaRole.Alert).InnerTextAsync()).ShouldBe(
             "Die Anfrage ist abgelaufen oder wurde schon beantwortet. Bitte versuchen Sie es noch einmal.");
@@ -162,10 +162,10 @@ public sealed class PasskeyTests(BrowserApp app)
         }
         (await PasskeyRowsAsync(accountId)).ShouldBeEmpty();
 
-        await page.GotoAsync("/anmelden");
+        await page.GotoAsync("/anmelden", BrowserApp.DocumentOnly);
         await page.GetByRole(AriaRole.Button, new() { Name = "Passkey verwenden" }).ClickAsync();
         (await page.GetByRole(AriaRole.Alert).InnerTextAsync()).ShouldBe("Dieser Passkey gehört zu keinem Zugang hier (mehr).");
-        await page.GotoAsync("/foerderung");
+        await page.GotoAsync("/foerderung", BrowserApp.DocumentOnly);
         page.Url.ShouldStartWith(At("/anmelden"));
     }
 
@@ -175,7 +175,7 @@ public sealed class PasskeyTests(BrowserApp app)
         var (page, _) = await SignedInWithDeviceAsync("passkey.dora@example.org", Roles.Auditor);
         await AddPasskeyAsync(page);
         await page.GetByRole(AriaRole.Button, new() { Name = "Abmelden" }).ClickAsync();
-        await page.GotoAsync("/anmelden");
+        await page.GotoAsync("/anmelden", BrowserApp.DocumentOnly);
         for (var attempt = 1; attempt <= 5; attempt++)
         {
             await page.GetByLabel("E-Mail-Adresse").FillAsync("passkey.dora@example.org");
@@ -216,7 +216,7 @@ public sealed class PasskeyTests(BrowserApp app)
         (await PasskeyRowsAsync(fridaId)).ShouldBeEmpty();
         (await PasskeyRowsAsync(await AccountIdAsync("passkey.emil@example.org"))).Count.ShouldBe(1);
         await frida.GetByRole(AriaRole.Button, new() { Name = "Abmelden" }).ClickAsync();
-        await frida.GotoAsync("/anmelden");
+        await frida.GotoAsync("/anmelden", BrowserApp.DocumentOnly);
         await frida.GetByRole(AriaRole.Button, new() { Name = "Passkey verwenden" }).ClickAsync();
         (await frida.GetByRole(AriaRole.Alert).InnerTextAsync()).ShouldBe("Dieser Passkey gehört zu keinem Zugang hier (mehr).");
     }
@@ -241,7 +241,7 @@ public sealed class PasskeyTests(BrowserApp app)
         // The sign-in side learns of it from the outbox (ForgottenAccounts): wait until it has handled it.
         await Eventually.ReachedAsync(async () => (await PasskeyRowsAsync(accountId)).Count == 0, "the forgotten person's passkeys are deleted");
 
-        await page.GotoAsync("/anmelden");
+        await page.GotoAsync("/anmelden", BrowserApp.DocumentOnly);
         await page.GetByRole(AriaRole.Button, new() { Name = "Passkey verwenden" }).ClickAsync();
         (await page.GetByRole(AriaRole.Alert).InnerTextAsync()).ShouldBe("Dieser Passkey gehört zu keinem Zugang hier (mehr).");
     }
@@ -251,23 +251,23 @@ public sealed class PasskeyTests(BrowserApp app)
     {
         var personId = await app.PersonAsync("Hanna Gerät");
         var (hanna, _) = await SignedInWithDeviceAsync("passkey.hanna@example.org", Roles.Member, personId: personId);
-        await hanna.GotoAsync("/passkeys");
+        await hanna.GotoAsync("/passkeys", BrowserApp.DocumentOnly);
         await hanna.GetByLabel("Name, zum Wiedererkennen").FillAsync("Telefon von Hanna");
         await hanna.GetByRole(AriaRole.Button, new() { Name = "Passkey hinzufügen" }).ClickAsync();
         await hanna.WaitForURLAsync(At("/passkeys?erledigt=hinzugefuegt"), BrowserApp.DocumentLoaded);
         // Signed in again with the passkey: that session lasts as long as the passkey. Another one, with the password, does not depend on it.
         await hanna.GetByRole(AriaRole.Button, new() { Name = "Abmelden" }).ClickAsync();
-        await hanna.GotoAsync("/anmelden");
+        await hanna.GotoAsync("/anmelden", BrowserApp.DocumentOnly);
         await hanna.GetByRole(AriaRole.Button, new() { Name = "Passkey verwenden" }).ClickAsync();
         await hanna.WaitForURLAsync(At("/"), BrowserApp.DocumentLoaded);
         var laptop = await app.NewPageAsync(at: app.LocalhostAddress);
-        await laptop.GotoAsync("/anmelden");
+        await laptop.GotoAsync("/anmelden", BrowserApp.DocumentOnly);
         await laptop.GetByLabel("E-Mail-Adresse").FillAsync("passkey.hanna@example.org");
         await laptop.GetByLabel("Passwort").FillAsync(BrowserApp.Password);
         await laptop.GetByRole(AriaRole.Button, new() { Name = "Anmelden", Exact = true }).ClickAsync();
         await laptop.WaitForURLAsync(At("/"), BrowserApp.DocumentLoaded);
         // A member does not open the staff page, and the API refuses a member's key: the server decides, not a hidden link.
-        await hanna.GotoAsync($"/verwaltung/personen/{personId}");
+        await hanna.GotoAsync($"/verwaltung/personen/{personId}", BrowserApp.DocumentOnly);
         hanna.Url.ShouldStartWith(At("/kein-zugriff"));
         var accountId = await AccountIdAsync("passkey.hanna@example.org");
         using (var member = await app.ClientAsync(Roles.Member, personId))
@@ -278,7 +278,7 @@ public sealed class PasskeyTests(BrowserApp app)
         // Staff see the passkey on the person page: its name, the access, when added and last used, and no key material.
         var (createdAt, lastUsedAt, credentialId, publicKey) = await PasskeyDetailsAsync(accountId);
         var staff = await app.SignedInAsync("verwaltung.geraete@example.org", Roles.Admin);
-        await staff.GotoAsync($"/verwaltung/personen/{personId}");
+        await staff.GotoAsync($"/verwaltung/personen/{personId}", BrowserApp.DocumentOnly);
         var row = staff.GetByRole(AriaRole.Row).Filter(new() { HasText = "Telefon von Hanna" });
         (await row.Locator("td").AllInnerTextsAsync()).Take(4).ToArray().ShouldBe(
             ["Telefon von Hanna", "passkey.hanna@example.org", Berlin(createdAt), Berlin(lastUsedAt)]);
@@ -305,11 +305,11 @@ public sealed class PasskeyTests(BrowserApp app)
         }
 
         // The session the passkey opened ends at its next request; the passkey opens nothing any more; the password session goes on.
-        await hanna.GotoAsync("/passkeys");
+        await hanna.GotoAsync("/passkeys", BrowserApp.DocumentOnly);
         hanna.Url.ShouldStartWith(At("/anmelden"));
         await hanna.GetByRole(AriaRole.Button, new() { Name = "Passkey verwenden" }).ClickAsync();
         (await hanna.GetByRole(AriaRole.Alert).InnerTextAsync()).ShouldBe("Dieser Passkey gehört zu keinem Zugang hier (mehr).");
-        await laptop.GotoAsync("/passkeys");
+        await laptop.GotoAsync("/passkeys", BrowserApp.DocumentOnly);
         laptop.Url.ShouldBe(At("/passkeys"));
         (await laptop.Locator("main").InnerTextAsync()).ShouldContain("Sie haben noch keinen Passkey.");
 
@@ -367,7 +367,7 @@ public sealed class PasskeyTests(BrowserApp app)
                 ["automaticPresenceSimulation"] = true,
             },
         });
-        await page.GotoAsync(link.ToString());
+        await page.GotoAsync(link.ToString(), BrowserApp.DocumentOnly);
         await page.GetByLabel("Neues Passwort").FillAsync(BrowserApp.Password);
         await page.GetByLabel("Passwort wiederholen").FillAsync(BrowserApp.Password);
         await page.GetByRole(AriaRole.Button, new() { Name = "Passwort speichern und anmelden" }).ClickAsync();
@@ -377,7 +377,7 @@ public sealed class PasskeyTests(BrowserApp app)
 
     private async Task AddPasskeyAsync(IPage page)
     {
-        await page.GotoAsync("/passkeys");
+        await page.GotoAsync("/passkeys", BrowserApp.DocumentOnly);
         await page.GetByRole(AriaRole.Button, new() { Name = "Passkey hinzufügen" }).ClickAsync();
         await page.WaitForURLAsync(At("/passkeys?erledigt=hinzugefuegt"), BrowserApp.DocumentLoaded);
         await BrowserApp.ShouldShowNoErrorAsync(page);

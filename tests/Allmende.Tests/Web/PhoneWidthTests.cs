@@ -16,14 +16,14 @@ public sealed class PhoneWidthTests(BrowserApp app)
     {
         var staff = await app.SignedInAsync("verwaltung.telefon@example.org", Roles.Admin, phone: true);
         await BrowserApp.ShouldFitTheWidthAsync(staff);
-        await staff.GotoAsync("/verwaltung/kalender?ansicht=woche");
+        await staff.GotoAsync("/verwaltung/kalender?ansicht=woche", BrowserApp.DocumentOnly);
         var sites = await staff.GetByLabel("Standort").Locator("option").EvaluateAllAsync<string[]>("options => options.map(o => o.value)");
         sites.Length.ShouldBeGreaterThan(5);
         foreach (var site in sites)
         {
             foreach (var view in new[] { "woche", "tag" })
             {
-                await staff.GotoAsync($"/verwaltung/kalender?standort={site}&ansicht={view}");
+                await staff.GotoAsync($"/verwaltung/kalender?standort={site}&ansicht={view}", BrowserApp.DocumentOnly);
                 await BrowserApp.ShouldShowNoErrorAsync(staff);
                 await BrowserApp.ShouldFitTheWidthAsync(staff);
             }
@@ -31,7 +31,7 @@ public sealed class PhoneWidthTests(BrowserApp app)
         // The wide table scrolls in a region with a name, which a keyboard reaches to scroll it.
         foreach (var view in new[] { "woche", "tag" })
         {
-            await staff.GotoAsync($"/verwaltung/kalender?standort={sites[0]}&ansicht={view}");
+            await staff.GotoAsync($"/verwaltung/kalender?standort={sites[0]}&ansicht={view}", BrowserApp.DocumentOnly);
             var region = staff.GetByRole(AriaRole.Region).Filter(new() { Has = staff.Locator("table.calendar") });
             (await region.GetAttributeAsync("tabindex")).ShouldBe("0");
             (await region.EvaluateAsync<bool>("r => r.scrollWidth > r.clientWidth")).ShouldBeTrue(); // it does scroll, inside
@@ -44,13 +44,13 @@ public sealed class PhoneWidthTests(BrowserApp app)
     {
         var city = await app.FunderIdAsync("Sozialbehörde Musterstadt");
         var funder = await app.SignedInAsync("foerderung.telefon@example.org", Roles.Funder, funderId: city, phone: true);
-        await funder.GotoAsync("/foerderung");
+        await funder.GotoAsync("/foerderung", BrowserApp.DocumentOnly);
         await BrowserApp.ShouldFitTheWidthAsync(funder);
         await funder.GetByRole(AriaRole.Link, new() { Name = "Übersicht: Engagement-Etage Kreativquartier" }).ClickAsync();
         await BrowserApp.ShouldShowNoErrorAsync(funder);
         (await funder.Locator("main table").CountAsync()).ShouldBeGreaterThan(2);
         await BrowserApp.ShouldFitTheWidthAsync(funder);
-        await funder.GotoAsync("/foerderung/echtheit");
+        await funder.GotoAsync("/foerderung/echtheit", BrowserApp.DocumentOnly);
         await BrowserApp.ShouldFitTheWidthAsync(funder);
     }
 }

@@ -18,7 +18,7 @@ public sealed class PilotPagesTests(BrowserApp app)
     {
         var region = await app.FunderIdAsync("Region Landmitte – Amt für Regionalentwicklung");
         var funder = await app.SignedInAsync("foerderung.region@example.org", Roles.Funder, funderId: region, phone: true);
-        await funder.GotoAsync("/foerderung");
+        await funder.GotoAsync("/foerderung", BrowserApp.DocumentOnly);
         await funder.GetByRole(AriaRole.Link, new() { Name = "Übersicht: Coworking-Pilot Landmitte" }).ClickAsync();
         await BrowserApp.ShouldShowNoErrorAsync(funder);
         var regionGrant = funder.Url;
@@ -36,7 +36,7 @@ public sealed class PilotPagesTests(BrowserApp app)
 
         var housing = await app.FunderIdAsync("Wohnbau Lindenviertel GmbH");
         var sponsor = await app.SignedInAsync("foerderung.wohnbau@example.org", Roles.Funder, funderId: housing);
-        await sponsor.GotoAsync("/foerderung");
+        await sponsor.GotoAsync("/foerderung", BrowserApp.DocumentOnly);
         await sponsor.GetByRole(AriaRole.Link, new() { Name = "Übersicht: Preis des Fotowettbewerbs »Unser Lindenviertel«" }).ClickAsync();
         await BrowserApp.ShouldShowNoErrorAsync(sponsor);
         (await sponsor.GetByRole(AriaRole.Table, new() { Name = "Zahlungen für den Förderzweck" }).Locator("tbody tr").AllInnerTextsAsync())
@@ -44,7 +44,7 @@ public sealed class PilotPagesTests(BrowserApp app)
         (await sponsor.GetByRole(AriaRole.Heading, new() { Name = "Vermiedene Pendelwege" }).CountAsync()).ShouldBe(0);
         await BrowserApp.ShouldBeAccessibleAsync(sponsor);
         // The region's grant is not the sponsor's: the API refuses it, so the page does.
-        (await sponsor.GotoAsync(regionGrant))!.Status.ShouldBe(404);
+        (await sponsor.GotoAsync(regionGrant, BrowserApp.DocumentOnly))!.Status.ShouldBe(404);
         (await sponsor.ContentAsync()).ShouldNotContain("Vermiedene Pendelwege");
     }
 
@@ -53,7 +53,7 @@ public sealed class PilotPagesTests(BrowserApp app)
     {
         var jonasId = await app.PersonIdAsync("Jonas Muster");
         var jonas = await app.SignedInAsync("jonas.umfrage@example.org", Roles.Member, personId: jonasId, phone: true);
-        await jonas.GotoAsync("/mitglied/umfrage");
+        await jonas.GotoAsync("/mitglied/umfrage", BrowserApp.DocumentOnly);
         await BrowserApp.ShouldShowNoErrorAsync(jonas);
         await jonas.GetByLabel("Einfacher Arbeitsweg in km").FillAsync("12.5");
         await jonas.GetByLabel("Pendeltage je Woche (0 bis 7)").FillAsync("4");
@@ -77,7 +77,7 @@ public sealed class PilotPagesTests(BrowserApp app)
         }
 
         var staff = await app.SignedInAsync("verwaltung.umfrage@example.org", Roles.Admin);
-        await staff.GotoAsync("/mitglied/umfrage");
+        await staff.GotoAsync("/mitglied/umfrage", BrowserApp.DocumentOnly);
         await BrowserApp.ShouldShowNoErrorAsync(staff);
         var train = await staff.GetByRole(AriaRole.Table, new() { Name = "Auswertung" }).GetByRole(AriaRole.Row).Filter(new() { HasText = "Bahn" }).InnerTextAsync();
         train.ShouldBe("Bahn\t1\t12,5\t4");
@@ -97,7 +97,7 @@ public sealed class PilotPagesTests(BrowserApp app)
         string Day(DateOnly d) => d.ToString("dd.MM.yyyy", System.Globalization.CultureInfo.InvariantCulture);
 
         var staff = await app.SignedInAsync("verwaltung.probezeit@example.org", Roles.Admin, phone: true);
-        await staff.GotoAsync($"/verwaltung/personen/{trialist.Id}");
+        await staff.GotoAsync($"/verwaltung/personen/{trialist.Id}", BrowserApp.DocumentOnly);
         await BrowserApp.ShouldShowNoErrorAsync(staff);
         await staff.GetByLabel("Als").SelectOptionAsync(new SelectOptionValue { Label = "Freiberuflich" });
         await staff.GetByLabel("Auf Rechnung von").SelectOptionAsync(new SelectOptionValue { Label = "Coworking Landmitte eG" });
@@ -117,7 +117,7 @@ public sealed class PilotPagesTests(BrowserApp app)
 
         // A company pays its employee's plan; an association cannot (Membership says so).
         var (employee, _) = await Membership.PeopleApiTests.RegisterAsync(admin, "Ole Angestellt", "ole.angestellt@example.org");
-        await staff.GotoAsync($"/verwaltung/personen/{employee.Id}");
+        await staff.GotoAsync($"/verwaltung/personen/{employee.Id}", BrowserApp.DocumentOnly);
         await staff.GetByLabel("Unternehmen, das zahlt").SelectOptionAsync(new SelectOptionValue { Label = "Coworking Landmitte eG" });
         await staff.GetByRole(AriaRole.Button, new() { Name = "Über das Unternehmen zuweisen" }).ClickAsync();
         (await staff.GetByRole(AriaRole.Alert).InnerTextAsync())

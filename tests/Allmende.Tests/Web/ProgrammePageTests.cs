@@ -20,7 +20,7 @@ public sealed class ProgrammePageTests(BrowserApp app)
         var visitor = await app.NewPageAsync(phone: true);
         await Eventually.ReachedAsync(async () =>
         {
-            await visitor.GotoAsync($"/programm/organisation/{association}");
+            await visitor.GotoAsync($"/programm/organisation/{association}", BrowserApp.DocumentOnly);
             return await visitor.Locator(".card h2").CountAsync() == 5; // the programme's read model follows the log
         }, "the demo programme is listed");
         await BrowserApp.ShouldShowNoErrorAsync(visitor);

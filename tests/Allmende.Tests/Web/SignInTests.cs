@@ -15,13 +15,13 @@ public sealed class SignInTests(BrowserApp app)
     public async Task Staff_invite_a_person_who_sets_a_password_through_the_link_and_signs_in_and_out()
     {
         var page = await app.NewPageAsync();
-        await page.GotoAsync("/");
+        await page.GotoAsync("/", BrowserApp.DocumentOnly);
         page.Url.ShouldStartWith(new Uri(app.BaseAddress, "/anmelden").ToString()); // not signed in: to the sign-in page
         await BrowserApp.ShouldBeAccessibleAsync(page);
         await BrowserApp.ScreenshotAsync(page, "anmelden");
 
         var staff = await app.SignedInAsync("verwaltung@example.org", Roles.Admin);
-        await staff.GotoAsync("/verwaltung/zugaenge");
+        await staff.GotoAsync("/verwaltung/zugaenge", BrowserApp.DocumentOnly);
         await staff.GetByLabel("E-Mail-Adresse").FillAsync("Lena.Neu@Example.org");
         await staff.GetByLabel("Rolle").SelectOptionAsync(Roles.Member);
         await staff.GetByLabel("Person (für Mitglieder)").SelectOptionAsync(new SelectOptionValue { Label = "Mira Beispiel" });
@@ -35,7 +35,7 @@ public sealed class SignInTests(BrowserApp app)
         (await row.InnerTextAsync()).ShouldContain("eingeladen");
 
         var member = await app.NewPageAsync(phone: true);
-        await member.GotoAsync(link);
+        await member.GotoAsync(link, BrowserApp.DocumentOnly);
         (await member.Locator("main").InnerTextAsync()).ShouldContain("lena.neu@example.org");
         await BrowserApp.ShouldBeAccessibleAsync(member);
         await member.GetByLabel("Neues Passwort").FillAsync("kurz");
@@ -51,20 +51,20 @@ public sealed class SignInTests(BrowserApp app)
 
         // The link is spent.
         var again = await app.NewPageAsync();
-        await again.GotoAsync(link);
+        await again.GotoAsync(link, BrowserApp.DocumentOnly);
         (await again.GetByRole(AriaRole.Alert).InnerTextAsync()).ShouldContain("nicht mehr gültig");
 
         // Sign out, then in again with the address in any case.
         await member.GetByRole(AriaRole.Button, new() { Name = "Abmelden" }).ClickAsync();
         (await member.Locator("h1").InnerTextAsync()).ShouldBe("Abgemeldet");
-        await member.GotoAsync("/verwaltung/zugaenge");
+        await member.GotoAsync("/verwaltung/zugaenge", BrowserApp.DocumentOnly);
         member.Url.ShouldStartWith(new Uri(app.BaseAddress, "/anmelden").ToString());
         await member.GetByLabel("E-Mail-Adresse").FillAsync("LENA.NEU@example.org");
         await member.GetByLabel("Passwort").FillAsync(BrowserApp.Password);
         await member.GetByRole(AriaRole.Button, new() { Name = "Anmelden" }).ClickAsync();
         // Back to the page asked for, which a member's session does not reach: staff only.
         await member.WaitForURLAsync(new Uri(app.BaseAddress, "/kein-zugriff?ReturnUrl=%2Fverwaltung%2Fzugaenge").ToString(), BrowserApp.DocumentLoaded);
-        var refused = await member.GotoAsync("/verwaltung/zugaenge");
+        var refused = await member.GotoAsync("/verwaltung/zugaenge", BrowserApp.DocumentOnly);
         refused!.Status.ShouldBe(403);
     }
 
@@ -73,7 +73,7 @@ public sealed class SignInTests(BrowserApp app)
     {
         var page = await app.SignedInAsync("pruefung@example.org", Roles.Auditor);
         await page.GetByRole(AriaRole.Button, new() { Name = "Abmelden" }).ClickAsync();
-        await page.GotoAsync("/anmelden");
+        await page.GotoAsync("/anmelden", BrowserApp.DocumentOnly);
         for (var attempt = 1; attempt <= 5; attempt++)
         {
             await page.GetByLabel("E-Mail-Adresse").FillAsync("pruefung@example.org");
@@ -93,7 +93,7 @@ public sealed class SignInTests(BrowserApp app)
     {
         var funderId = await app.FunderIdAsync("Sozialbehörde Musterstadt");
         var funder = await app.SignedInAsync("foerderer-entzug@example.org", Roles.Funder, funderId: funderId);
-        (await funder.GotoAsync("/"))!.Status.ShouldBe(200);
+        (await funder.GotoAsync("/", BrowserApp.DocumentOnly))!.Status.ShouldBe(200);
         page_is_signed_in(await funder.Locator("header").InnerTextAsync());
 
         using var admin = app.AdminClient();
@@ -104,7 +104,7 @@ public sealed class SignInTests(BrowserApp app)
         revoked.StatusCode.ShouldBe(HttpStatusCode.OK);
         (await revoked.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString().ShouldBe("revoked");
 
-        await funder.GotoAsync("/");
+        await funder.GotoAsync("/", BrowserApp.DocumentOnly);
         funder.Url.ShouldStartWith(new Uri(app.BaseAddress, "/anmelden").ToString());
 
         await funder.GetByLabel("E-Mail-Adresse").FillAsync("foerderer-entzug@example.org");

@@ -15,7 +15,7 @@ public sealed class StaffApplicationTests(BrowserApp app)
     private async Task ApplyAsync(string organisation, string contact, string email)
     {
         var applicant = await app.NewPageAsync();
-        await applicant.GotoAsync("/mitgliedsantrag");
+        await applicant.GotoAsync("/mitgliedsantrag", BrowserApp.DocumentOnly);
         await applicant.GetByLabel("Name der Organisation *").FillAsync(organisation);
         await applicant.GetByLabel("Art der Organisation *").SelectOptionAsync("initiative");
         await applicant.GetByLabel("gemeinnützig").CheckAsync();
@@ -37,7 +37,7 @@ public sealed class StaffApplicationTests(BrowserApp app)
         await ApplyAsync("Spielekreis Eckkneipe", "Kai Antrag", "kai@spiele.example");
 
         var staff = await app.SignedInAsync("verwaltung.antraege@example.org", Roles.Admin);
-        await staff.GotoAsync("/verwaltung/antraege");
+        await staff.GotoAsync("/verwaltung/antraege", BrowserApp.DocumentOnly);
         await BrowserApp.ShouldShowNoErrorAsync(staff);
         var open = staff.GetByRole(AriaRole.Region, new() { Name = "Offene Anträge" });
         var garden = open.GetByRole(AriaRole.Row).Filter(new() { HasText = "Gartengruppe Hinterhof" });
@@ -75,7 +75,7 @@ public sealed class StaffApplicationTests(BrowserApp app)
         organisations.GetProperty("items").EnumerateArray().ShouldNotContain(o => o.GetProperty("name").GetString() == "Spielekreis Eckkneipe");
 
         var member = await app.SignedInAsync("mira.antraege@example.org", Roles.Member, personId: await app.PersonIdAsync("Mira Beispiel"));
-        (await member.GotoAsync("/verwaltung/antraege"))!.Status.ShouldBe(403);
+        (await member.GotoAsync("/verwaltung/antraege", BrowserApp.DocumentOnly))!.Status.ShouldBe(403);
         (await member.ContentAsync()).ShouldNotContain("Flora Antrag");
     }
 }

@@ -31,7 +31,7 @@ public sealed class StaffChangesTests(BrowserApp app)
         }
         var staff = await app.SignedInAsync("verwaltung.etagen@example.org", Roles.Admin, phone: true);
 
-        await staff.GotoAsync($"/verwaltung/standort/{siteId}");
+        await staff.GotoAsync($"/verwaltung/standort/{siteId}", BrowserApp.DocumentOnly);
         var floors = staff.GetByRole(AriaRole.Form, new() { Name = "Etagen" });
         await floors.GetByLabel("Neue Etage").FillAsync("Erdgeschoss");
         await floors.GetByRole(AriaRole.Button, new() { Name = "Etagen speichern" }).ClickAsync();
@@ -50,7 +50,7 @@ public sealed class StaffChangesTests(BrowserApp app)
             upstairs = site.GetProperty("floors")[1].GetProperty("id").GetGuid();
         }
 
-        await staff.GotoAsync($"/verwaltung/raum/{spaceId}");
+        await staff.GotoAsync($"/verwaltung/raum/{spaceId}", BrowserApp.DocumentOnly);
         var details = staff.GetByRole(AriaRole.Form, new() { Name = "Angaben" });
         await details.GetByLabel("Personen höchstens").FillAsync("zwölf");
         await details.GetByRole(AriaRole.Button, new() { Name = "Angaben speichern" }).ClickAsync();
@@ -102,7 +102,7 @@ public sealed class StaffChangesTests(BrowserApp app)
         }
 
         var member = await app.SignedInAsync("mira.etagen@example.org", Roles.Member, personId: await app.PersonIdAsync("Mira Beispiel"));
-        (await member.GotoAsync($"/verwaltung/raum/{spaceId}"))!.Status.ShouldBe(403);
+        (await member.GotoAsync($"/verwaltung/raum/{spaceId}", BrowserApp.DocumentOnly))!.Status.ShouldBe(403);
         (await member.ContentAsync()).ShouldNotContain("Probenraum Süd");
     }
 
@@ -122,7 +122,7 @@ public sealed class StaffChangesTests(BrowserApp app)
             })).GetProperty("id").GetGuid();
         }
         var staff = await app.SignedInAsync("verwaltung.laufzeit@example.org", Roles.Admin, phone: true);
-        await staff.GotoAsync("/verwaltung/foerderer");
+        await staff.GotoAsync("/verwaltung/foerderer", BrowserApp.DocumentOnly);
         await staff.GetByRole(AriaRole.Link, new() { Name = "Verlängern, abschließen: Laufzeit Testweg" }).ClickAsync();
         await BrowserApp.ShouldShowNoErrorAsync(staff);
         (await staff.Locator("h1").InnerTextAsync()).ShouldBe("Laufzeit Testweg");
@@ -130,7 +130,7 @@ public sealed class StaffChangesTests(BrowserApp app)
         await BrowserApp.ShouldFitTheWidthAsync(staff);
         // A second tab of the same session shows the grant as it is now; it will be stale after the changes below.
         var stale = await staff.Context.NewPageAsync();
-        await stale.GotoAsync(staff.Url);
+        await stale.GotoAsync(staff.Url, BrowserApp.DocumentOnly);
 
         var extend = staff.GetByRole(AriaRole.Form, new() { Name = "Verlängern" });
         await extend.GetByLabel("Neuer letzter Tag").FillAsync($"30.06.{year}");
@@ -175,7 +175,7 @@ public sealed class StaffChangesTests(BrowserApp app)
                 .ShouldBe(($"{year + 1}-06-30", 125_000L, "closed"));
         }
         var member = await app.SignedInAsync("mira.laufzeit@example.org", Roles.Member, personId: await app.PersonIdAsync("Mira Beispiel"));
-        (await member.GotoAsync($"/verwaltung/foerderung/{grantId}"))!.Status.ShouldBe(403);
+        (await member.GotoAsync($"/verwaltung/foerderung/{grantId}", BrowserApp.DocumentOnly))!.Status.ShouldBe(403);
         (await member.ContentAsync()).ShouldNotContain("Laufzeit Testweg");
     }
 
@@ -193,7 +193,7 @@ public sealed class StaffChangesTests(BrowserApp app)
             (await admin.SendAsync(activate)).StatusCode.ShouldBe(HttpStatusCode.OK);
         }
         var staff = await app.SignedInAsync("verwaltung.chor@example.org", Roles.Admin, phone: true);
-        await staff.GotoAsync("/verwaltung/organisationen");
+        await staff.GotoAsync("/verwaltung/organisationen", BrowserApp.DocumentOnly);
         await staff.GetByRole(AriaRole.Link, new() { Name = "Ruhen lassen, beenden: Nachbarschaftschor Test" }).ClickAsync();
         await BrowserApp.ShouldShowNoErrorAsync(staff);
         (await staff.Locator("h1").InnerTextAsync()).ShouldBe("Nachbarschaftschor Test");
@@ -230,7 +230,7 @@ public sealed class StaffChangesTests(BrowserApp app)
         }
 
         var member = await app.SignedInAsync("mira.chor@example.org", Roles.Member, personId: await app.PersonIdAsync("Mira Beispiel"));
-        (await member.GotoAsync($"/verwaltung/organisation/{organisationId}"))!.Status.ShouldBe(403);
+        (await member.GotoAsync($"/verwaltung/organisation/{organisationId}", BrowserApp.DocumentOnly))!.Status.ShouldBe(403);
         (await member.ContentAsync()).ShouldNotContain("Aufgelöst");
     }
 
@@ -249,7 +249,7 @@ public sealed class StaffChangesTests(BrowserApp app)
             organisationId = (await registered.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
         }
         var staff = await app.SignedInAsync("verwaltung.garten@example.org", Roles.Admin, phone: true);
-        await staff.GotoAsync($"/verwaltung/organisation/{organisationId}");
+        await staff.GotoAsync($"/verwaltung/organisation/{organisationId}", BrowserApp.DocumentOnly);
         var details = staff.GetByRole(AriaRole.Form, new() { Name = "Angaben ändern" });
         (await details.GetByLabel("Name").InputValueAsync(), await details.GetByLabel("Art").InputValueAsync(),
             await details.GetByLabel("gemeinnützig").IsCheckedAsync(), await details.GetByLabel("Straße und Hausnummer").InputValueAsync(),
@@ -297,7 +297,7 @@ public sealed class StaffChangesTests(BrowserApp app)
             .ShouldBe((false, "")); // the page shows the new state
 
         var member = await app.SignedInAsync("mira.garten@example.org", Roles.Member, personId: await app.PersonIdAsync("Mira Beispiel"));
-        (await member.GotoAsync($"/verwaltung/organisation/{organisationId}"))!.Status.ShouldBe(403);
+        (await member.GotoAsync($"/verwaltung/organisation/{organisationId}", BrowserApp.DocumentOnly))!.Status.ShouldBe(403);
         (await member.ContentAsync()).ShouldNotContain("Gartenweg");
     }
 

@@ -25,7 +25,7 @@ public sealed class StaffDutyTests(BrowserApp app)
         var booked = await BookAsync(admin, "Vereinsraum", kiosk, day, new TimeOnly(10, 0), "Kiezrunde");
 
         var staff = await app.SignedInAsync("kuemmerdienst@example.org", Roles.Admin, phone: true);
-        await staff.GotoAsync($"/verwaltung/heute?standort={site}&datum={day:dd.MM.yyyy}");
+        await staff.GotoAsync($"/verwaltung/heute?standort={site}&datum={day:dd.MM.yyyy}", BrowserApp.DocumentOnly);
         var row = staff.GetByRole(AriaRole.Row).Filter(new() { HasText = "Kiezrunde" });
         (await row.InnerTextAsync()).ShouldContain("10:00–11:00 Uhr");
         (await row.InnerTextAsync()).ShouldContain("Vereinsraum");
@@ -38,7 +38,7 @@ public sealed class StaffDutyTests(BrowserApp app)
         (await admin.GetFromJsonAsync<JsonElement>($"/api/bookings/{booked}")).GetProperty("status").GetString().ShouldBe("checked-in");
         await BrowserApp.ScreenshotAsync(staff, "check-ins");
 
-        await staff.GotoAsync($"/verwaltung/kalender?standort={site}&datum={day:dd.MM.yyyy}&ansicht=woche");
+        await staff.GotoAsync($"/verwaltung/kalender?standort={site}&datum={day:dd.MM.yyyy}&ansicht=woche", BrowserApp.DocumentOnly);
         (await staff.Locator("table.calendar thead th").AllInnerTextsAsync())
             .ShouldBe(["Tag", "Arbeitsgruppenraum", "Besprechungsraum", "Veranstaltungssaal mit Bühne", "Vereinsraum"]);
         var friday = staff.GetByRole(AriaRole.Row).Filter(new() { Has = staff.GetByRole(AriaRole.Rowheader, new() { Name = Weekday(day) }) });
@@ -58,7 +58,7 @@ public sealed class StaffDutyTests(BrowserApp app)
         closure.StatusCode.ShouldBe(HttpStatusCode.Created, await closure.Content.ReadAsStringAsync());
         await Eventually.ReachedAsync(async () =>
         {
-            await staff.GotoAsync("/verwaltung/auffaellig");
+            await staff.GotoAsync("/verwaltung/auffaellig", BrowserApp.DocumentOnly);
             return await staff.GetByRole(AriaRole.Row).Filter(new() { HasText = "Herbstfest-Planung" }).CountAsync() > 0;
         }, "the closure flagged the booking");
         var flagged = await staff.GetByRole(AriaRole.Row).Filter(new() { HasText = "Herbstfest-Planung" }).InnerTextAsync();
@@ -73,7 +73,7 @@ public sealed class StaffDutyTests(BrowserApp app)
         var member = await app.SignedInAsync("mira.dienst@example.org", Roles.Member, personId: await app.PersonIdAsync("Mira Beispiel"));
         foreach (var path in new[] { "/verwaltung/heute", "/verwaltung/auffaellig", "/verwaltung/personen", "/verwaltung/organisationen" })
         {
-            (await member.GotoAsync(path))!.Status.ShouldBe(403, path);
+            (await member.GotoAsync(path, BrowserApp.DocumentOnly))!.Status.ShouldBe(403, path);
             (await member.ContentAsync()).ShouldNotContain("Kiezrunde");
         }
     }
@@ -84,7 +84,7 @@ public sealed class StaffDutyTests(BrowserApp app)
     public async Task The_week_of_a_clock_change_has_its_seven_Berlin_days(string date, string first, string last)
     {
         var staff = await app.SignedInAsync($"verwaltung.woche.{date}@example.org", Roles.Admin);
-        await staff.GotoAsync($"/verwaltung/kalender?datum={date}&ansicht=woche");
+        await staff.GotoAsync($"/verwaltung/kalender?datum={date}&ansicht=woche", BrowserApp.DocumentOnly);
         var days = await staff.Locator("table.calendar tbody th").AllInnerTextsAsync();
         days.Count.ShouldBe(7);
         days[0].ShouldBe(first);

@@ -129,7 +129,7 @@ public sealed class StaffHouseTests(BrowserApp app)
         var member = await app.SignedInAsync("mira.standorte@example.org", Roles.Member, personId: await app.PersonIdAsync("Mira Beispiel"));
         foreach (var url in new[] { "/verwaltung/standorte", $"/verwaltung/standort/{siteId}", spaceUrl })
         {
-            (await member.GotoAsync(url))!.Status.ShouldBe(403);
+            (await member.GotoAsync(url, BrowserApp.DocumentOnly))!.Status.ShouldBe(403);
             (await member.ContentAsync()).ShouldNotContain("Stadtteilladen Testweg");
         }
     }
@@ -190,7 +190,7 @@ public sealed class StaffHouseTests(BrowserApp app)
         // A funder is refused staff's page by the server.
         var city = await app.FunderIdAsync("Sozialbehörde Musterstadt");
         var stranger = await app.SignedInAsync("foerderung.foerderer@example.org", Roles.Funder, funderId: city);
-        (await stranger.GotoAsync("/verwaltung/foerderer"))!.Status.ShouldBe(403);
+        (await stranger.GotoAsync("/verwaltung/foerderer", BrowserApp.DocumentOnly))!.Status.ShouldBe(403);
         (await stranger.ContentAsync()).ShouldNotContain("Quartiersfonds Test");
     }
 }

@@ -14,7 +14,7 @@ public sealed class StaffMembershipTests(BrowserApp app)
     {
         var staff = await app.SignedInAsync("verwaltung.mitglieder@example.org", Roles.Admin);
 
-        await staff.GotoAsync("/verwaltung/organisationen");
+        await staff.GotoAsync("/verwaltung/organisationen", BrowserApp.DocumentOnly);
         await staff.GetByLabel("Name").FillAsync("Nachbarschaftschor Lindenhof");
         await staff.GetByLabel("Art").SelectOptionAsync(new SelectOptionValue { Label = "Verein" });
         await staff.GetByRole(AriaRole.Button, new() { Name = "Eintragen (als Antrag)" }).ClickAsync();
@@ -29,7 +29,7 @@ public sealed class StaffMembershipTests(BrowserApp app)
         (await staff.GetByRole(AriaRole.Row).Filter(new() { HasText = "Nachbarschaftschor Lindenhof" }).InnerTextAsync()).ShouldContain("aktiv");
         await BrowserApp.ScreenshotAsync(staff, "organisationen");
 
-        await staff.GotoAsync("/verwaltung/personen");
+        await staff.GotoAsync("/verwaltung/personen", BrowserApp.DocumentOnly);
         await staff.GetByLabel("Name").FillAsync("Lena Probe");
         await staff.GetByLabel("E-Mail-Adresse").FillAsync("lena.probe@example.org");
         await staff.GetByRole(AriaRole.Button, new() { Name = "Eintragen" }).ClickAsync();
@@ -81,7 +81,7 @@ public sealed class OperationsPageTests(BrowserApp app)
     public async Task An_admin_sees_the_projections_and_dead_letters_and_a_member_is_refused()
     {
         var staff = await app.SignedInAsync("verwaltung.betrieb@example.org", Roles.Admin);
-        await staff.GotoAsync("/verwaltung/betrieb");
+        await staff.GotoAsync("/verwaltung/betrieb", BrowserApp.DocumentOnly);
         await BrowserApp.ShouldShowNoErrorAsync(staff);
         var projections = staff.GetByRole(AriaRole.Table, new() { Name = "Lesemodelle (Projektionen)" });
         (await projections.Locator("tbody tr").CountAsync()).ShouldBeGreaterThan(3);
@@ -90,7 +90,7 @@ public sealed class OperationsPageTests(BrowserApp app)
         await BrowserApp.ShouldBeAccessibleAsync(staff);
 
         var member = await app.SignedInAsync("mira.betrieb@example.org", Roles.Member, personId: await app.PersonIdAsync("Mira Beispiel"));
-        (await member.GotoAsync("/verwaltung/betrieb"))!.Status.ShouldBe(403);
+        (await member.GotoAsync("/verwaltung/betrieb", BrowserApp.DocumentOnly))!.Status.ShouldBe(403);
         (await member.ContentAsync()).ShouldNotContain("Lesemodelle");
     }
 }

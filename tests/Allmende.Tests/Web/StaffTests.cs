@@ -16,7 +16,7 @@ public sealed class StaffTests(BrowserApp app)
         var day = DateOnly.FromDateTime(DateTime.UtcNow.Date).AddDays(7 * 7 + ((int)DayOfWeek.Wednesday - (int)DateTime.UtcNow.DayOfWeek + 7) % 7);
         await Eventually.ReachedAsync(async () =>
         {
-            await member.GotoAsync($"/mitglied/buchen?standort={await SiteIdAsync(member, "Quartierszentrum am Markt")}&datum={day:dd.MM.yyyy}&beginn=18:00&dauer=180&personen=80");
+            await member.GotoAsync($"/mitglied/buchen?standort={await SiteIdAsync(member, "Quartierszentrum am Markt")}&datum={day:dd.MM.yyyy}&beginn=18:00&dauer=180&personen=80", BrowserApp.DocumentOnly);
             return await member.Locator("main").GetByRole(AriaRole.Link, new() { Name = "Veranstaltungssaal mit Bühne buchen" }).CountAsync() > 0;
         }, "the hall is offered to the member");
         await member.Locator("main").GetByRole(AriaRole.Link, new() { Name = "Veranstaltungssaal mit Bühne buchen" }).ClickAsync();
@@ -27,7 +27,7 @@ public sealed class StaffTests(BrowserApp app)
         (await member.GetByRole(AriaRole.Row).Filter(new() { HasText = "Stadtteilversammlung" }).InnerTextAsync()).ShouldContain("wartet auf Freigabe");
 
         var staff = await app.SignedInAsync("verwaltung.freigaben@example.org", Roles.Admin);
-        await staff.GotoAsync("/verwaltung/freigaben");
+        await staff.GotoAsync("/verwaltung/freigaben", BrowserApp.DocumentOnly);
         var request = staff.GetByRole(AriaRole.Row).Filter(new() { HasText = "Stadtteilversammlung" });
         (await request.InnerTextAsync()).ShouldContain("Veranstaltungssaal mit Bühne, Quartierszentrum am Markt");
         (await request.InnerTextAsync()).ShouldContain("Initiative Kiezkiosk");
@@ -38,7 +38,7 @@ public sealed class StaffTests(BrowserApp app)
         (await staff.GetByRole(AriaRole.Status).InnerTextAsync()).ShouldContain("freigegeben");
         (await staff.GetByRole(AriaRole.Row).Filter(new() { HasText = "Stadtteilversammlung" }).CountAsync()).ShouldBe(0);
 
-        await staff.GotoAsync($"/verwaltung/kalender?standort={await SiteIdAsync(staff, "Quartierszentrum am Markt")}&datum={day:dd.MM.yyyy}");
+        await staff.GotoAsync($"/verwaltung/kalender?standort={await SiteIdAsync(staff, "Quartierszentrum am Markt")}&datum={day:dd.MM.yyyy}", BrowserApp.DocumentOnly);
         var headers = await staff.Locator("table.calendar thead th").AllInnerTextsAsync();
         headers.ShouldBe(["Uhrzeit", "Arbeitsgruppenraum", "Besprechungsraum", "Veranstaltungssaal mit Bühne", "Vereinsraum"]);
         var eighteen = staff.GetByRole(AriaRole.Row).Filter(new() { Has = staff.GetByRole(AriaRole.Rowheader, new() { Name = "18:00", Exact = true }) });
@@ -49,7 +49,7 @@ public sealed class StaffTests(BrowserApp app)
         await BrowserApp.ShouldBeAccessibleAsync(staff);
         await BrowserApp.ScreenshotAsync(staff, "kalender");
 
-        await member.GotoAsync("/mitglied/buchungen");
+        await member.GotoAsync("/mitglied/buchungen", BrowserApp.DocumentOnly);
         (await member.GetByRole(AriaRole.Row).Filter(new() { HasText = "Stadtteilversammlung" }).InnerTextAsync()).ShouldContain("bestätigt");
     }
 
@@ -60,7 +60,7 @@ public sealed class StaffTests(BrowserApp app)
     public async Task The_calendar_day_has_the_real_hours_of_the_Berlin_day(string date, int hours, string first, string second)
     {
         var staff = await app.SignedInAsync($"verwaltung.{date}@example.org", Roles.Admin);
-        await staff.GotoAsync($"/verwaltung/kalender?datum={date}");
+        await staff.GotoAsync($"/verwaltung/kalender?datum={date}", BrowserApp.DocumentOnly);
         var rows = await staff.Locator("table.calendar tbody th").AllInnerTextsAsync();
         rows.Count.ShouldBe(hours);
         rows.ShouldContain(first);
@@ -71,9 +71,9 @@ public sealed class StaffTests(BrowserApp app)
     private static async Task<string> SiteIdAsync(IPage page, string name)
     {
         var current = page.Url;
-        await page.GotoAsync("/mitglied/buchen"); // open to members and staff
+        await page.GotoAsync("/mitglied/buchen", BrowserApp.DocumentOnly); // open to members and staff
         var value = await page.GetByLabel("Standort").Locator("option", new() { HasText = name }).GetAttributeAsync("value");
-        await page.GotoAsync(current);
+        await page.GotoAsync(current, BrowserApp.DocumentOnly);
         return value!;
     }
 }
@@ -87,7 +87,7 @@ public sealed class FunderTests(BrowserApp app)
     {
         var city = await app.FunderIdAsync("Sozialbehörde Musterstadt");
         var funder = await app.SignedInAsync("foerderung.stadt@example.org", Roles.Funder, funderId: city);
-        await funder.GotoAsync("/foerderung");
+        await funder.GotoAsync("/foerderung", BrowserApp.DocumentOnly);
         var card = funder.Locator(".card").Filter(new() { HasText = "Engagement-Etage Kreativquartier" });
         (await card.InnerTextAsync()).ShouldContain("500.000,00 €");
         (await card.InnerTextAsync()).ShouldContain("Sozialbehörde Musterstadt");
@@ -109,10 +109,10 @@ public sealed class FunderTests(BrowserApp app)
         other.EnsureSuccessStatusCode();
         var otherId = (await System.Net.Http.Json.HttpContentJsonExtensions.ReadFromJsonAsync<System.Text.Json.JsonElement>(other.Content)).GetProperty("id").GetGuid();
         var stranger = await app.SignedInAsync("stiftung@example.org", Roles.Funder, funderId: otherId);
-        var refused = await stranger.GotoAsync(reportUrl);
+        var refused = await stranger.GotoAsync(reportUrl, BrowserApp.DocumentOnly);
         refused!.Status.ShouldBeOneOf(403, 404);
         (await stranger.ContentAsync()).ShouldNotContain("Engagement-Etage Kreativquartier");
-        await stranger.GotoAsync("/foerderung");
+        await stranger.GotoAsync("/foerderung", BrowserApp.DocumentOnly);
         (await stranger.Locator("main").InnerTextAsync()).ShouldNotContain("Engagement-Etage Kreativquartier");
     }
 }
