@@ -36,7 +36,7 @@ Options:
   --out DIR           where the runs' Markdown and the report go (default <workdir>/runs-<UTC time>)
   --no-build          use the builds already in the workdir
   --nice N            nice value for the cluster and the verbs (default -5 as root, else 0)
-  --statements        (private cluster only) load pg_stat_statements and keep each run's 40 most called statements
+  --statements        (private cluster only) load pg_stat_statements and keep each run's 100 most called statements
                       (<run>.statements.tsv: calls, ms, rows, query), to count round trips per unit of work
   --report DIR        only print the report of the runs kept in DIR (an earlier --out)
   --quiet-load X      before each run wait (at most --quiet-wait seconds, default 90) until the 1-minute load
@@ -190,15 +190,16 @@ if r:
             summary.setdefault((w, label), []).append((store[0], pgb[0], ratio))
             table.append(f"| {rnd} | {label} | {w} | {fmt(store[0])} | {fmt(pgb[0])} | {pct(ratio)} | {store[1]} | {p.get('others', '–')} | {load(meta)} |")
     print("### Single-event appends (verb `append`" + args("append") + "; each run reports the best of its own rounds)\n")
-    print("| Writers | " + " | ".join(f"{l}: store tx/s (pgbench insert; ratio), median" for l in labels) + " |")
-    print("|---:|" + "---:|" * len(labels))
+    print("| Writers | " + " | ".join(f"{l}: store tx/s (pgbench insert; ratio), median" for l in labels) + f" | {labels[-1]} / {labels[0]}, store |")
+    print("|---:|" + "---:|" * (len(labels) + 1))
     for w in sorted({k[0] for k in summary}):
         cells = []
         for l in labels:
             v = summary.get((w, l), [])
             s, p, q = med([x[0] for x in v]), med([x[1] for x in v]), med([x[2] for x in v])
             cells.append(f"{fmt(s)} ({fmt(p)}; {pct(q)})")
-        print(f"| {w} | " + " | ".join(cells) + " |")
+        first, last = med([x[0] for x in summary.get((w, labels[0]), [])]), med([x[0] for x in summary.get((w, labels[-1]), [])])
+        print(f"| {w} | " + " | ".join(cells) + f" | {pct(last / first if first and last else None)} |")
     print()
     print("Every run: store = the commit's event store, one event per unit of work with its expected version; pgbench insert = one autocommit row into a copy of that commit's log table.\n")
     print("| Round | Commit | Writers | store tx/s | pgbench insert tx/s | store / pgbench | store p99 | Others | Load |")
@@ -232,12 +233,13 @@ if r:
         p50, p99, mx, rate = lat if lat else (None, None, None, "–")
         table.append(f"| {rnd} | {label} | {fmt(copy)} | {fmt(rebuild)} | {pct(ratio)} | {rate} | {fmt(p50, '{:.2f} ms')} | {fmt(p99, '{:.1f} ms')} | {fmt(mx, '{:.1f} ms')} | {load(meta)} |")
     print("### Projection rebuild and commit-to-handler latency (verb `projections`" + args("projections") + ")\n")
-    print("| Commit | rebuild events/s (COPY; ratio), median | latency p50, median | p99 median (all rounds) |")
-    print("|---|---:|---:|---:|")
+    print(f"| Commit | rebuild events/s (COPY; ratio), median | vs {labels[0]}, rebuild | latency p50, median | p99 median (all rounds) |")
+    print("|---|---:|---:|---:|---:|")
     for l in labels:
         v = summary.get(l, [])
         p99s = [x[3][1] for x in v if x[3]]
-        print(f"| {l} | {fmt(med([x[0] for x in v]))} ({fmt(med([x[1] for x in v]))}; {pct(med([x[2] for x in v]))}) | "
+        first, this = med([x[0] for x in summary.get(labels[0], [])]), med([x[0] for x in v])
+        print(f"| {l} | {fmt(this)} ({fmt(med([x[1] for x in v]))}; {pct(med([x[2] for x in v]))}) | {pct(this / first if first and this else None)} | "
               f"{fmt(med([x[3][0] for x in v if x[3]]), '{:.2f} ms')} | {fmt(med(p99s), '{:.1f} ms')} ({', '.join(f'{p:.1f}' for p in p99s)}) |")
     print()
     print("Every run: the log (by default a million events over 10,000 streams) rebuilt by the commit's async daemon from a reset, beside `COPY … TO STDOUT` of the same rows; "
@@ -275,7 +277,7 @@ if r:
     for rnd, label, md, meta in r:
         err = failed(md, meta)
         if err:
-            table.append(f"| {rnd} | {label} | {err} | | | | | | | |")
+            table.append(f"| {rnd} | {label} | {err} | | | | | | | | |")
             continue
         pgb = http = None
         others = {}
@@ -287,23 +289,48 @@ if r:
                 http = (num(cells[1]), num(cells[2]), cells[3], cells[4])
             elif header[-1] == "Others":
                 others["pg" if name.startswith("pgbench") else "http"] = cells[-1]
+                if name.startswith("POST") and len(cells) >= 4:
+                    others["cpu"] = f"{cells[2]} / {cells[3]}"
         m = re.search(r"Overlapping pairs[^*]*\*\*(\d+)\*\*", md)
         ratio = http[0] / pgb if http and pgb else None
         summary.setdefault(label, []).append((http[0] if http else None, pgb, ratio))
         h = http or (None, None, "–", "–")
         table.append(f"| {rnd} | {label} | {fmt(pgb)} | {fmt(h[0])} | {fmt(h[1])} | {pct(ratio)} | {h[2]} | {h[3]} | {m.group(1) if m else '–'} | "
-                     f"{others.get('pg', '–')} / {others.get('http', '–')} | {load(meta)} |")
+                     f"{others.get('cpu', '–')} | {others.get('pg', '–')} / {others.get('http', '–')} | {load(meta)} |")
     print("### Bookings over HTTP (verb `bookings`" + args("bookings") + "; each run reports the best of its own rounds)\n")
-    print("| Commit | POST /api/bookings requests/s (pgbench; ratio), median |")
-    print("|---|---:|")
+    print(f"| Commit | POST /api/bookings requests/s (pgbench; ratio), median | vs {labels[0]}, requests/s |")
+    print("|---|---:|---:|")
     for l in labels:
         v = summary.get(l, [])
-        print(f"| {l} | {fmt(med([x[0] for x in v]))} ({fmt(med([x[1] for x in v]))}; {pct(med([x[2] for x in v]))}) |")
+        first, this = med([x[0] for x in summary.get(labels[0], [])]), med([x[0] for x in v])
+        print(f"| {l} | {fmt(this)} ({fmt(med([x[1] for x in v]))}; {pct(med([x[2] for x in v]))}) | {pct(this / first if first and this else None)} |")
     print()
-    print("| Round | Commit | pgbench tx/s | requests/s | bookings/s (201) | requests / pgbench | p50 | p99 | double bookings | Others (pgbench / HTTP) | Load |")
-    print("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+    print("| Round | Commit | pgbench tx/s | requests/s | bookings/s (201) | requests / pgbench | p50 | p99 | double bookings | CPU per request: PostgreSQL / host | Others (pgbench / HTTP) | Load |")
+    print("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     print("\n".join(table))
     print()
+    # With --statements: what each request cost the server in statements, transactions and messages (the host's
+    # statements only, not pgbench's; the whole run, seeding and warm-up included, over every answer).
+    stat_rows = []
+    for rnd, label, md, meta in r:
+        sp = os.path.join(out, "bookings", f"r{rnd}-{label}.statements.tsv")
+        answers = re.findall(r"\| (?:free|contested) \| ([\d,]+) \| ([\d,]+) \| ([\d,]+) \|", md)
+        if not os.path.exists(sp) or not answers:
+            continue
+        requests = sum(int(x.replace(",", "")) for a in answers for x in a)
+        st = [l.rstrip("\n").split("\t", 3) for l in open(sp) if l.count("\t") >= 3]
+        host = [x for x in st if "benchbook" not in x[3]]
+        calls = lambda pred: sum(int(x[0]) for x in host if pred(x[3])) / requests
+        stat_rows.append(f"| {rnd} | {label} | {requests:,} | {calls(lambda q: True):.1f} | {calls(lambda q: q.startswith('BEGIN')):.2f} | "
+                         f"{calls(lambda q: 'wolverine_incoming_envelopes' in q and q.startswith('insert') or 'insert into eventing.outbox' in q):.2f} | "
+                         f"{calls(lambda q: 'wolverine_incoming_envelopes set status' in q or q.startswith('update eventing.deliveries set status')):.2f} | "
+                         f"{sum(float(x[1]) for x in host) / requests:.2f} ms |")
+    if stat_rows:
+        print("Per request, from pg_stat_statements (the host's statements, not pgbench's; the whole run over every answer; the 100 most called statements):\n")
+        print("| Round | Commit | requests | statements | transactions | message-storing statements | messages handled | execution time (wall) |")
+        print("|---:|---|---:|---:|---:|---:|---:|---:|")
+        print("\n".join(stat_rows))
+        print()
     q = med([x[2] for x in summary.get(labels[-1], [])])
     print(f"Target (issue 13): not below 24 % of pgbench. {labels[-1]}: median {pct(q)}, {'**met**' if q is not None and q >= 0.24 else '**not met**'}.\n")
 PY
@@ -381,7 +408,9 @@ if [[ -z $connection ]]; then
         -o "-c listen_addresses=127.0.0.1 -p $port -k $pgdata -c max_connections=200 $preload" start >/dev/null)
     psql_() { psql -X -q -h 127.0.0.1 -p "$port" -U postgres -d postgres "$@"; }
     [[ $statements == 1 ]] && psql_ -c "create extension pg_stat_statements" >/dev/null
-    connection="Host=127.0.0.1;Port=$port;Username=postgres"
+    # Npgsql's default command timeout (30 s) ended the projections verb's one-statement generation of a million
+    # events on a loaded machine; the verbs take their settings from this connection string.
+    connection="Host=127.0.0.1;Port=$port;Username=postgres;Command Timeout=600"
     log "cluster on 127.0.0.1:$port (fsync on) in $pgdata"
 fi
 # No command line with the connection string in the report if it might carry a password.
@@ -438,7 +467,7 @@ for measure in $measures; do
             printf 'start\t%s\nend\t%s\nload_before\t%s\nload_after\t%s\nrc\t%s\n' "$start" "$(date -u +%H:%M:%S)" "$before" "$(loads)" "$rc" >"$file.meta"
             (( rc == 0 )) || log "  exit code $rc, see $file.log"
             [[ $statements == 1 ]] && psql_ -At -F $'\t' -c "select calls, round(total_exec_time::numeric, 1), rows,
-                left(regexp_replace(query, '\s+', ' ', 'g'), 300) from pg_stat_statements order by calls desc limit 40" >"$file.statements.tsv"
+                left(regexp_replace(query, '\s+', ' ', 'g'), 300) from pg_stat_statements order by calls desc limit 100" >"$file.statements.tsv"
             true
         done
     done
