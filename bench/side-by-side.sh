@@ -32,7 +32,8 @@ Options:
   --rounds N          rounds per measurement (default 3); --rounds-append N, --rounds-projections N, ... per measurement
   --append-args "..." extra options for every commit's verb (also --projections-args, --bookings-args, --messages-args)
   --connection CS     an existing server instead of the private cluster
-  --workdir DIR       where the commits are checked out (default /tmp/allmende-side-by-side)
+  --workdir DIR       where the commits are checked out (default /tmp/allmende-side-by-side); the worktrees stay for
+                      the next run (--no-build reuses their builds): `git worktree remove --force DIR/<sha>` ends one
   --out DIR           where the runs' Markdown and the report go (default <workdir>/runs-<UTC time>)
   --no-build          use the builds already in the workdir
   --nice N            nice value for the cluster and the verbs (default -5 as root, else 0)
