@@ -94,8 +94,8 @@ public sealed class AuditTrail(NpgsqlDataSource dataSource, TimeProvider time, I
     internal const string PageApplicationName = "allmende-audit-page";
 
     /// <summary>
-    /// Called twice per page: while its transaction is still open (after its rows were read) and
-    /// after it ended. For tests that act or look between pages; null in production.
+    /// Called at each page's <see cref="AuditPageStage"/>s. For tests that act or look between pages;
+    /// null in production.
     /// </summary>
     internal Func<AuditPageMoment, CancellationToken, Task>? PageObserver { get; set; }
 
@@ -392,7 +392,7 @@ public sealed class AuditTrail(NpgsqlDataSource dataSource, TimeProvider time, I
             if (!await PageAsync(first, last, checkpoints, seen, visit, ct))
                 return;
             if (PageObserver is { } observer)
-                await observer(new AuditPageMoment(first, last, InTransaction: false), ct);
+                await observer(new AuditPageMoment(first, last, AuditPageStage.Ended), ct);
             if (last == range.To)
                 break;
             first = last + 1;
@@ -426,6 +426,8 @@ public sealed class AuditTrail(NpgsqlDataSource dataSource, TimeProvider time, I
                 // the chain since (ADR 13). Never read them as tampering: wait for the rebuild outside any transaction.
                 await transaction.CommitAsync(ct);
                 await connection.DisposeAsync();
+                if (PageObserver is { } waiting)
+                    await waiting(new AuditPageMoment(first, last, AuditPageStage.WaitingForChain), ct);
                 await AwaitChainAsync(last, behind, ct);
                 continue;
             }
@@ -433,7 +435,7 @@ public sealed class AuditTrail(NpgsqlDataSource dataSource, TimeProvider time, I
 
             var more = await ReadPageAsync(connection, transaction, first, last, checkpoints, seen, visit, ct);
             if (more && PageObserver is { } observer)
-                await observer(new AuditPageMoment(first, last, InTransaction: true), ct);
+                await observer(new AuditPageMoment(first, last, AuditPageStage.Read), ct);
             await transaction.CommitAsync(ct);
             return more;
         }
@@ -581,5 +583,17 @@ public sealed class AuditTrail(NpgsqlDataSource dataSource, TimeProvider time, I
     }
 }
 
-/// <summary>A moment of a paged walk: page <see cref="From"/>..<see cref="To"/>, its transaction still open or already ended.</summary>
-internal readonly record struct AuditPageMoment(long From, long To, bool InTransaction);
+/// <summary>A moment of a paged walk, in page <see cref="From"/>..<see cref="To"/>.</summary>
+internal readonly record struct AuditPageMoment(long From, long To, AuditPageStage Stage);
+
+internal enum AuditPageStage
+{
+    /// <summary>The page's rows were read; its transaction is still open.</summary>
+    Read,
+
+    /// <summary>The page's transaction ended.</summary>
+    Ended,
+
+    /// <summary>The chain does not cover the page (a rebuild is under way): the walk waits, in no transaction.</summary>
+    WaitingForChain,
+}

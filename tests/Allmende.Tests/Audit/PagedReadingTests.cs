@@ -69,7 +69,7 @@ public sealed class PagedReadingTests(AuditApp app) : IClassFixture<AuditApp>
         var pages = 0;
         async Task AppendBetweenPages(AuditPageMoment moment, CancellationToken ct)
         {
-            if (moment.InTransaction)
+            if (moment.Stage != AuditPageStage.Ended)
                 return;
             pages++;
             await app.AppendTalliesAsync("meanwhile", streams: 1, countsEach: 0);
@@ -89,6 +89,53 @@ public sealed class PagedReadingTests(AuditApp app) : IClassFixture<AuditApp>
         (await PagedAsync(int.MaxValue, null, () => ExportLinesAsync(admin, $"?to={head}"))).ShouldBe(pagedExportAll);
     }
 
+    /// <summary>
+    /// After the second page, rebuilds the chain while holding its catch-up back: a lock on the
+    /// checkpoints table, which the catch-up's first batch writes (periodic checkpoints) and a rebuild
+    /// does not touch, so the next page surely finds the chain truncated. The lock goes when the walk
+    /// says it waits (or, with <paramref name="releaseWhenWaiting"/> false, when the caller disposes it).
+    /// </summary>
+    private sealed class RebuildBetweenPages(AuditApp app, bool releaseWhenWaiting) : IAsyncDisposable
+    {
+        private Npgsql.NpgsqlConnection? _holding;
+        private int _ended;
+
+        public int Waits { get; private set; }
+
+        public bool Rebuilt { get; private set; }
+
+        public async Task ObserveAsync(AuditPageMoment moment, CancellationToken ct)
+        {
+            if (moment.Stage == AuditPageStage.WaitingForChain)
+            {
+                Waits++;
+                if (releaseWhenWaiting)
+                    await ReleaseAsync();
+                return;
+            }
+            if (moment.Stage != AuditPageStage.Ended || ++_ended != 2)
+                return;
+            _holding = await app.DataSource.OpenConnectionAsync(ct);
+            await using (var hold = new Npgsql.NpgsqlCommand("begin; lock table eventing.audit_checkpoints in exclusive mode", _holding))
+                await hold.ExecuteNonQueryAsync(ct);
+            using var staff = app.AdminClient();
+            (await staff.PostAsync($"/api/admin/projections/{AuditChainProjection.ProjectionName}/rebuild", null, ct)).StatusCode.ShouldBe(HttpStatusCode.Accepted);
+            Rebuilt = true;
+        }
+
+        private async Task ReleaseAsync()
+        {
+            if (_holding is null)
+                return;
+            await using (var commit = new Npgsql.NpgsqlCommand("commit", _holding))
+                await commit.ExecuteNonQueryAsync();
+            await _holding.DisposeAsync();
+            _holding = null;
+        }
+
+        public async ValueTask DisposeAsync() => await ReleaseAsync();
+    }
+
     [Fact]
     public async Task A_rebuild_of_the_chain_between_pages_is_waited_for_and_never_read_as_tampering()
     {
@@ -96,26 +143,52 @@ public sealed class PagedReadingTests(AuditApp app) : IClassFixture<AuditApp>
         await app.ChainedAsync();
         var head = await app.ScalarAsync("select max(seq) from eventing.audit_chain");
         using var admin = app.AdminClient();
-        var rebuilds = 0;
-        async Task RebuildAfterSecondPage(AuditPageMoment moment, CancellationToken ct)
+
+        AuditVerification paged;
+        await using (var rebuild = new RebuildBetweenPages(app, releaseWhenWaiting: true))
         {
-            if (moment.InTransaction || ++rebuilds != 2)
-                return;
-            using var staff = app.AdminClient();
-            (await staff.PostAsync($"/api/admin/projections/{AuditChainProjection.ProjectionName}/rebuild", null, ct)).StatusCode.ShouldBe(HttpStatusCode.Accepted);
+            paged = await PagedAsync(4, rebuild.ObserveAsync, () => VerifyAsync(admin, $"?to={head}"));
+            (rebuild.Rebuilt, rebuild.Waits).ShouldBe((true, 1));
+        }
+        await app.ChainedAsync(); // the export's range is fixed on a rebuilt chain
+        List<string> pagedExport;
+        await using (var rebuild = new RebuildBetweenPages(app, releaseWhenWaiting: true))
+        {
+            pagedExport = await PagedAsync(4, rebuild.ObserveAsync, () => ExportLinesAsync(admin, $"?to={head}"));
+            (rebuild.Rebuilt, rebuild.Waits).ShouldBe((true, 1));
         }
 
-        var paged = await PagedAsync(4, RebuildAfterSecondPage, () => VerifyAsync(admin, $"?to={head}"));
-        await app.ChainedAsync(); // the export's range is fixed on a rebuilt chain
-        rebuilds = 0;
-        var pagedExport = await PagedAsync(4, RebuildAfterSecondPage, () => ExportLinesAsync(admin, $"?to={head}"));
-
-        rebuilds.ShouldBeGreaterThan(2);
         await app.ChainedAsync();
         var whole = await PagedAsync(int.MaxValue, null, () => VerifyAsync(admin, $"?to={head}"));
         whole.Ok.ShouldBeTrue();
         paged.ShouldBe(whole with { ChainedThrough = paged.ChainedThrough });
         (await PagedAsync(int.MaxValue, null, () => ExportLinesAsync(admin, $"?to={head}"))).ShouldBe(pagedExport);
+    }
+
+    [Fact]
+    public async Task A_rebuild_that_does_not_come_back_in_time_is_answered_409_verify_again_shortly()
+    {
+        await app.AppendTalliesAsync("slow", streams: 1, countsEach: 9);
+        await app.ChainedAsync();
+        var head = await app.ScalarAsync("select max(seq) from eventing.audit_chain");
+        using var admin = app.AdminClient();
+        var wait = Options.AuditRebuildWait;
+        Options.AuditRebuildWait = TimeSpan.Zero;
+        try
+        {
+            await using var rebuild = new RebuildBetweenPages(app, releaseWhenWaiting: false);
+            using var response = await PagedAsync(4, rebuild.ObserveAsync, () => admin.GetAsync($"/api/audit/verify?to={head}"));
+
+            response.StatusCode.ShouldBe(HttpStatusCode.Conflict);
+            var problem = (await response.Content.ReadFromJsonAsync<JsonObject>())!;
+            ((string?)problem["rule"], (string?)problem["detail"]).ShouldBe(("audit-chain-rebuilding",
+                $"The audit chain is being rebuilt (it has reached event 0; this range needs event {Math.Min(head, 12)}): verify again shortly."));
+        }
+        finally
+        {
+            Options.AuditRebuildWait = wait;
+        }
+        await app.ChainedAsync();
     }
 
     [Fact]
@@ -137,9 +210,9 @@ public sealed class PagedReadingTests(AuditApp app) : IClassFixture<AuditApp>
             command.Parameters.Add(new Npgsql.NpgsqlParameter<string> { TypedValue = AuditTrail.PageApplicationName });
             await using var reader = await command.ExecuteReaderAsync(ct);
             await reader.ReadAsync(ct);
-            if (moment.InTransaction)
+            if (moment.Stage == AuditPageStage.Read)
                 open.Add((reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetDateTime(1)));
-            else
+            else if (moment.Stage == AuditPageStage.Ended)
                 between.Add((reader.GetInt64(0), reader.GetDateTime(2)));
         }
 
