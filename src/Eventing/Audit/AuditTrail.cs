@@ -90,8 +90,8 @@ public sealed class AuditSelection
 /// </summary>
 public sealed class AuditTrail(NpgsqlDataSource dataSource, TimeProvider time, IOptions<EventingOptions> options)
 {
-    /// <summary>Names a page's transaction in pg_stat_activity (set local: the pooled connection gets its own name back).</summary>
-    internal const string PageApplicationName = "allmende-audit-page";
+    /// <summary>Names a page's transaction in pg_stat_activity, after the host (set locally: the pooled connection gets its own name back).</summary>
+    internal string PageApplicationName => $"allmende:{options.Value.HostId}:audit-page";
 
     /// <summary>
     /// Called at each page's <see cref="AuditPageStage"/>s. For tests that act or look between pages;
@@ -305,9 +305,18 @@ public sealed class AuditTrail(NpgsqlDataSource dataSource, TimeProvider time, I
             var transaction = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct);
             // Read only: no xid. Short: Marten's high-water detection waits on any ACTIVE transaction
             // older than a gap, read-only ones included, so a long one would hold every async projection.
-            await using var command = new NpgsqlCommand(
-                $"set transaction read only; set local application_name = '{PageApplicationName}'", connection, transaction);
-            await command.ExecuteNonQueryAsync(ct);
+            await using var batch = new NpgsqlBatch(connection, transaction)
+            {
+                BatchCommands =
+                {
+                    new NpgsqlBatchCommand("set transaction read only"),
+                    new NpgsqlBatchCommand("select set_config('application_name', $1, true)")
+                    {
+                        Parameters = { new NpgsqlParameter<string> { TypedValue = PageApplicationName } },
+                    },
+                },
+            };
+            await batch.ExecuteNonQueryAsync(ct);
             return (connection, transaction);
         }
         catch

@@ -207,7 +207,7 @@ public sealed class PagedReadingTests(AuditApp app) : IClassFixture<AuditApp>
                 select count(*), min(xact_start)::timestamp, clock_timestamp()::timestamp from pg_stat_activity
                 where datname = current_database() and application_name = $1 and xact_start is not null
                 """);
-            command.Parameters.Add(new Npgsql.NpgsqlParameter<string> { TypedValue = AuditTrail.PageApplicationName });
+            command.Parameters.Add(new Npgsql.NpgsqlParameter<string> { TypedValue = Trail.PageApplicationName });
             await using var reader = await command.ExecuteReaderAsync(ct);
             await reader.ReadAsync(ct);
             if (moment.Stage == AuditPageStage.Read)
