@@ -73,6 +73,18 @@ public sealed class EventingOptions
     /// <summary>The audit chain records a checkpoint after every this many events.</summary>
     public int AuditCheckpointInterval { get; set; } = 10_000;
 
+    /// <summary>
+    /// Sequence numbers the chain's verification and export read per transaction: they walk the log in
+    /// short transactions of this many, so no long reader holds the async projections back (ADR 13).
+    /// </summary>
+    public int AuditPageSize { get; set; } = 5_000;
+
+    /// <summary>
+    /// How long a verification or export waits for a chain being rebuilt to reach the part it reads
+    /// next; after that it answers 409 "being rebuilt, verify again shortly".
+    /// </summary>
+    public TimeSpan AuditRebuildWait { get; set; } = TimeSpan.FromSeconds(30);
+
     public EventingOptions AddMigrations(IEnumerable<Migration> migrations)
     {
         Migrations.AddRange(migrations);

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Data;
 using System.Text.Json;
 using Allmende.Eventing.Api;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace Allmende.Eventing.Audit;
@@ -82,10 +83,22 @@ public sealed class AuditSelection
 /// <summary>
 /// The audit trail over the log (docs/adr/0013): checks the hash chain against the events as they
 /// are now, lists and records checkpoints, and writes exports a funder can verify offline with
-/// src/Verifier. Reads run in one read-only snapshot and stream: a million events never sit in memory.
+/// src/Verifier. Reads stream: a million events never sit in memory. A verification or export fixes
+/// its range in one snapshot, then walks it by sequence in pages, each in its own short read-only
+/// transaction (<see cref="EventingOptions.AuditPageSize"/>), so that it never holds the async
+/// projections back (ADR 13, "Paged reading").
 /// </summary>
-public sealed class AuditTrail(NpgsqlDataSource dataSource, TimeProvider time)
+public sealed class AuditTrail(NpgsqlDataSource dataSource, TimeProvider time, IOptions<EventingOptions> options)
 {
+    /// <summary>Names a page's transaction in pg_stat_activity, after the host (set locally: the pooled connection gets its own name back).</summary>
+    internal string PageApplicationName => $"allmende:{options.Value.HostId}:audit-page";
+
+    /// <summary>
+    /// Called at each page's <see cref="AuditPageStage"/>s. For tests that act or look between pages;
+    /// null in production.
+    /// </summary>
+    internal Func<AuditPageMoment, CancellationToken, Task>? PageObserver { get; set; }
+
     public async Task<IReadOnlyList<AuditCheckpoint>> CheckpointsAsync(CancellationToken ct = default)
     {
         await using var command = dataSource.CreateCommand(
@@ -130,19 +143,15 @@ public sealed class AuditTrail(NpgsqlDataSource dataSource, TimeProvider time)
     public async Task<AuditVerification> VerifyAsync(long? from = null, long? to = null, CancellationToken ct = default)
     {
         CheckRange(from, to);
-        await using var connection = await dataSource.OpenConnectionAsync(ct);
-        await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct);
-        await ReadOnlyAsync(connection, transaction, ct);
-        var range = await RangeAsync(connection, transaction, from, to, ct);
+        var range = await RangeAsync(from, to, ct);
         var walk = new ChainWalk(range.Start.Seq, range.Start.Position, range.Start.Hash);
-        await WalkAsync(connection, transaction, range, row =>
+        await WalkAsync(range, row =>
         {
             if (row.Checkpoint is { } checkpoint)
                 return ValueTask.FromResult(walk.Checkpoint(ToChain(checkpoint)));
             var digest = row.DataJson is null ? null : DigestOf(row);
             return ValueTask.FromResult(walk.Entry(row.Seq, row.Position, row.Hash, digest));
         }, ct);
-        await transaction.CommitAsync(ct);
 
         var problem = walk.Problem;
         return new AuditVerification(problem is null, range.From, range.To, range.ChainedThrough, walk.Verified,
@@ -160,10 +169,7 @@ public sealed class AuditTrail(NpgsqlDataSource dataSource, TimeProvider time)
     public async Task ExportAsync(Stream output, AuditSelection selection, long? from = null, long? to = null, CancellationToken ct = default)
     {
         CheckRange(from, to);
-        await using var connection = await dataSource.OpenConnectionAsync(ct);
-        await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct);
-        await ReadOnlyAsync(connection, transaction, ct);
-        var range = await RangeAsync(connection, transaction, from, to, ct);
+        var range = await RangeAsync(from, to, ct);
 
         var buffer = new ArrayBufferWriter<byte>(128 * 1024);
         // Relaxed escaping: the file is read by people too, and never embedded in HTML.
@@ -199,7 +205,7 @@ public sealed class AuditTrail(NpgsqlDataSource dataSource, TimeProvider time)
         long entries = 0, events = 0, lastSeq = range.Start.Seq;
         var lastHash = range.Start.Hash;
         var canonical = new ArrayBufferWriter<byte>(1024);
-        await WalkAsync(connection, transaction, range, async row =>
+        await WalkAsync(range, async row =>
         {
             json.WriteStartObject();
             if (row.Checkpoint is { } checkpoint)
@@ -261,7 +267,6 @@ public sealed class AuditTrail(NpgsqlDataSource dataSource, TimeProvider time)
         json.WriteEndObject();
         await EndLineAsync(force: true);
         await output.FlushAsync(ct);
-        await transaction.CommitAsync(ct);
     }
 
     private static void CheckRange(long? from, long? to)
@@ -291,11 +296,34 @@ public sealed class AuditTrail(NpgsqlDataSource dataSource, TimeProvider time)
             row.RecordedAt!.Value, row.Actor, row.CorrelationId, row.CausationId, data.RootElement));
     }
 
-    private static async Task ReadOnlyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken ct)
+    /// <summary>A short read-only repeatable-read transaction, named in pg_stat_activity while it runs.</summary>
+    private async Task<(NpgsqlConnection, NpgsqlTransaction)> BeginReadAsync(CancellationToken ct)
     {
-        // Read only: no xid, so a long export never holds back the async daemon's gap rule (ADR 5).
-        await using var command = new NpgsqlCommand("set transaction read only", connection, transaction);
-        await command.ExecuteNonQueryAsync(ct);
+        var connection = await dataSource.OpenConnectionAsync(ct);
+        try
+        {
+            var transaction = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct);
+            // Read only: no xid. Short: Marten's high-water detection waits on any ACTIVE transaction
+            // older than a gap, read-only ones included, so a long one would hold every async projection.
+            await using var batch = new NpgsqlBatch(connection, transaction)
+            {
+                BatchCommands =
+                {
+                    new NpgsqlBatchCommand("set transaction read only"),
+                    new NpgsqlBatchCommand("select set_config('application_name', $1, true)")
+                    {
+                        Parameters = { new NpgsqlParameter<string> { TypedValue = PageApplicationName } },
+                    },
+                },
+            };
+            await batch.ExecuteNonQueryAsync(ct);
+            return (connection, transaction);
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
     }
 
     private sealed record Start(long Seq, long Position, byte[] Hash);
@@ -306,6 +334,16 @@ public sealed class AuditTrail(NpgsqlDataSource dataSource, TimeProvider time)
     /// The range clipped to what is chained (later events are not chained yet, which is not a
     /// problem), the chain's entry just before it, and the recorded checkpoints from that entry on.
     /// </summary>
+    private async Task<Range> RangeAsync(long? from, long? to, CancellationToken ct)
+    {
+        var (connection, transaction) = await BeginReadAsync(ct);
+        await using var _ = connection;
+        await using var __ = transaction;
+        var range = await RangeAsync(connection, transaction, from, to, ct);
+        await transaction.CommitAsync(ct);
+        return range;
+    }
+
     private static async Task<Range> RangeAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long? from, long? to, CancellationToken ct)
     {
         long chainedThrough;
@@ -347,13 +385,150 @@ public sealed class AuditTrail(NpgsqlDataSource dataSource, TimeProvider time)
 
     /// <summary>
     /// Merges, in sequence order, the log's events with the chain's entries (an event may lack an
-    /// entry, an entry its event) and puts each checkpoint right after the entry it names. The
-    /// entries that lost their event are few (none, unless someone deleted events) and are read
-    /// first; the events stream in one ordered scan.
+    /// entry, an entry its event) and puts each checkpoint right after the entry it names. Walks the
+    /// range in pages of sequence numbers, each read in its own short transaction; the checkpoints
+    /// (fixed with the range) and what <paramref name="visit"/> keeps carry from page to page, so the
+    /// rows come in the same order as from one snapshot.
     /// </summary>
-    private static async Task WalkAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Range range,
+    private async Task WalkAsync(Range range, Func<LogRow, ValueTask<bool>> visit, CancellationToken ct)
+    {
+        var checkpoints = new Queue<AuditCheckpoint>(range.Checkpoints);
+        var seen = new SeenEntry(range.Start.Seq, range.Start.Position, range.Start.Hash);
+        long pageSize = Math.Max(1, options.Value.AuditPageSize);
+        for (var first = range.From; first <= range.To;)
+        {
+            var last = range.To - first < pageSize ? range.To : first + pageSize - 1;
+            if (!await PageAsync(first, last, checkpoints, seen, visit, ct))
+                return;
+            if (PageObserver is { } observer)
+                await observer(new AuditPageMoment(first, last, AuditPageStage.Ended), ct);
+            if (last == range.To)
+                break;
+            first = last + 1;
+        }
+        while (checkpoints.TryDequeue(out var checkpoint))
+        {
+            if (!await visit(CheckpointRow(checkpoint)))
+                return;
+        }
+    }
+
+    /// <summary>
+    /// One page, sequence numbers <paramref name="first"/> to <paramref name="last"/>: the chain's
+    /// entries that lost their event (few: none, unless someone deleted events) first, then the events
+    /// in one ordered scan, then the checkpoints up to the page's end. Reads only a page the chain
+    /// covers in this snapshot: one a rebuild has not reached again waits for it (see <see cref="AwaitChainAsync"/>).
+    /// </summary>
+    /// <returns>False once <paramref name="visit"/> wants no more.</returns>
+    private async Task<bool> PageAsync(long first, long last, Queue<AuditCheckpoint> checkpoints, SeenEntry seen,
         Func<LogRow, ValueTask<bool>> visit, CancellationToken ct)
     {
+        while (true)
+        {
+            var (connection, transaction) = await BeginReadAsync(ct);
+            await using var _ = connection;
+            await using var __ = transaction;
+            var chain = await ChainProgressAsync(connection, transaction, ct);
+            if (chain is { } behind && behind.Position < last)
+            {
+                // The range was chained when it was fixed: entries missing now mean a rebuild truncated
+                // the chain since (ADR 13). Never read them as tampering: wait for the rebuild outside any transaction.
+                await transaction.CommitAsync(ct);
+                await connection.DisposeAsync();
+                if (PageObserver is { } waiting)
+                    await waiting(new AuditPageMoment(first, last, AuditPageStage.WaitingForChain), ct);
+                await AwaitChainAsync(last, behind, ct);
+                continue;
+            }
+            await SameEntryAsync(connection, transaction, seen, ct);
+
+            var more = await ReadPageAsync(connection, transaction, first, last, checkpoints, seen, visit, ct);
+            if (more && PageObserver is { } observer)
+                await observer(new AuditPageMoment(first, last, AuditPageStage.Read), ct);
+            await transaction.CommitAsync(ct);
+            return more;
+        }
+    }
+
+    /// <summary>What the chain's projection has applied (it commits its entries with its position), or null if it does not run here.</summary>
+    private sealed record ChainProgress(long Position, string Status, long? ErrorSeq, string? Error);
+
+    private static async Task<ChainProgress?> ChainProgressAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand(
+            "select position, status, error_seq, error from eventing.projection_checkpoints where projection = $1", connection, transaction);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = AuditChainProjection.ProjectionName });
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        return await reader.ReadAsync(ct)
+            ? new ChainProgress(reader.GetInt64(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetInt64(2), reader.IsDBNull(3) ? null : reader.GetString(3))
+            : null;
+    }
+
+    /// <summary>
+    /// Waits, bounded by <see cref="EventingOptions.AuditRebuildWait"/>, until the chain covers event
+    /// <paramref name="last"/> again; polls in single statements, holding no transaction.
+    /// </summary>
+    private async Task AwaitChainAsync(long last, ChainProgress progress, CancellationToken ct)
+    {
+        var deadline = time.GetUtcNow() + options.Value.AuditRebuildWait;
+        while (true)
+        {
+            if (progress.Status == "stopped")
+                throw new DomainException("audit-chain-stopped",
+                    $"The audit chain was being rebuilt and stopped at event {progress.ErrorSeq} before reaching event {last}: {progress.Error} " +
+                    "See the projections' status; verify again once the chain runs.");
+            if (progress.Position >= last)
+                return;
+            if (time.GetUtcNow() >= deadline)
+                throw new DomainException("audit-chain-rebuilding",
+                    $"The audit chain is being rebuilt (it has reached event {progress.Position}; this range needs event {last}): verify again shortly.");
+            await Task.Delay(RebuildPoll, time, ct);
+            await using var connection = await dataSource.OpenConnectionAsync(ct);
+            progress = await ChainProgressAsync(connection, null, ct) ?? progress with { Position = long.MaxValue };
+        }
+    }
+
+    /// <summary>The last chain entry the walk read (or the range's start entry): what the next page must still find.</summary>
+    private sealed class SeenEntry(long seq, long position, byte[] hash)
+    {
+        public long Seq { get; set; } = seq;
+        public long Position { get; set; } = position;
+        public byte[] Hash { get; set; } = hash;
+    }
+
+    /// <summary>
+    /// A rebuild over an unchanged log gives the same entries, so the pages before fit the pages after.
+    /// If the entry the walk read last is now different (or gone), the chain was recomputed over a log
+    /// that changed meanwhile: the pages would not fit together, and the walk would name a wrong place.
+    /// </summary>
+    private static async Task SameEntryAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, SeenEntry seen, CancellationToken ct)
+    {
+        if (seen.Seq == 0)
+            return;
+        await using var command = new NpgsqlCommand("select position, hash from eventing.audit_chain where seq = $1", connection, transaction);
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = seen.Seq });
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        if (await reader.ReadAsync(ct) && reader.GetInt64(0) == seen.Position && reader.GetFieldValue<byte[]>(1).AsSpan().SequenceEqual(seen.Hash))
+            return;
+        throw new DomainException("audit-chain-changed",
+            $"The audit chain was recomputed while this walk read it, and its entry for event {seen.Seq} is no longer the one read: verify again.");
+    }
+
+    private static readonly TimeSpan RebuildPoll = TimeSpan.FromMilliseconds(50);
+
+    private static LogRow CheckpointRow(AuditCheckpoint checkpoint) =>
+        new(checkpoint.Seq, null, null, null, null, null, null, null, null, null, null, null, checkpoint);
+
+    private static async Task<bool> ReadPageAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long first, long last,
+        Queue<AuditCheckpoint> checkpoints, SeenEntry seen, Func<LogRow, ValueTask<bool>> visit, CancellationToken ct)
+    {
+        ValueTask<bool> Visit(LogRow row)
+        {
+            if (row is { Hash: { } hash, Position: { } position })
+                (seen.Seq, seen.Position, seen.Hash) = (row.Seq, position, hash);
+            return visit(row);
+        }
+
         var orphans = new Queue<LogRow>();
         await using (var missing = new NpgsqlCommand("""
             select c.seq, c.position, c.hash from eventing.audit_chain c
@@ -361,13 +536,12 @@ public sealed class AuditTrail(NpgsqlDataSource dataSource, TimeProvider time)
             order by c.seq
             """, connection, transaction))
         {
-            missing.Parameters.Add(new NpgsqlParameter<long> { TypedValue = range.From });
-            missing.Parameters.Add(new NpgsqlParameter<long> { TypedValue = range.To });
+            missing.Parameters.Add(new NpgsqlParameter<long> { TypedValue = first });
+            missing.Parameters.Add(new NpgsqlParameter<long> { TypedValue = last });
             await using var reader = await missing.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
                 orphans.Enqueue(new LogRow(reader.GetInt64(0), reader.GetInt64(1), reader.GetFieldValue<byte[]>(2), null, null, null, null, null, null, null, null, null));
         }
-        var checkpoints = new Queue<AuditCheckpoint>(range.Checkpoints);
 
         async ValueTask<bool> UpToAsync(long seq)
         {
@@ -379,30 +553,29 @@ public sealed class AuditTrail(NpgsqlDataSource dataSource, TimeProvider time)
                 if (orphan is null && checkpoint is null)
                     return true;
                 var next = checkpoint is not null && (orphan is null || checkpoint.Seq < orphan.Seq)
-                    ? new LogRow(checkpoint.Seq, null, null, null, null, null, null, null, null, null, null, null, checkpoints.Dequeue())
+                    ? CheckpointRow(checkpoints.Dequeue())
                     : orphans.Dequeue();
-                if (!await visit(next))
+                if (!await Visit(next))
                     return false;
             }
         }
 
-        if (range.From <= range.To)
+        await using (var events = new NpgsqlCommand("""
+            select e.seq_id, c.position, c.hash, e.id, e.stream_id, e.version, e.type, e.timestamp,
+                   e.user_name, e.correlation_id, e.causation_id, e.data::text
+            from marten.mt_events e left join eventing.audit_chain c on c.seq = e.seq_id
+            where e.seq_id >= $1 and e.seq_id <= $2
+            order by e.seq_id
+            """, connection, transaction))
         {
-            await using var events = new NpgsqlCommand("""
-                select e.seq_id, c.position, c.hash, e.id, e.stream_id, e.version, e.type, e.timestamp,
-                       e.user_name, e.correlation_id, e.causation_id, e.data::text
-                from marten.mt_events e left join eventing.audit_chain c on c.seq = e.seq_id
-                where e.seq_id >= $1 and e.seq_id <= $2
-                order by e.seq_id
-                """, connection, transaction);
-            events.Parameters.Add(new NpgsqlParameter<long> { TypedValue = range.From });
-            events.Parameters.Add(new NpgsqlParameter<long> { TypedValue = range.To });
+            events.Parameters.Add(new NpgsqlParameter<long> { TypedValue = first });
+            events.Parameters.Add(new NpgsqlParameter<long> { TypedValue = last });
             await using var reader = await events.ExecuteReaderAsync(CommandBehavior.SequentialAccess, ct);
             while (await reader.ReadAsync(ct))
             {
                 var seq = reader.GetInt64(0);
                 if (!await UpToAsync(seq))
-                    return;
+                    return false;
                 var row = new LogRow(seq,
                     reader.IsDBNull(1) ? null : reader.GetInt64(1),
                     reader.IsDBNull(2) ? null : reader.GetFieldValue<byte[]>(2),
@@ -411,10 +584,25 @@ public sealed class AuditTrail(NpgsqlDataSource dataSource, TimeProvider time)
                     reader.IsDBNull(9) ? null : reader.GetString(9),
                     reader.IsDBNull(10) ? null : reader.GetString(10),
                     reader.GetString(11));
-                if (!await visit(row))
-                    return;
+                if (!await Visit(row))
+                    return false;
             }
         }
-        await UpToAsync(long.MaxValue);
+        return await UpToAsync(last == long.MaxValue ? last : last + 1);
     }
+}
+
+/// <summary>A moment of a paged walk, in page <see cref="From"/>..<see cref="To"/>.</summary>
+internal readonly record struct AuditPageMoment(long From, long To, AuditPageStage Stage);
+
+internal enum AuditPageStage
+{
+    /// <summary>The page's rows were read; its transaction is still open.</summary>
+    Read,
+
+    /// <summary>The page's transaction ended.</summary>
+    Ended,
+
+    /// <summary>The chain does not cover the page (a rebuild is under way): the walk waits, in no transaction.</summary>
+    WaitingForChain,
 }

@@ -18,7 +18,8 @@ internal static class AuditEndpoints
             .RequireAuthorization(Policies.ReadAll)
             .WithSummary("Recomputes the hash chain from the events now in the log (from, to: sequence numbers, both included) " +
                          "and names the first event that was changed, is missing or was inserted, or the first checkpoint that disagrees")
-            .Produces<AuditVerification>().ProducesProblem(StatusCodes.Status400BadRequest);
+            .Produces<AuditVerification>().ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status409Conflict); // the chain is being rebuilt: verify again shortly
 
         audit.MapGet("/checkpoints", (AuditTrail trail, CancellationToken ct) => trail.CheckpointsAsync(ct))
             .RequireAuthorization(Policies.ReadAll)
@@ -43,7 +44,8 @@ internal static class AuditEndpoints
         }).RequireAuthorization(Policies.ReadAll)
             .WithSummary("Streams an audit export (JSON lines, version 1): the chained events from..to, those of streams starting with " +
                          "streamPrefix in full (all when absent), the others as digests, with the chain's hashes and the checkpoints")
-            .Produces(StatusCodes.Status200OK, contentType: "application/jsonl").ProducesProblem(StatusCodes.Status400BadRequest);
+            .Produces(StatusCodes.Status200OK, contentType: "application/jsonl").ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status409Conflict);
 
         return endpoints;
     }

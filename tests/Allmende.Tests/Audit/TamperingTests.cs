@@ -1,8 +1,12 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Allmende.Eventing;
 using Allmende.Eventing.Audit;
 using Allmende.Eventing.Streams;
 using Allmende.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace Allmende.Tests.Audit;
 
@@ -168,5 +172,77 @@ public sealed class TamperingTests : IAsyncLifetime, IDisposable
         var (exit, output) = await ExportAndVerifyOfflineAsync("?streamPrefix=grant-", "--checkpoint", $"{broken.Seq}:{broken.Hash}");
         exit.ShouldBe(1, output);
         output.ShouldContain($"BROKEN at event {broken.Seq} (position {broken.Position}): checkpoint.", Case.Sensitive, output);
+    }
+
+    [Fact]
+    public async Task A_change_in_a_later_page_is_named_at_its_place_by_a_paged_verification_and_export()
+    {
+        var options = _app.Services.GetRequiredService<IOptions<EventingOptions>>().Value;
+        options.AuditPageSize = 2;
+        var victim = _other[3];
+        var position = await PositionAsync(victim.Sequence);
+        (victim.Sequence - _grant[0].Sequence).ShouldBeGreaterThan(4 * options.AuditPageSize); // pages after the first few
+
+        await _app.TamperAsync($"update marten.mt_events set data = jsonb_set(data, '{{amount}}', '9990') where seq_id = {victim.Sequence}");
+
+        var verification = await VerifyAsync();
+        (verification.Ok, verification.Problem, verification.Seq, verification.FirstBrokenPosition, verification.VerifiedEvents)
+            .ShouldBe((false, "changed", (long?)victim.Sequence, (long?)position, position - 1));
+        var (exit, output) = await ExportAndVerifyOfflineAsync("?streamPrefix=grant-");
+        exit.ShouldBe(1, output);
+        output.ShouldContain($"BROKEN at event {victim.Sequence} (position {position}): changed.", Case.Sensitive, output);
+    }
+
+    [Fact]
+    public async Task A_rebuild_that_stopped_on_a_change_before_a_page_is_answered_409_naming_where_it_stopped()
+    {
+        var victim = _other[1]; // in a page the walk has not read when the change comes
+        var stoppedAt = await TamperAndRebuildAfterFirstPageAsync(victim);
+
+        var (status, rule, detail) = await VerifyProblemAsync();
+
+        (status, rule).ShouldBe((HttpStatusCode.Conflict, "audit-chain-stopped"));
+        detail.ShouldStartWith($"The audit chain was being rebuilt and stopped at event {stoppedAt} before reaching event ");
+    }
+
+    [Fact]
+    public async Task A_chain_recomputed_over_a_change_to_pages_already_read_is_answered_409_verify_again_not_a_wrong_place()
+    {
+        var victim = _grant[0]; // in the first page, read before the change
+        await TamperAndRebuildAfterFirstPageAsync(victim);
+
+        var (status, rule, _) = await VerifyProblemAsync();
+
+        (status, rule).ShouldBe((HttpStatusCode.Conflict, "audit-chain-changed"));
+    }
+
+    /// <summary>With pages of two, after the first page someone changes the event and rebuilds the chain, which stops at the next checkpoint.</summary>
+    private async Task<long> TamperAndRebuildAfterFirstPageAsync(StoredEvent victim)
+    {
+        _app.Services.GetRequiredService<IOptions<EventingOptions>>().Value.AuditPageSize = 2;
+        using var admin = _app.AdminClient();
+        var kept = (await admin.GetFromJsonAsync<List<AuditCheckpoint>>("/api/audit/checkpoints"))!;
+        var stoppedAt = kept.First(c => c.Seq >= victim.Sequence).Seq;
+        var pages = 0;
+        _app.Services.GetRequiredService<AuditTrail>().PageObserver = async (moment, ct) =>
+        {
+            if (moment.Stage != AuditPageStage.Ended || ++pages != 1)
+                return;
+            await _app.TamperAsync($"update marten.mt_events set data = jsonb_set(data, '{{amount}}', '9990') where seq_id = {victim.Sequence}");
+            using var staff = _app.AdminClient();
+            (await staff.PostAsync($"/api/admin/projections/{AuditChainProjection.ProjectionName}/rebuild", null, ct)).StatusCode.ShouldBe(HttpStatusCode.Accepted);
+            await Eventually.ReachedAsync(async () => await _app.ScalarAsync(
+                "select count(*) from eventing.projection_checkpoints where projection = $1 and status = 'stopped' and error_seq = $2",
+                AuditChainProjection.ProjectionName, stoppedAt) == 1, "the rebuild stops at the first checkpoint past the change");
+        };
+        return stoppedAt;
+    }
+
+    private async Task<(HttpStatusCode Status, string? Rule, string? Detail)> VerifyProblemAsync()
+    {
+        using var admin = _app.AdminClient();
+        using var response = await admin.GetAsync("/api/audit/verify");
+        var problem = await response.Content.ReadFromJsonAsync<JsonObject>();
+        return (response.StatusCode, (string?)problem!["rule"], (string?)problem["detail"]);
     }
 }
