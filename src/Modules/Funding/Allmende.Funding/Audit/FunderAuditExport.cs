@@ -38,7 +38,8 @@ internal static class FunderAuditExport
                          "a funder's key reads only its own")
             .Produces(StatusCodes.Status200OK, contentType: "application/jsonl")
             .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict); // the chain is being rebuilt: export again shortly
 
     private static async Task Handle(Guid funderId, long? from, long? to, HttpContext http, EventStore store, NpgsqlDataSource db,
         AuditTrail trail, CancellationToken ct)
