@@ -137,20 +137,38 @@ public sealed class BrowserApp : AllmendeApp
         await page.GetByLabel("Neues Passwort").FillAsync(Password);
         await page.GetByLabel("Passwort wiederholen").FillAsync(Password);
         await page.GetByRole(AriaRole.Button, new() { Name = "Passwort speichern und anmelden" }).ClickAsync();
-        await page.WaitForURLAsync(new Uri(BaseAddress, "/").ToString(), DocumentLoaded);
+        await ArrivedAsync(page, new Uri(BaseAddress, "/").ToString());
         return page;
     }
 
     /// <summary>
-    /// Wait for the new page's document, not its "load" event (WaitForURL's default): in ci14 the host had served the page
-    /// and the favicon within 150 ms and the network was idle, yet "load" did not come within 30 s. The callers' locators
-    /// wait for what they read.
+    /// Waits until the page has gone to <paramref name="url"/> and its document is parsed. Not by Playwright's lifecycle
+    /// events: after a form's POST and redirect, "load" (ci14) and even "DOMContentLoaded" (ci17) never reached Playwright
+    /// within 30 s, though the host had answered in milliseconds and Playwright saw the network go idle. So: the navigation's
+    /// commit, then the document's own readyState, polled in the page.
     /// </summary>
-    public static PageWaitForURLOptions DocumentLoaded => new() { WaitUntil = WaitUntilState.DOMContentLoaded };
+    public static async Task ArrivedAsync(IPage page, string url)
+    {
+        await page.WaitForURLAsync(url, new() { WaitUntil = WaitUntilState.Commit });
+        await ParsedAsync(page);
+    }
+
+    /// <inheritdoc cref="ArrivedAsync(IPage, string)"/>
+    public static async Task ArrivedAsync(IPage page, System.Text.RegularExpressions.Regex url)
+    {
+        await page.WaitForURLAsync(url, new() { WaitUntil = WaitUntilState.Commit });
+        await ParsedAsync(page);
+    }
+
+    private static async Task ParsedAsync(IPage page)
+    {
+        var parsed = await page.WaitForFunctionAsync("() => document.readyState !== 'loading'", null, new() { PollingInterval = 50 });
+        await parsed.DisposeAsync();
+    }
 
     /// <summary>
-    /// Go to a page and wait for its document, not its "load" event (GotoAsync's default), for the reason above: a
-    /// full-suite run had FunderTests time out in exactly that wait.
+    /// Go to a page and wait for its document, not its "load" event (GotoAsync's default), which a full-suite run once
+    /// waited for in vain (FunderTests). Only the waits after a form's redirect lost "DOMContentLoaded" too (ArrivedAsync).
     /// </summary>
     public static PageGotoOptions DocumentOnly => new() { WaitUntil = WaitUntilState.DOMContentLoaded };
 

@@ -93,20 +93,20 @@ public sealed class MemberBookingTests(BrowserApp app)
         await page.Keyboard.TypeAsync("6");
         await Keyboard.TabToAsync(page, "Freie Räume suchen");
         await page.Keyboard.PressAsync("Enter");
-        await page.WaitForURLAsync(new System.Text.RegularExpressions.Regex("standort="), BrowserApp.DocumentLoaded);
+        await BrowserApp.ArrivedAsync(page, new System.Text.RegularExpressions.Regex("standort="));
         await BrowserApp.ShouldShowNoErrorAsync(page);
         (await page.Locator("h2").First.InnerTextAsync()).ShouldContain($"{day:dd.MM.yyyy}, 10:00–11:00 Uhr");
 
         await Keyboard.TabToAsync(page, "Arbeitsgruppenraum buchen");
         await page.Keyboard.PressAsync("Enter");
-        await page.WaitForURLAsync(new System.Text.RegularExpressions.Regex("/mitglied/buchen/neu"), BrowserApp.DocumentLoaded);
+        await BrowserApp.ArrivedAsync(page, new System.Text.RegularExpressions.Regex("/mitglied/buchen/neu"));
         await Keyboard.TabToAsync(page, "Zweck");
         await page.Keyboard.TypeAsync("Arbeitsgruppe Straßenfest");
         await Keyboard.TabToAsync(page, "Handlungsfeld");
         await page.Keyboard.TypeAsync("Stadtteilkultur");
         await Keyboard.TabToAsync(page, "Verbindlich buchen");
         await page.Keyboard.PressAsync("Enter");
-        await page.WaitForURLAsync(new System.Text.RegularExpressions.Regex("/mitglied/buchungen"), BrowserApp.DocumentLoaded);
+        await BrowserApp.ArrivedAsync(page, new System.Text.RegularExpressions.Regex("/mitglied/buchungen"));
         await BrowserApp.ShouldShowNoErrorAsync(page);
         var row = page.GetByRole(AriaRole.Row).Filter(new() { HasText = "Arbeitsgruppe Straßenfest" });
         (await row.InnerTextAsync()).ShouldContain("Arbeitsgruppenraum, Quartierszentrum am Markt");

@@ -46,7 +46,7 @@ public sealed class MemberSeriesTests(BrowserApp app)
 
         // Move the first to 18:00.
         await page.GetByRole(AriaRole.Link, new() { Name = "Verlegen: Sprachcafé" }).First.ClickAsync();
-        await page.WaitForURLAsync(new Regex("/verlegen$"), BrowserApp.DocumentLoaded);
+        await BrowserApp.ArrivedAsync(page, new Regex("/verlegen$"));
         (await page.Locator("main").InnerTextAsync()).ShouldContain($"Bisher: {FormatsDay(day)}, 17:00–19:00 Uhr");
         await BrowserApp.ShouldBeAccessibleAsync(page);
         await BrowserApp.ScreenshotAsync(page, "buchung-verlegen");

@@ -39,7 +39,7 @@ public sealed class PasskeyTests(BrowserApp app)
             await route.FulfillAsync(new() { Response = response });
         });
         await page.GetByLabel("Name, zum Wiedererkennen").PressAsync("Enter");
-        await page.WaitForURLAsync(At("/passkeys?erledigt=hinzugefuegt"), BrowserApp.DocumentLoaded);
+        await BrowserApp.ArrivedAsync(page, At("/passkeys?erledigt=hinzugefuegt"));
         await BrowserApp.ShouldShowNoErrorAsync(page);
         (await page.GetByRole(AriaRole.Status).InnerTextAsync()).ShouldBe("Der Passkey ist gespeichert. Ab jetzt können Sie sich damit anmelden.");
         var row = page.GetByRole(AriaRole.Row).Filter(new() { HasText = "Laptop im Büro" });
@@ -83,7 +83,7 @@ public sealed class PasskeyTests(BrowserApp app)
         await page.Keyboard.PressAsync("Tab");
         (await page.EvaluateAsync<string>("() => document.activeElement.textContent")).ShouldBe("Passkey verwenden");
         await page.Keyboard.PressAsync("Enter");
-        await page.WaitForURLAsync(At("/verwaltung/zugaenge"), BrowserApp.DocumentLoaded);
+        await BrowserApp.ArrivedAsync(page, At("/verwaltung/zugaenge"));
         (await page.Locator("header").InnerTextAsync()).ShouldContain("passkey.anna@example.org");
         (await page.Locator("h1").InnerTextAsync()).ShouldBe("Zugänge");
 
@@ -106,7 +106,7 @@ public sealed class PasskeyTests(BrowserApp app)
             await route.ContinueAsync();
         });
         await page.GetByRole(AriaRole.Button, new() { Name = "Passkey verwenden" }).ClickAsync();
-        await page.WaitForURLAsync(At("/"), BrowserApp.DocumentLoaded);
+        await BrowserApp.ArrivedAsync(page, At("/"));
         var answer = HttpUtility.ParseQueryString(sent.ShouldNotBeNull());
 
         // The same answer again, from another browser: its challenge was used up by the sign-in above.
@@ -184,7 +184,7 @@ public sealed class PasskeyTests(BrowserApp app)
             (await page.GetByRole(AriaRole.Alert).InnerTextAsync()).ShouldContain(attempt < 5 ? "stimmen nicht" : "gesperrt");
         }
         await page.GetByRole(AriaRole.Button, new() { Name = "Passkey verwenden" }).ClickAsync();
-        await page.WaitForURLAsync(At("/anmelden?handler=Passkey"), BrowserApp.DocumentLoaded);
+        await BrowserApp.ArrivedAsync(page, At("/anmelden?handler=Passkey"));
         (await page.GetByRole(AriaRole.Alert).InnerTextAsync()).ShouldBe("Zu viele Fehlversuche: Die Anmeldung ist für 15 Minuten gesperrt.");
         (await page.Locator("header").InnerTextAsync()).ShouldNotContain("Abmelden");
     }
@@ -211,7 +211,7 @@ public sealed class PasskeyTests(BrowserApp app)
 
         // Her own: removed, and the device's key opens nothing any more.
         await frida.GetByRole(AriaRole.Button, new() { Name = "Entfernen" }).ClickAsync();
-        await frida.WaitForURLAsync(At("/passkeys?erledigt=entfernt"), BrowserApp.DocumentLoaded);
+        await BrowserApp.ArrivedAsync(frida, At("/passkeys?erledigt=entfernt"));
         (await frida.Locator("main").InnerTextAsync()).ShouldContain("Sie haben noch keinen Passkey.");
         (await PasskeyRowsAsync(fridaId)).ShouldBeEmpty();
         (await PasskeyRowsAsync(await AccountIdAsync("passkey.emil@example.org"))).Count.ShouldBe(1);
@@ -254,18 +254,18 @@ public sealed class PasskeyTests(BrowserApp app)
         await hanna.GotoAsync("/passkeys", BrowserApp.DocumentOnly);
         await hanna.GetByLabel("Name, zum Wiedererkennen").FillAsync("Telefon von Hanna");
         await hanna.GetByRole(AriaRole.Button, new() { Name = "Passkey hinzufügen" }).ClickAsync();
-        await hanna.WaitForURLAsync(At("/passkeys?erledigt=hinzugefuegt"), BrowserApp.DocumentLoaded);
+        await BrowserApp.ArrivedAsync(hanna, At("/passkeys?erledigt=hinzugefuegt"));
         // Signed in again with the passkey: that session lasts as long as the passkey. Another one, with the password, does not depend on it.
         await hanna.GetByRole(AriaRole.Button, new() { Name = "Abmelden" }).ClickAsync();
         await hanna.GotoAsync("/anmelden", BrowserApp.DocumentOnly);
         await hanna.GetByRole(AriaRole.Button, new() { Name = "Passkey verwenden" }).ClickAsync();
-        await hanna.WaitForURLAsync(At("/"), BrowserApp.DocumentLoaded);
+        await BrowserApp.ArrivedAsync(hanna, At("/"));
         var laptop = await app.NewPageAsync(at: app.LocalhostAddress);
         await laptop.GotoAsync("/anmelden", BrowserApp.DocumentOnly);
         await laptop.GetByLabel("E-Mail-Adresse").FillAsync("passkey.hanna@example.org");
         await laptop.GetByLabel("Passwort").FillAsync(BrowserApp.Password);
         await laptop.GetByRole(AriaRole.Button, new() { Name = "Anmelden", Exact = true }).ClickAsync();
-        await laptop.WaitForURLAsync(At("/"), BrowserApp.DocumentLoaded);
+        await BrowserApp.ArrivedAsync(laptop, At("/"));
         // A member does not open the staff page, and the API refuses a member's key: the server decides, not a hidden link.
         await hanna.GotoAsync($"/verwaltung/personen/{personId}", BrowserApp.DocumentOnly);
         hanna.Url.ShouldStartWith(At("/kein-zugriff"));
@@ -371,7 +371,7 @@ public sealed class PasskeyTests(BrowserApp app)
         await page.GetByLabel("Neues Passwort").FillAsync(BrowserApp.Password);
         await page.GetByLabel("Passwort wiederholen").FillAsync(BrowserApp.Password);
         await page.GetByRole(AriaRole.Button, new() { Name = "Passwort speichern und anmelden" }).ClickAsync();
-        await page.WaitForURLAsync(At("/"), BrowserApp.DocumentLoaded);
+        await BrowserApp.ArrivedAsync(page, At("/"));
         return (page, device);
     }
 
@@ -379,7 +379,7 @@ public sealed class PasskeyTests(BrowserApp app)
     {
         await page.GotoAsync("/passkeys", BrowserApp.DocumentOnly);
         await page.GetByRole(AriaRole.Button, new() { Name = "Passkey hinzufügen" }).ClickAsync();
-        await page.WaitForURLAsync(At("/passkeys?erledigt=hinzugefuegt"), BrowserApp.DocumentLoaded);
+        await BrowserApp.ArrivedAsync(page, At("/passkeys?erledigt=hinzugefuegt"));
         await BrowserApp.ShouldShowNoErrorAsync(page);
     }
 

@@ -46,7 +46,7 @@ public sealed class SignInTests(BrowserApp app)
         await member.GetByLabel("Neues Passwort").FillAsync(BrowserApp.Password);
         await member.GetByLabel("Passwort wiederholen").FillAsync(BrowserApp.Password);
         await member.GetByRole(AriaRole.Button, new() { Name = "Passwort speichern und anmelden" }).ClickAsync();
-        await member.WaitForURLAsync(new Uri(app.BaseAddress, "/").ToString(), BrowserApp.DocumentLoaded);
+        await BrowserApp.ArrivedAsync(member, new Uri(app.BaseAddress, "/").ToString());
         (await member.GetByRole(AriaRole.Navigation).InnerTextAsync()).ShouldContain("Meine Buchungen");
 
         // The link is spent.
@@ -63,7 +63,7 @@ public sealed class SignInTests(BrowserApp app)
         await member.GetByLabel("Passwort").FillAsync(BrowserApp.Password);
         await member.GetByRole(AriaRole.Button, new() { Name = "Anmelden" }).ClickAsync();
         // Back to the page asked for, which a member's session does not reach: staff only.
-        await member.WaitForURLAsync(new Uri(app.BaseAddress, "/kein-zugriff?ReturnUrl=%2Fverwaltung%2Fzugaenge").ToString(), BrowserApp.DocumentLoaded);
+        await BrowserApp.ArrivedAsync(member, new Uri(app.BaseAddress, "/kein-zugriff?ReturnUrl=%2Fverwaltung%2Fzugaenge").ToString());
         var refused = await member.GotoAsync("/verwaltung/zugaenge", BrowserApp.DocumentOnly);
         refused!.Status.ShouldBe(403);
     }

@@ -95,7 +95,7 @@ public sealed class FunderTests(BrowserApp app)
         await BrowserApp.ScreenshotAsync(funder, "foerderungen");
 
         await card.GetByRole(AriaRole.Link, new() { NameRegex = new System.Text.RegularExpressions.Regex("^Förderbericht") }).ClickAsync();
-        await funder.WaitForURLAsync(new System.Text.RegularExpressions.Regex("/bericht"), BrowserApp.DocumentLoaded);
+        await BrowserApp.ArrivedAsync(funder, new System.Text.RegularExpressions.Regex("/bericht"));
         (await funder.ContentAsync()).ShouldContain("Engagement-Etage Kreativquartier");
         var reportUrl = funder.Url;
         await BrowserApp.ScreenshotAsync(funder, "foerderbericht");
