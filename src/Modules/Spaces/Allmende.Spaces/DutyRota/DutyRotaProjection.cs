@@ -38,6 +38,22 @@ internal sealed class DutyRotaProjection : IProjection
                 _ => Update(null, shiftId, e),
             });
         }
+        // Two people's commands taking overlapping shifts for one person at the same moment can each meet
+        // the other's uncommitted row while checking the exclusion constraint and wait for each other:
+        // PostgreSQL then aborts one as a deadlock (40P01, a 500; seen in CI) instead of answering
+        // person-on-duty-elsewhere. Locking the people first, in a fixed order, makes the later command
+        // wait for the earlier one's commit and then fail the constraint cleanly (as the slot guard does).
+        var taking = events.Select(e => e.Data).OfType<DutyShiftTaken>().Select(t => t.PersonId).Distinct().Order().ToArray();
+        if (taking.Length > 0)
+        {
+            batch.BatchCommands.Insert(0, new NpgsqlBatchCommand($"""
+                select pg_advisory_xact_lock(hashtextextended('{Name}:' || person_id::text, 0))
+                from unnest($1::uuid[]) with ordinality as taking(person_id, n) order by n
+                """)
+            {
+                Parameters = { new NpgsqlParameter<Guid[]> { TypedValue = taking } },
+            });
+        }
         await batch.ExecuteNonQueryAsync(ct);
     }
 
