@@ -213,7 +213,7 @@ public sealed class BrowserApp : AllmendeApp
     /// <summary>Fails with the page's own words when it shows an error (instead of waiting for what never comes).</summary>
     public static async Task ShouldShowNoErrorAsync(IPage page)
     {
-        await page.WaitForLoadStateAsync(LoadState.DOMContentLoaded);
+        await ParsedAsync(page); // not WaitForLoadState: that lifecycle event is what goes missing (ArrivedAsync)
         var errors = page.Locator(".error");
         if (await errors.CountAsync() > 0)
             throw new ShouldAssertException($"{page.Url} shows: {await errors.First.InnerTextAsync()}");
