@@ -135,6 +135,15 @@ def load(meta):
         return "–"
     return f"{meta['load_before'].split()[0]} → {meta['load_after'].split()[0]}"
 
+def succeeded(found, emit, blanks):
+    """The runs that produced figures; a failed one is emitted as a row of its own: its error, then blank cells."""
+    for rnd, label, md, meta in found:
+        err = failed(md, meta)
+        if err:
+            emit(f"| {rnd} | {label} | {err} |" + " |" * blanks)
+        else:
+            yield rnd, label, md, meta
+
 def med(values):
     values = [v for v in values if v is not None]
     return statistics.median(values) if values else None
@@ -169,11 +178,7 @@ print(f"- Each measurement runs each commit's own verb with the same options, in
 r = runs("append")
 if r:
     table, summary = [], {}
-    for rnd, label, md, meta in r:
-        err = failed(md, meta)
-        if err:
-            table.append(f"| {rnd} | {label} | {err} | | | | | | |")
-            continue
+    for rnd, label, md, meta in succeeded(r, table.append, 6):
         per = {}
         for header, cells in rows(md):
             if len(cells) < 6 or not cells[0].isdigit():
@@ -216,11 +221,7 @@ if r:
 r = runs("projections")
 if r:
     table, summary = [], {}
-    for rnd, label, md, meta in r:
-        err = failed(md, meta)
-        if err:
-            table.append(f"| {rnd} | {label} | {err} | | | | | | |")
-            continue
+    for rnd, label, md, meta in succeeded(r, table.append, 6):
         copy = rebuild = lat = None
         for header, cells in rows(md):
             if header[0] == "What" and cells[0].startswith("COPY"):
@@ -261,11 +262,7 @@ if r:
     print("### Commit-to-handler latency alone (verb `messages`" + args("messages") + ")\n")
     print("| Round | Commit | Bus | Messages | achieved rate | p50 | p99 | max | Load |")
     print("|---:|---|---|---:|---:|---:|---:|---:|---|")
-    for rnd, label, md, meta in r:
-        err = failed(md, meta)
-        if err:
-            print(f"| {rnd} | {label} | {err} | | | | | | |")
-            continue
+    for rnd, label, md, meta in succeeded(r, print, 6):
         for header, cells in rows(md):
             if header[0] == "Bus":
                 print(f"| {rnd} | {label} | " + " | ".join(cells) + f" | {load(meta)} |")
@@ -275,11 +272,7 @@ if r:
 r = runs("bookings")
 if r:
     table, summary = [], {}
-    for rnd, label, md, meta in r:
-        err = failed(md, meta)
-        if err:
-            table.append(f"| {rnd} | {label} | {err} | | | | | | | | |")
-            continue
+    for rnd, label, md, meta in succeeded(r, table.append, 8):
         pgb = http = None
         others = {}
         for header, cells in rows(md):
