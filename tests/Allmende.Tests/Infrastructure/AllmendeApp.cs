@@ -148,6 +148,10 @@ public class AllmendeApp : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("Eventing:PollInterval", "00:00:00.200");
         builder.UseSetting("Allmende:BootstrapAdminKey", AdminKey);
         builder.UseSetting("Eventing:LongTransactionThreshold", "00:00:01");
+        // Wolverine's leader is elected and assigns the durability agent and the projections' subscriptions
+        // one health check after start (2 s by default): most tests' first projected read or handled message
+        // waited for that. A shorter check, as a deployment that wants prompt start and takeover may choose.
+        builder.UseSetting("Eventing:NodeHealthInterval", "00:00:00.500");
         foreach (var (key, value) in _settings)
             builder.UseSetting(key, value);
         // Not the console: a green run prints test names only (HostLogsOnFailure).
