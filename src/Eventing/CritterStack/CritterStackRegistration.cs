@@ -102,8 +102,9 @@ internal static class CritterStackRegistration
     private static void AsyncProjections(StoreOptions options, IServiceProvider sp, EventingOptions settings)
     {
         var pages = sp.GetRequiredService<ProjectionPages>();
+        var catchUp = sp.GetRequiredService<ProjectionCatchUp>();
         foreach (var projection in sp.GetRequiredService<ProjectionSet>().Async)
-            options.Projections.Subscribe(new ProjectionSubscription(projection, pages));
+            options.Projections.Subscribe(new ProjectionSubscription(projection, pages, catchUp));
         if (!settings.RunProjections)
             return;
         // A commit wakes the high-water agent (this host's at once, others' by NOTIFY); polling is the fallback.
