@@ -32,6 +32,8 @@ internal static class CritterStackRegistration
 
     public static void AddMartenAndWolverine(this IServiceCollection services, string connectionString, EventingOptions settings)
     {
+        // A gap passed after a rolled-back append (every 409) is routine here, not a Warning (DaemonLog).
+        DaemonLog.Register(services);
         services.AddMarten(sp =>
             {
                 var options = MartenOptions(connectionString, settings.HostId, sp.GetRequiredService<IOptions<EventingOptions>>().Value.Types,
