@@ -122,17 +122,45 @@ internal sealed class ProjectionsBenchmark(ProjectionsBenchmark.Settings setting
         // Marten's daemon as subscriptions Wolverine assigns (docs/adr/0015): its runtime runs both.
         await using (await BenchDatabase.StartBackgroundWorkAsync(services, ct))
         {
-            BenchDatabase.Log("rebuild ...");
-            var rebuild = await RebuildAsync(database, services.GetRequiredService<ProjectionAdmin>(), ct);
+            var admin = services.GetRequiredService<ProjectionAdmin>();
+            // As this verb measured it until step 4's follow-up (and as the commits before it still do): the
+            // rebuild asked for as soon as the background work starts, so the time includes the daemon's own
+            // start (on Marten's daemon: Wolverine's assignment of the subscription, the first high-water pass)
+            // and every async projection's first catch-up over the fresh log (the knowledge horizon's too).
+            BenchDatabase.Log("rebuild at the daemon's start ...");
+            var atStart = await RebuildAsync(database, admin, ct);
+            BenchDatabase.Log($"  {atStart.Events:#,0} events in {atStart.Elapsed.TotalSeconds:0.00} s");
+            await CheckAsync(database, ct);
+            // What an operator's rebuild meets: a daemon that runs and has caught up.
+            await CaughtUpAsync(admin, ct);
+            BenchDatabase.Log("rebuild, daemon running ...");
+            var rebuild = await RebuildAsync(database, admin, ct);
             BenchDatabase.Log($"  {rebuild.Events:#,0} events in {rebuild.Elapsed.TotalSeconds:0.00} s");
-            var check = await database.ScalarAsync<long>("select sum(events) from bench.stream_totals", ct);
-            if (check != settings.Events)
-                throw new InvalidOperationException($"The rebuilt projection counts {check} events, not {settings.Events}.");
+            await CheckAsync(database, ct);
 
             BenchDatabase.Log($"latency: {settings.Rate}/s for {settings.Duration.TotalSeconds:0} s ...");
             var latency = await LatencyAsync(services.GetRequiredService<EventStore>(), ct);
             BenchDatabase.Log("done");
-            return Report(facts, copy, rebuild, latency, total.Elapsed);
+            return Report(facts, copy, atStart, rebuild, latency, total.Elapsed);
+        }
+    }
+
+    private async Task CheckAsync(BenchDatabase database, CancellationToken ct)
+    {
+        var check = await database.ScalarAsync<long>("select sum(events) from bench.stream_totals", ct);
+        if (check != settings.Events)
+            throw new InvalidOperationException($"The rebuilt projection counts {check} events, not {settings.Events}.");
+    }
+
+    /// <summary>Until every async projection runs at the log's head (the knowledge horizon's first catch-up included).</summary>
+    private static async Task CaughtUpAsync(ProjectionAdmin admin, CancellationToken ct)
+    {
+        var deadline = Stopwatch.StartNew();
+        while ((await admin.StatusAsync(ct)).Any(s => s.Lifecycle == "async" && (s.Status != "running" || s.Position < s.Head)))
+        {
+            if (deadline.Elapsed > TimeSpan.FromMinutes(5))
+                throw new InvalidOperationException("The async projections did not catch up within 5 minutes.");
+            await Task.Delay(20, ct);
         }
     }
 
@@ -254,7 +282,7 @@ internal sealed class ProjectionsBenchmark(ProjectionsBenchmark.Settings setting
         return new LatencyResult(committed.Count, committed.Count / loadSeconds, latencies, max);
     }
 
-    private string Report(IReadOnlyList<(string Name, string Value)> facts, CopyResult copy, RebuildResult rebuild, LatencyResult latency, TimeSpan elapsed)
+    private string Report(IReadOnlyList<(string Name, string Value)> facts, CopyResult copy, RebuildResult atStart, RebuildResult rebuild, LatencyResult latency, TimeSpan elapsed)
     {
         var args = new List<string>();
         if (settings.Events != 1_000_000) args.Add($"--events {settings.Events}");
@@ -271,11 +299,15 @@ internal sealed class ProjectionsBenchmark(ProjectionsBenchmark.Settings setting
         md.Line($"Rebuild: {settings.Events:#,0} events over {settings.Streams:#,0} streams, replayed by the async daemon from a reset " +
                 $"(`ProjectionAdmin.RebuildAsync`, batches of {settings.BatchSize:#,0}) into a projection that keeps events and a sum per stream " +
                 "(events deserialized, folded per batch, one upsert statement per batch, checkpoint in the same transaction). " +
+                "\"Projection rebuild\": asked for once every async projection runs at the log's head, as an operator's rebuild meets the daemon. " +
+                "\"Rebuild at the daemon's start\": asked for as soon as the background work starts (how this verb measured until ADR 15 step 4's follow-up), " +
+                "so it includes the daemon's start and every async projection's first catch-up over the fresh log. " +
                 "Baseline: `COPY (SELECT <the daemon's columns> FROM marten.mt_events ORDER BY seq_id) TO STDOUT` read to the end by the same client.")
           .Line()
           .Table(["What", "Events", "Seconds", "Events/s", "vs. COPY"],
           [
               ["COPY … ORDER BY seq TO STDOUT", Markdown.Number(copy.Rows), copy.Elapsed.TotalSeconds.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture), Markdown.Number(copy.Rate), "100 %"],
+              ["Rebuild at the daemon's start", Markdown.Number(atStart.Events), atStart.Elapsed.TotalSeconds.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture), Markdown.Number(atStart.Rate), Markdown.Percent(atStart.Rate / copy.Rate)],
               ["Projection rebuild", Markdown.Number(rebuild.Events), rebuild.Elapsed.TotalSeconds.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture), Markdown.Number(rebuild.Rate), Markdown.Percent(rebuild.Rate / copy.Rate)],
           ], "lrrrr");
         md.Line($"Commit-to-handler latency: {settings.Rate} commits/s for {settings.Duration.TotalSeconds:0} s, each one event and one published message " +

@@ -32,6 +32,8 @@ internal static class CritterStackRegistration
 
     public static void AddMartenAndWolverine(this IServiceCollection services, string connectionString, EventingOptions settings)
     {
+        // A gap passed after a rolled-back append (every 409) is routine here, not a Warning (DaemonLog).
+        DaemonLog.Register(services);
         services.AddMarten(sp =>
             {
                 var options = MartenOptions(connectionString, settings.HostId, sp.GetRequiredService<IOptions<EventingOptions>>().Value.Types,
@@ -105,8 +107,9 @@ internal static class CritterStackRegistration
     private static void AsyncProjections(StoreOptions options, IServiceProvider sp, EventingOptions settings)
     {
         var pages = sp.GetRequiredService<ProjectionPages>();
+        var catchUp = sp.GetRequiredService<ProjectionCatchUp>();
         foreach (var projection in sp.GetRequiredService<ProjectionSet>().Async)
-            options.Projections.Subscribe(new ProjectionSubscription(projection, pages));
+            options.Projections.Subscribe(new ProjectionSubscription(projection, pages, catchUp));
         if (!settings.RunProjections)
             return;
         // A commit wakes the high-water agent (this host's at once, others' by NOTIFY); polling is the fallback.

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Threading.Channels;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -12,7 +13,11 @@ namespace Allmende.Eventing.Projections;
 /// was) and at a host's start (a projection stopped on a poison event is retried: after a fix and a
 /// restart it resumes by itself). Beyond Marten's committed progress the subscription's own pages carry
 /// on. Each transaction takes the checkpoint row <c>for update</c> first, as a page does, so the two
-/// never apply the same events. Requests run in the background for the host's lifetime.
+/// never apply the same events. Also the rest of a subscription page that spanned more than one batch
+/// (the first page over a backlog): a page applies one batch and asks for the rest here once Marten has
+/// committed it. Requests run in the background for the host's lifetime, each projection on its own
+/// (one run at a time, and at most one more asked for meanwhile), so a long catch-up of one never holds
+/// another back.
 /// </summary>
 public sealed class ProjectionCatchUp(
     NpgsqlDataSource dataSource,
@@ -21,12 +26,34 @@ public sealed class ProjectionCatchUp(
     IOptions<EventingOptions> options,
     ILogger<ProjectionCatchUp> logger) : BackgroundService
 {
-    private readonly Channel<string> _requests = Channel.CreateUnbounded<string>();
+    // Capacity one, later requests dropped: a request while one waits would only repeat it.
+    private readonly Dictionary<string, Channel<bool>> _requests = projections.Async.ToDictionary(
+        p => p.Name, _ => Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite }),
+        StringComparer.Ordinal);
+
+    // Per projection, the highest ceiling a subscription page has reported final (everything up to it
+    // committed or never will be) that the page left for the catch-up; ahead of Marten's committed
+    // progress while that page's transaction is still open.
+    private readonly ConcurrentDictionary<string, long> _finalFromPages = new(StringComparer.Ordinal);
 
     /// <summary>Catches the named projection up in the background.</summary>
-    public void Request(string projection) => _requests.Writer.TryWrite(projection);
+    public void Request(string projection)
+    {
+        if (_requests.TryGetValue(projection, out var requests))
+            requests.Writer.TryWrite(true);
+    }
 
-    /// <summary>Catches up now, to Marten's committed progress for the projection; returns where it stands.</summary>
+    /// <summary>Catches the named projection up in the background, up to a ceiling known to be final.</summary>
+    public void Request(string projection, long finalCeiling)
+    {
+        _finalFromPages.AddOrUpdate(projection, finalCeiling, (_, known) => Math.Max(known, finalCeiling));
+        Request(projection);
+    }
+
+    /// <summary>
+    /// Catches up now, to Marten's committed progress for the projection (or the ceiling of a page that left
+    /// the rest to this, if higher); returns where it stands.
+    /// </summary>
     public async Task<ProjectionPages.Outcome> CatchUpAsync(IProjection projection, CancellationToken ct)
     {
         while (true)
@@ -36,7 +63,7 @@ public sealed class ProjectionCatchUp(
             await using var progress = new NpgsqlCommand(
                 "select coalesce((select last_seq_id from marten.mt_event_progression where name = $1), 0)", connection, transaction);
             progress.Parameters.Add(new NpgsqlParameter<string> { TypedValue = ProjectionSubscription.ProgressionName(projection.Name) });
-            var final = (long)(await progress.ExecuteScalarAsync(ct))!;
+            var final = Math.Max((long)(await progress.ExecuteScalarAsync(ct))!, _finalFromPages.GetValueOrDefault(projection.Name));
             var outcome = await pages.ApplyUpToAsync(projection, final, connection, transaction, oneChunk: true, ct);
             await transaction.CommitAsync(ct);
             if (outcome.Status == "stopped" || outcome.Position >= final)
@@ -67,20 +94,26 @@ public sealed class ProjectionCatchUp(
                 Request(projection.Name);
         }
 
+        await Task.WhenAll(projections.Async.Select(projection => ServeAsync(projection, stoppingToken)));
+    }
+
+    private async Task ServeAsync(IProjection projection, CancellationToken stoppingToken)
+    {
         try
         {
-            await foreach (var name in _requests.Reader.ReadAllAsync(stoppingToken))
+            await foreach (var _ in _requests[projection.Name].Reader.ReadAllAsync(stoppingToken))
             {
-                if (projections.Find(name) is not { } projection)
-                    continue;
                 try
                 {
                     await CatchUpAsync(projection, stoppingToken);
                 }
                 catch (Exception e) when (e is NpgsqlException or IOException or TimeoutException && !stoppingToken.IsCancellationRequested)
                 {
-                    // The subscription's next page picks up from wherever this got to.
-                    logger.LogWarning(e, "Could not catch up projection {Projection}; its subscription carries on", name);
+                    // Tried again after a pause (the subscription's next page would ask again too, but
+                    // there may be none for a while).
+                    logger.LogWarning(e, "Could not catch up projection {Projection}; trying again", projection.Name);
+                    await Task.Delay(options.Value.PollInterval, stoppingToken);
+                    Request(projection.Name);
                 }
             }
         }

@@ -55,8 +55,10 @@ public sealed class ProjectionPages(TypeRegistry types, IOptions<EventingOptions
             var rows = await ReadAsync(connection, transaction, position, ceiling, batchSize, wholeLog, typeNames, ct);
             // A full batch ends at its last row; a short one has read everything up to the ceiling.
             var to = rows.Count == batchSize ? rows[^1].Sequence : ceiling;
-            var events = rows.Select(r => new StoredEvent(r.Sequence, r.EventId, r.StreamId, r.StreamVersion, r.EventType,
-                wholeLog ? r.Json : types.Deserialize(r.EventType, r.Json), r.RecordedAt, r.Metadata)).ToList();
+            // A stored body this host cannot read as its type is a poison event like any other: the ones
+            // before it are applied, and the projection stops on it. A throw here would roll back Marten's
+            // page and have it retried for ever.
+            var (events, unreadable) = ToEvents(rows, wholeLog);
             if (events.Count > 0)
             {
                 await transaction.SaveAsync("page", ct);
@@ -72,6 +74,8 @@ public sealed class ProjectionPages(TypeRegistry types, IOptions<EventingOptions
                 }
                 metrics.EventsProjected(projection.Name, events.Count);
             }
+            if (unreadable is { } poison)
+                return await StopAsync(projection, poison.Failure, poison.Row.Sequence, poison.Row.EventType, connection, transaction, ct);
             position = to;
             if (oneChunk)
                 break;
@@ -112,24 +116,54 @@ public sealed class ProjectionPages(TypeRegistry types, IOptions<EventingOptions
             catch (Exception failure) when (IsPoison(failure))
             {
                 await transaction.RollbackAsync("event", ct);
-                logger.LogError(failure, "Projection {Projection} stopped at event {Sequence} ({EventType})", projection.Name, e.Sequence, e.EventType);
-                await using var stop = new NpgsqlCommand("""
-                    update eventing.projection_checkpoints
-                    set status = 'stopped', position = $5, error = $2, error_seq = $3, error_event_type = $4, updated_at = now()
-                    where projection = $1
-                    """, connection, transaction);
-                stop.Parameters.Add(new NpgsqlParameter<string> { TypedValue = projection.Name });
-                stop.Parameters.Add(new NpgsqlParameter<string> { TypedValue = $"{failure.GetType().Name}: {failure.Message}" });
-                stop.Parameters.Add(new NpgsqlParameter<long> { TypedValue = e.Sequence });
-                stop.Parameters.Add(new NpgsqlParameter<string> { TypedValue = e.EventType });
-                stop.Parameters.Add(new NpgsqlParameter<long> { TypedValue = e.Sequence - 1 });
-                await stop.ExecuteNonQueryAsync(ct);
-                return new Outcome(e.Sequence - 1, "stopped");
+                return await StopAsync(projection, failure, e.Sequence, e.EventType, connection, transaction, ct);
             }
         }
         // The batch failed but no single event does (a failure that depends on the batch as a whole):
         // the same batch would fail again, so stop on its first event rather than loop.
         throw new InvalidOperationException($"Projection {projection.Name} failed on a batch from event {events[0].Sequence} whose events each apply alone.");
+    }
+
+    /// <summary>Records the projection as stopped on a poison event, its position just before it. Never throws for it.</summary>
+    private async Task<Outcome> StopAsync(IProjection projection, Exception failure, long sequence, string eventType, NpgsqlConnection connection,
+        NpgsqlTransaction transaction, CancellationToken ct)
+    {
+        logger.LogError(failure, "Projection {Projection} stopped at event {Sequence} ({EventType})", projection.Name, sequence, eventType);
+        await using var stop = new NpgsqlCommand("""
+            update eventing.projection_checkpoints
+            set status = 'stopped', position = $5, error = $2, error_seq = $3, error_event_type = $4, updated_at = now()
+            where projection = $1
+            """, connection, transaction);
+        stop.Parameters.Add(new NpgsqlParameter<string> { TypedValue = projection.Name });
+        stop.Parameters.Add(new NpgsqlParameter<string> { TypedValue = $"{failure.GetType().Name}: {failure.Message}" });
+        stop.Parameters.Add(new NpgsqlParameter<long> { TypedValue = sequence });
+        stop.Parameters.Add(new NpgsqlParameter<string> { TypedValue = eventType });
+        stop.Parameters.Add(new NpgsqlParameter<long> { TypedValue = sequence - 1 });
+        await stop.ExecuteNonQueryAsync(ct);
+        return new Outcome(sequence - 1, "stopped");
+    }
+
+    /// <summary>
+    /// The rows as events, up to the first whose body cannot be read as its type (returned beside them):
+    /// a typed projection's events are deserialized, a whole-log projection's stay the stored text.
+    /// </summary>
+    private (List<StoredEvent> Events, (Row Row, Exception Failure)? Unreadable) ToEvents(List<Row> rows, bool wholeLog)
+    {
+        var events = new List<StoredEvent>(rows.Count);
+        foreach (var r in rows)
+        {
+            object data;
+            try
+            {
+                data = wholeLog ? r.Json : types.Deserialize(r.EventType, r.Json);
+            }
+            catch (Exception e) when (IsPoison(e))
+            {
+                return (events, (r, e));
+            }
+            events.Add(new StoredEvent(r.Sequence, r.EventId, r.StreamId, r.StreamVersion, r.EventType, data, r.RecordedAt, r.Metadata));
+        }
+        return (events, null);
     }
 
     /// <summary>

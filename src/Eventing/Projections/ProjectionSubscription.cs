@@ -13,17 +13,22 @@ namespace Allmende.Eventing.Projections;
 /// checkpoint stay ours. The page itself does nothing: it enlists a transaction participant, which
 /// runs in the very transaction in which Marten commits the subscription's progress, and applies
 /// our events up to the page's ceiling there (<see cref="ProjectionPages"/>). So our writes, our
-/// checkpoint and Marten's progress commit or roll back together.
+/// checkpoint and Marten's progress commit or roll back together. A page applies at most one batch
+/// (<see cref="EventingOptions.ProjectionBatchSize"/>): a page that spans more (the first one over a
+/// backlog) leaves the rest up to its ceiling, which is final, to <see cref="ProjectionCatchUp"/>, which
+/// carries on in short transactions of one batch each.
 /// </summary>
 internal sealed class ProjectionSubscription : SubscriptionBase
 {
     private readonly IProjection _projection;
     private readonly ProjectionPages _pages;
+    private readonly ProjectionCatchUp _catchUp;
 
-    public ProjectionSubscription(IProjection projection, ProjectionPages pages)
+    public ProjectionSubscription(IProjection projection, ProjectionPages pages, ProjectionCatchUp catchUp)
     {
         _projection = projection;
         _pages = pages;
+        _catchUp = catchUp;
         Name = projection.Name;
         // Marten loads each page's events before handing it over. We read ours with SQL, every type
         // as stored (the chain hashes types this host may not know), so let Marten load none: a type
@@ -37,16 +42,22 @@ internal sealed class ProjectionSubscription : SubscriptionBase
     public override Task<IChangeListener> ProcessEventsAsync(EventRange page, ISubscriptionController controller, IDocumentOperations operations,
         CancellationToken cancellationToken)
     {
-        ((ITransactionParticipantRegistrar)operations).AddTransactionParticipant(new Page(_projection, _pages, page.SequenceCeiling));
+        ((ITransactionParticipantRegistrar)operations).AddTransactionParticipant(new Page(_projection, _pages, _catchUp, page.SequenceCeiling));
         return Task.FromResult(NullChangeListener.Instance);
     }
 
-    private sealed class Page(IProjection projection, ProjectionPages pages, long ceiling) : ITransactionParticipant
+    private sealed class Page(IProjection projection, ProjectionPages pages, ProjectionCatchUp catchUp, long ceiling) : ITransactionParticipant
     {
         // May run more than once for one page (Marten retries a failed commit on a fresh
         // transaction): each run reads the checkpoint again in its own transaction.
-        public Task BeforeCommitAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken token) =>
-            pages.ApplyUpToAsync(projection, ceiling, connection, transaction, oneChunk: false, token);
+        public async Task BeforeCommitAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken token)
+        {
+            var outcome = await pages.ApplyUpToAsync(projection, ceiling, connection, transaction, oneChunk: true, token);
+            // The rest up to the ceiling, which is final whether or not this transaction commits. The
+            // catch-up's first transaction waits on the checkpoint row until this one has ended.
+            if (outcome.Status != "stopped" && outcome.Position < ceiling)
+                catchUp.Request(projection.Name, ceiling);
+        }
     }
 }
 

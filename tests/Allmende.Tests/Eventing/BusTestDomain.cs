@@ -1,3 +1,5 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using Allmende.Eventing;
 using Allmende.Eventing.Messaging;
 using Allmende.Eventing.Projections;
@@ -15,12 +17,33 @@ public sealed record Reminder(Guid Id, string Text);
 public sealed record StalledGreeting(Guid Id, int StallTimes);
 public sealed record SeveredGreeting(Guid Id);
 
+/// <summary>
+/// A tally's label, read by <see cref="AppliedLogProjection"/> alone. Its stored body holds a string; one
+/// holding a number cannot be read as this type until <see cref="LabelText.ReadsNumbers"/> (a release
+/// that reads the old shape, in production an upcaster).
+/// </summary>
+public sealed record TallyLabelled([property: JsonConverter(typeof(LabelText))] string Label);
+
+public sealed class LabelText : JsonConverter<string>
+{
+    public static bool ReadsNumbers { get; set; }
+
+    public override string Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => reader.TokenType switch
+    {
+        JsonTokenType.String => reader.GetString()!,
+        JsonTokenType.Number when ReadsNumbers => reader.GetInt64().ToString(System.Globalization.CultureInfo.InvariantCulture),
+        _ => throw new JsonException($"A label is text, not {reader.TokenType}."),
+    };
+
+    public override void Write(Utf8JsonWriter writer, string value, JsonSerializerOptions options) => writer.WriteStringValue(value);
+}
+
 /// <summary>Records every event it applies, counting repeats: a count above one is a double application.</summary>
 public sealed class AppliedLogProjection : IProjection
 {
     public string Name => "applied-log";
 
-    public IReadOnlyCollection<Type> EventTypes { get; } = [typeof(TallyOpened), typeof(TallyCounted)];
+    public IReadOnlyCollection<Type> EventTypes { get; } = [typeof(TallyOpened), typeof(TallyCounted), typeof(TallyLabelled)];
 
     public async Task ApplyAsync(IReadOnlyList<StoredEvent> events, ProjectionContext context, CancellationToken ct)
     {
@@ -186,7 +209,8 @@ public class BusApp : AllmendeApp
             o.RegisterTallies();
             o.AddMigrations(Migrations);
             o.Types.Register<Greeted>("tests.greeted").Register<FlakyGreeting>("tests.flaky-greeting").Register<Reminder>("tests.reminder")
-                .Register<StalledGreeting>("tests.stalled-greeting").Register<SeveredGreeting>("tests.severed-greeting");
+                .Register<StalledGreeting>("tests.stalled-greeting").Register<SeveredGreeting>("tests.severed-greeting")
+                .Register<TallyLabelled>("tests.tally-labelled");
             // Short, so the stalled handlers' tests end soon; long enough that the severed handler's
             // terminate-and-wait never reaches it on a loaded machine (at 2 s it did, once in CI).
             o.HandlerTimeout = TimeSpan.FromSeconds(5);
