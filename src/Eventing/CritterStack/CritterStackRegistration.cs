@@ -141,10 +141,18 @@ internal static class CritterStackRegistration
         options.Events.DatabaseSchemaName = MartenSchema;
         // Our stream ids are strings ("booking-…", "grant-…") and keep their names.
         options.Events.StreamIdentity = StreamIdentity.AsString;
-        // Rich appends: inline projections see each event's sequence and version (the temporal
-        // report tables need them, ADR 14). Quick append also draws the sequence before its
-        // first write, which ADR 5's invariant forbids.
-        options.Events.AppendMode = EventAppendMode.Rich;
+        // The quick append, one call of mt_quick_append_events per stream that returns the events'
+        // versions and sequence numbers in the same round trip, so inline projections (run by the
+        // writer after the append, in its transaction) see them. Rich reserves the sequence numbers
+        // first, a round trip more per unit (docs/adr/0015, "Step 5 as built"). Despite its name,
+        // QuickWithServerTimestamps is the quick mode that writes the timestamp the writer set on each
+        // event (our TimeProvider's); plain Quick stamps the database's now().
+        options.Events.AppendMode = EventAppendMode.QuickWithServerTimestamps;
+        // An append with an expected version locks its stream row before it compares, so two racing
+        // appends at one version queue up and the later one is told the version it lost to (MT003,
+        // mapped to our ConcurrencyException with the stream's id), as our own writer's update did.
+        // Without it both pass the check and the later one fails on the events' key, which names no stream.
+        options.Events.UseExclusiveLockOnConcurrentAppends = true;
         // Nothing that rewrites or removes stored events (ADR 13): archiving stays off, and so
         // do masking, compacting and tombstones, which are opt-in calls we never make.
         options.Events.UseArchivedStreamPartitioning = false;

@@ -24,11 +24,34 @@ internal sealed class MartenLog(ILogger logger) : IMartenLogger, IMartenSessionL
     {
     }
 
-    public void LogFailure(NpgsqlCommand command, Exception ex) =>
-        logger.LogError(ex, "Marten command failed: {Sql}", command.CommandText);
+    public void LogFailure(NpgsqlCommand command, Exception ex)
+    {
+        if (IsLostRace(ex))
+            logger.LogDebug("Marten: an append lost a race ({Error}); the writer answers it as a conflict", ex.GetType().Name);
+        else
+            logger.LogError(ex, "Marten command failed: {Sql}", command.CommandText);
+    }
 
-    public void LogFailure(NpgsqlBatch batch, Exception ex) =>
-        logger.LogError(ex, "Marten batch failed: {Sql}", string.Join("; ", batch.BatchCommands.Cast<NpgsqlBatchCommand>().Select(c => c.CommandText)));
+    public void LogFailure(NpgsqlBatch batch, Exception ex)
+    {
+        if (IsLostRace(ex))
+            logger.LogDebug("Marten: an append lost a race ({Error}); the writer answers it as a conflict", ex.GetType().Name);
+        else
+            logger.LogError(ex, "Marten batch failed: {Sql}", string.Join("; ", batch.BatchCommands.Cast<NpgsqlBatchCommand>().Select(c => c.CommandText)));
+    }
+
+    /// <summary>
+    /// A stale expected version (MT003 from Marten's append function) or a stream id or version taken
+    /// meanwhile (a unique violation on Marten's stream or event keys): the writer answers 409
+    /// (UnitOfWork), as it did before appends went through Marten. Not an error of the system.
+    /// </summary>
+    private static bool IsLostRace(Exception ex) =>
+        ex is PostgresException { SqlState: "MT003" }
+            or PostgresException { SqlState: PostgresErrorCodes.UniqueViolation, TableName: "mt_streams" or "mt_events" }
+            // Marten logs the failure once more after translating it.
+            or JasperFx.ConcurrencyException
+            or Marten.Exceptions.ExistingStreamIdCollisionException
+            or JasperFx.Events.ExistingStreamIdCollisionException;
 
     public void LogFailure(Exception ex, string message) => logger.LogError(ex, "Marten: {Message}", message);
 

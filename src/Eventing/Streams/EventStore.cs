@@ -23,6 +23,7 @@ public sealed class EventStore(
 {
     private WolverineOutbox? _wolverine;
     private WolverineQueues? _wolverineQueues;
+    private Marten.IDocumentStore? _sessions;
 
     internal NpgsqlDataSource DataSource => dataSource;
     internal TypeRegistry Types => types;
@@ -34,6 +35,8 @@ public sealed class EventStore(
     // Resolved on first use: what Wolverine carries is known only once the modules configured it.
     internal WolverineOutbox Wolverine => _wolverine ??= services.GetRequiredService<WolverineOutbox>();
     internal WolverineQueues WolverineQueues => _wolverineQueues ??= services.GetRequiredService<WolverineQueues>();
+    /// <summary>Marten's store: the writer appends through its sessions (docs/adr/0015, step 5).</summary>
+    internal Marten.IDocumentStore Sessions => _sessions ??= services.GetRequiredService<Marten.IDocumentStore>();
 
     public UnitOfWork Begin(EventMetadata metadata) => new(this, metadata);
 

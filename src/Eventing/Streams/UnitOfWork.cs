@@ -1,8 +1,9 @@
 using Allmende.Eventing.Messaging;
 using Allmende.Eventing.Projections;
-using Allmende.Eventing.Storage;
+using JasperFx.Events;
+using Marten;
+using Marten.Services;
 using Npgsql;
-using NpgsqlTypes;
 
 namespace Allmende.Eventing.Streams;
 
@@ -94,20 +95,13 @@ public sealed class UnitOfWork
         if (_boundConnection is not null)
             return await WriteAsync(_boundConnection, _boundTransaction!, ct);
 
+        // A connection of our main pool (no reset on close, auto-prepare: ADR 6), not one of Marten's
+        // pool, which resets every returned connection (DISCARD ALL, a round trip) because Wolverine
+        // keeps advisory locks on some of its connections. BEGIN goes out with the first statement.
         await using var connection = await _store.DataSource.OpenConnectionAsync(ct);
-        IReadOnlyList<StoredEvent> stored;
-        if (IsOneStatement())
-        {
-            // One append and nothing else: its single statement is atomic by itself, and leaving out
-            // BEGIN/COMMIT saves a round trip on the hottest path (docs/benchmarks.md).
-            stored = await WriteAsync(connection, null, ct);
-        }
-        else
-        {
-            await using var transaction = await connection.BeginTransactionAsync(ct);
-            stored = await WriteAsync(connection, transaction, ct);
-            await transaction.CommitAsync(ct);
-        }
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        var stored = await WriteAsync(connection, transaction, ct);
+        await transaction.CommitAsync(ct);
         _store.Metrics.EventsAppended(stored.Count);
         await FlushAsync();
         _store.Signals.Committed(HasEvents);
@@ -119,10 +113,6 @@ public sealed class UnitOfWork
     /// wrote them committed (a unit bound to a delivery's transaction is flushed by that delivery).
     /// </summary>
     internal Task FlushAsync() => _pending.FlushAsync();
-
-    private bool IsOneStatement() =>
-        _writes.Count == 1 && !HasMessages && _cancellations.Count == 0 && _enlisted.Count == 0
-        && !_store.Projections.Inline.Any(p => _writes[0].Events.Any(e => p.EventTypes.Contains(e.GetType())));
 
     private void Add(StreamWrite write)
     {
@@ -145,59 +135,15 @@ public sealed class UnitOfWork
         return id;
     }
 
-    private async Task<IReadOnlyList<StoredEvent>> WriteAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, CancellationToken ct)
+    /// <summary>
+    /// Everything, in the caller's transaction, which it commits or (by disposing it) rolls back: the
+    /// events through a Marten session bound to that transaction, then the inline projections, the
+    /// enlisted writes, the cancellations and Wolverine's envelopes (docs/adr/0015, "Step 5 as built").
+    /// </summary>
+    private async Task<IReadOnlyList<StoredEvent>> WriteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken ct)
     {
         var now = _store.Time.GetUtcNow();
-        var stored = new List<StoredEvent>();
-
-        await using (var batch = new NpgsqlBatch(connection, transaction))
-        {
-            foreach (var write in _writes)
-                batch.BatchCommands.Add(AppendCommand(write, now));
-            if (_cancellations.Count > 0)
-                batch.BatchCommands.Add(_store.Wolverine.Cancel(_cancellations, _store.WolverineQueues.AllQueues()));
-
-            if (batch.BatchCommands.Count > 0)
-            {
-                try
-                {
-                    await using var reader = await batch.ExecuteReaderAsync(ct);
-                    foreach (var write in _writes)
-                    {
-                        var byId = new Dictionary<Guid, (long Seq, long Version)>();
-                        while (await reader.ReadAsync(ct))
-                            byId[reader.GetGuid(2)] = (reader.GetInt64(0), reader.GetInt64(1));
-                        if (byId.Count == 0 && write.Kind == WriteKind.Expected)
-                        {
-                            await reader.DisposeAsync();
-                            var actual = await EventStore.CurrentVersionAsync(connection, transaction, write.StreamId, ct);
-                            throw new ConcurrencyException(write.StreamId, write.ExpectedVersion, actual);
-                        }
-                        for (var i = 0; i < write.Events.Count; i++)
-                        {
-                            var (seq, version) = byId[write.EventIds[i]];
-                            var data = write.Events[i];
-                            stored.Add(new StoredEvent(seq, write.EventIds[i], write.StreamId, version,
-                                _store.Types.NameOf(data.GetType()), data, now, Metadata));
-                        }
-                        await reader.NextResultAsync(ct);
-                    }
-                    // Drain the remaining results (cancellations) so that their errors surface here.
-                    while (await reader.NextResultAsync(ct))
-                    {
-                    }
-                }
-                catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation && e.ConstraintName == StreamsKey)
-                {
-                    var started = _writes.Where(w => w.Kind == WriteKind.Start).ToList();
-                    var write = started.FirstOrDefault(w => e.Detail?.Contains($"({w.StreamId})", StringComparison.Ordinal) == true) ?? started.First();
-                    throw new StreamAlreadyExistsException(write.StreamId);
-                }
-            }
-        }
-
-        if (transaction is null)
-            return stored; // the one-statement path: no projection and nothing enlisted has work
+        var stored = _writes.Count == 0 ? [] : await AppendAsync(connection, transaction, now, ct);
 
         var context = new ProjectionContext(connection, transaction);
         foreach (var projection in _store.Projections.Inline)
@@ -208,6 +154,12 @@ public sealed class UnitOfWork
         }
         foreach (var write in _enlisted)
             await write(context, ct);
+        if (_cancellations.Count > 0)
+        {
+            await using var batch = new NpgsqlBatch(connection, transaction);
+            batch.BatchCommands.Add(_store.Wolverine.Cancel(_cancellations, _store.WolverineQueues.AllQueues()));
+            await batch.ExecuteNonQueryAsync(ct);
+        }
         if (_messages.Count > 0)
         {
             // Wolverine fires a scheduled envelope by the real clock; the instant asked for is by ours. Convert
@@ -222,70 +174,134 @@ public sealed class UnitOfWork
         return stored;
     }
 
-    private NpgsqlBatchCommand AppendCommand(StreamWrite write, DateTimeOffset now)
+    /// <summary>
+    /// The events through a lightweight Marten session on our transaction (it commits nothing itself).
+    /// After SaveChanges each event carries the sequence and version the database gave it: the quick
+    /// append reads them back from <c>mt_quick_append_events</c> in the same round trip.
+    /// </summary>
+    private async Task<List<StoredEvent>> AppendAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, DateTimeOffset now, CancellationToken ct)
     {
-        // Marten's tables in Marten's shape (docs/adr/0015): its readers fold these streams too. Each
-        // form writes the stream row before the events in one statement. That ordering is load-bearing:
-        // the transaction holds an xid before it draws a sequence number, which the async daemon's gap
-        // rule relies on (docs/adr/0005-exact-gap-rule-for-async-projections.md). The timestamp is our
-        // TimeProvider's instant, not the database's clock: as-of reads and tests rely on it.
-        const string insertEvents = """
-            insert into marten.mt_events (seq_id, id, stream_id, version, type, data, timestamp, correlation_id, causation_id, user_name)
-            select nextval('marten.mt_events_sequence'), e.id, $1, s.base + e.ord, e.type, e.data, $3, $4, $5, $6
-            from s, unnest($7::uuid[], $8::text[], $9::jsonb[]) with ordinality as e(id, type, data, ord)
-            order by e.ord
-            returning seq_id, version, id
-            """;
-        var sql = write.Kind switch
-        {
-            WriteKind.Start => """
-                with s as (
-                    insert into marten.mt_streams (id, type, version, timestamp, created)
-                    values ($1, $2, $10, $3, $3)
-                    returning 0::bigint as base)
-                """,
-            WriteKind.Expected => """
-                with s as (
-                    update marten.mt_streams set version = $2::bigint + $10, timestamp = $3
-                    where id = $1 and version = $2::bigint
-                    returning $2::bigint as base)
-                """,
-            _ => """
-                with s as (
-                    insert into marten.mt_streams as t (id, type, version, timestamp, created)
-                    values ($1, $2, $10, $3, $3)
-                    on conflict (id) do update set version = t.version + $10, timestamp = $3
-                    returning t.version - $10 as base)
-                """,
-        } + "\n" + insertEvents;
+        await using var session = _store.Sessions.LightweightSession(SessionOptions.ForTransaction(transaction));
+        // Marten's metadata columns (user_name, correlation_id, causation_id), filled from the session.
+        session.LastModifiedBy = Metadata.Actor;
+        session.CorrelationId = Metadata.CorrelationId;
+        session.CausationId = Metadata.CausationId;
 
-        var command = new NpgsqlBatchCommand(sql);
-        var p = command.Parameters;
-        p.Add(new NpgsqlParameter<string>{ TypedValue = write.StreamId });
-        if (write.Kind == WriteKind.Expected)
-            p.Add(new NpgsqlParameter<long> { TypedValue = write.ExpectedVersion });
-        else
-            p.Add(SqlParameters.OrNull(write.StreamType, NpgsqlDbType.Text));
-        p.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = now });
-        p.Add(Text(Metadata.CorrelationId));
-        p.Add(Text(Metadata.CausationId));
-        p.Add(Text(Metadata.Actor));
-        p.Add(new NpgsqlParameter<Guid[]> { TypedValue = write.EventIds });
-        p.Add(new NpgsqlParameter<string[]> { TypedValue = write.Events.Select(e => _store.Types.NameOf(e.GetType())).ToArray() });
-        p.Add(new NpgsqlParameter<string[]> { TypedValue = write.Events.Select(_store.Types.Serialize).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
-        p.Add(new NpgsqlParameter<long> { TypedValue = write.Events.Count });
-        return command;
+        var appended = new List<(StreamWrite Write, IReadOnlyList<IEvent> Events)>(_writes.Count);
+        foreach (var write in _writes)
+        {
+            var events = write.Events.ToArray();
+            var action = write.Kind switch
+            {
+                WriteKind.Start => StartStream(session, write.StreamType!, write.StreamId, events),
+                // Marten's expected version is the stream's version AFTER the append; ours is the one before.
+                WriteKind.Expected => session.Events.Append(write.StreamId, write.ExpectedVersion + events.Length, events),
+                _ => session.Events.Append(write.StreamId, events),
+            };
+            // Marten keeps one action per stream in a session: this write's events are its last ones.
+            var mine = action.Events.Skip(action.Events.Count - events.Length).ToList();
+            foreach (var e in mine)
+            {
+                // Our clock's instant (tests set clocks, as-of reads depend on it), one for the whole unit,
+                // the instant its outgoing envelopes carry too; Marten keeps a timestamp that is set, and the
+                // append mode QuickWithServerTimestamps writes it. Ids are UUIDv7, as our writer drew them.
+                e.Timestamp = now;
+                e.Id = Guid.CreateVersion7();
+            }
+            appended.Add((write, mine));
+        }
+
+        if (_writes.Any(w => w.Kind == WriteKind.Any))
+            await LockStreamsAsync(connection, transaction, ct);
+
+        try
+        {
+            await session.SaveChangesAsync(ct);
+        }
+        catch (Exception e) when (AsOurs(e) is { } conflict)
+        {
+            throw await conflict;
+        }
+
+        var stored = new List<StoredEvent>();
+        foreach (var (write, events) in appended)
+        {
+            for (var i = 0; i < events.Count; i++)
+            {
+                var data = write.Events[i];
+                stored.Add(new StoredEvent(events[i].Sequence, events[i].Id, write.StreamId, events[i].Version,
+                    _store.Types.NameOf(data.GetType()), data, now, Metadata));
+            }
+        }
+        return stored;
     }
 
-    /// <summary>Marten's primary key of mt_streams: a started stream whose id is taken.</summary>
-    private const string StreamsKey = "pkey_mt_streams_id";
+    /// <summary>
+    /// "Append whatever the version is" must not lose a race: Marten's append function reads the stream's
+    /// version without a lock when no version is expected, so two such appends would both take the next
+    /// version and the second would fail on its key. Locking the stream rows first (creating a missing one
+    /// at version 0, which the append then continues) makes them wait for each other, as our own upsert did.
+    /// </summary>
+    private async Task LockStreamsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand("""
+            insert into marten.mt_streams as s (id, version, timestamp, created)
+            select id, 0, now(), now() from unnest($1::text[]) as id order by id
+            on conflict (id) do update set version = s.version
+            """, connection, transaction);
+        command.Parameters.Add(new NpgsqlParameter<string[]>
+        {
+            TypedValue = _writes.Where(w => w.Kind == WriteKind.Any).Select(w => w.StreamId).Distinct().ToArray(),
+        });
+        await command.ExecuteNonQueryAsync(ct);
+    }
 
-    private static NpgsqlParameter Text(string? value) => SqlParameters.OrNull(value, NpgsqlDbType.Text);
+    private static StreamAction StartStream(IDocumentSession session, string streamType, string streamId, object[] events)
+    {
+        var action = session.Events.StartStream(streamId, events);
+        // mt_streams.type holds our stream type ("booking"), as before; Marten would derive it from an
+        // aggregate CLR type, which our streams do not have. Its setter is internal, hence the accessor.
+        SetStreamType(action, streamType);
+        return action;
+    }
+
+    [System.Runtime.CompilerServices.UnsafeAccessor(System.Runtime.CompilerServices.UnsafeAccessorKind.Method, Name = "set_AggregateTypeName")]
+    private static extern void SetStreamType(StreamAction action, string? value);
+
+    /// <summary>
+    /// Marten's answers to a taken stream id and a stale expected version, as ours (the 409s stay byte for
+    /// byte). The actual version is read afresh: the failed transaction can no longer be read in.
+    /// </summary>
+    private Task<Exception>? AsOurs(Exception e) => e switch
+    {
+        Marten.Exceptions.ExistingStreamIdCollisionException taken => Task.FromResult<Exception>(new StreamAlreadyExistsException(StreamOf(taken.Id))),
+        JasperFx.Events.ExistingStreamIdCollisionException taken => Task.FromResult<Exception>(new StreamAlreadyExistsException(StreamOf(taken.Id))),
+        JasperFx.ConcurrencyException stale => ConflictAsync(stale.Id),
+        _ => null,
+    };
+
+    private string StreamOf(object? id) =>
+        id?.ToString() is { } key && _writes.Any(w => w.StreamId == key) ? key : _writes[0].StreamId;
+
+    /// <summary>The stream that lost (the one Marten named, else the first whose version moved) and its version now.</summary>
+    private async Task<Exception> ConflictAsync(object? id)
+    {
+        await using var connection = await _store.DataSource.OpenConnectionAsync();
+        var candidates = id?.ToString() is { } key && _writes.Any(w => w.StreamId == key)
+            ? _writes.Where(w => w.StreamId == key).Take(1)
+            : _writes.Where(w => w.Kind == WriteKind.Expected).DefaultIfEmpty(_writes[0]);
+        ConcurrencyException? conflict = null;
+        foreach (var write in candidates)
+        {
+            var actual = await EventStore.CurrentVersionAsync(connection, null, write.StreamId, CancellationToken.None);
+            conflict ??= new ConcurrencyException(write.StreamId, write.ExpectedVersion, actual);
+            if (actual != write.ExpectedVersion)
+                return new ConcurrencyException(write.StreamId, write.ExpectedVersion, actual);
+        }
+        return conflict!;
+    }
 
     private enum WriteKind { Start, Expected, Any }
 
-    private sealed record StreamWrite(string StreamId, WriteKind Kind, long ExpectedVersion, string? StreamType, IReadOnlyList<object> Events)
-    {
-        public Guid[] EventIds { get; } = Events.Select(_ => Guid.CreateVersion7()).ToArray();
-    }
+    private sealed record StreamWrite(string StreamId, WriteKind Kind, long ExpectedVersion, string? StreamType, IReadOnlyList<object> Events);
 }

@@ -14,7 +14,7 @@ namespace Allmende.Tests.Eventing;
 public sealed class CritterStackTests(AllmendeApp app) : IClassFixture<AllmendeApp>
 {
     [Fact]
-    public void Martens_log_keeps_string_stream_ids_rich_appends_metadata_columns_and_no_archiving()
+    public void Martens_log_keeps_string_stream_ids_quick_appends_with_our_timestamps_metadata_columns_and_no_archiving()
     {
         var options = app.Services.GetRequiredService<StoreOptions>();
         var events = options.Events;
@@ -33,7 +33,7 @@ public sealed class CritterStackTests(AllmendeApp app) : IClassFixture<AllmendeA
         {
             DatabaseSchemaName = "marten",
             StreamIdentity = StreamIdentity.AsString,
-            AppendMode = EventAppendMode.Rich,
+            AppendMode = EventAppendMode.QuickWithServerTimestamps, // writes the timestamps the writer sets (ours)
             UseArchivedStreamPartitioning = false,
             UserNameEnabled = true,
             CorrelationIdEnabled = true,
