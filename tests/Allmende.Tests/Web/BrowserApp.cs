@@ -142,22 +142,23 @@ public sealed class BrowserApp : AllmendeApp
     }
 
     /// <summary>
-    /// Waits until the page has gone to <paramref name="url"/> and its document is parsed. Not by Playwright's lifecycle
-    /// events: after a form's POST and redirect, "load" (ci14) and even "DOMContentLoaded" (ci17) never reached Playwright
-    /// within 30 s, though the host had answered in milliseconds and Playwright saw the network go idle. So: the navigation's
-    /// commit, then the document's own readyState, polled in the page.
+    /// Waits until the page is at <paramref name="url"/> and its document is parsed, both read in the page itself. Not
+    /// by Playwright's WaitForURLAsync: when the URL already matches (a redirect faster than the call), Playwright 1.64
+    /// waits for the "load" event whatever WaitUntil asks (its Frame.WaitForURLAsync maps Commit to no state, which is
+    /// "load"), and after a form's POST and redirect that event sometimes never reaches it (ci14, ci17, ci23: 30 s, though
+    /// the host had answered in milliseconds). Playwright's function wait survives the navigation it waits for.
     /// </summary>
-    public static async Task ArrivedAsync(IPage page, string url)
-    {
-        await page.WaitForURLAsync(url, new() { WaitUntil = WaitUntilState.Commit });
-        await ParsedAsync(page);
-    }
+    public static Task ArrivedAsync(IPage page, string url) => ArrivedWhenAsync(page, "url => location.href === url", url);
 
     /// <inheritdoc cref="ArrivedAsync(IPage, string)"/>
-    public static async Task ArrivedAsync(IPage page, System.Text.RegularExpressions.Regex url)
+    public static Task ArrivedAsync(IPage page, System.Text.RegularExpressions.Regex url) =>
+        ArrivedWhenAsync(page, "pattern => new RegExp(pattern).test(location.href)", url.ToString());
+
+    private static async Task ArrivedWhenAsync(IPage page, string at, string argument)
     {
-        await page.WaitForURLAsync(url, new() { WaitUntil = WaitUntilState.Commit });
-        await ParsedAsync(page);
+        var arrived = await page.WaitForFunctionAsync($"argument => ({at})(argument) && document.readyState !== 'loading'", argument,
+            new() { PollingInterval = 50 });
+        await arrived.DisposeAsync();
     }
 
     private static async Task ParsedAsync(IPage page)
