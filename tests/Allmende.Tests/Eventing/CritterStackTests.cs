@@ -1,9 +1,12 @@
 using System.Net;
 using System.Net.Http.Json;
 using Allmende.Tests.Infrastructure;
+using JasperFx.CodeGeneration;
 using JasperFx.Events;
 using Marten;
 using Microsoft.Extensions.DependencyInjection;
+using Wolverine.Runtime;
+using Wolverine.Runtime.Handlers;
 
 namespace Allmende.Tests.Eventing;
 
@@ -92,6 +95,18 @@ public sealed class CritterStackTests(AllmendeApp app) : IClassFixture<AllmendeA
                     Timestamp = e.RecordedAt, UserName = e.Metadata.Actor, e.Metadata.CorrelationId, e.Metadata.CausationId }));
         }
         (await TestPostgres.ScalarAsync(app.ConnectionString, "select count(*) from wolverine.wolverine_outgoing_envelopes")).ShouldBe(0);
+    }
+
+    [Fact]
+    public void Wolverine_takes_our_handler_registry_instead_of_scanning_for_handlers()
+    {
+        // In TypeLoadMode.Static Wolverine looks for a HandlerRegistry among the application assembly's exported
+        // types at every start; without one it warns and scans that assembly (issue 13 item 6).
+        var options = app.Services.GetRequiredService<IWolverineRuntime>().Options;
+
+        options.CodeGeneration.TypeLoadMode.ShouldBe(TypeLoadMode.Static);
+        options.ApplicationAssembly!.ExportedTypes.Where(t => t.IsAssignableTo(typeof(HandlerRegistry)))
+            .ShouldBe([typeof(Allmende.Eventing.Messaging.PrebuiltHandlerRegistry)]);
     }
 
     [Fact]
