@@ -204,8 +204,18 @@ internal sealed class AppendBenchmark(AppendBenchmark.Settings settings)
             w.Latencies = new Latencies();
         }
         var before = CpuSnapshot.Take(database.PostmasterPid);
+        var allocated = GC.GetTotalAllocatedBytes();
+        var (gen0, gen1, gen2) = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
+        var jitTime = System.Runtime.JitInfo.GetCompilationTime();
         var elapsed = await RunWritersAsync(store, writers, duration, ct);
         var cpu = CpuSnapshot.Take(database.PostmasterPid).Since(before);
+        var units = Math.Max(1, writers.Sum(w => w.Committed));
+        // What /proc's CPU figure does not tell apart (stderr, warm-ups included): the client's allocations per
+        // unit (they drive the collections) and the JIT's time inside the round, i.e. tier-up not yet over,
+        // which is charged to the writer's client CPU but is no cost of a warm host's appends.
+        BenchDatabase.Log($"  store round: {units} units, {(GC.GetTotalAllocatedBytes() - allocated) / units:#,0} bytes allocated per unit, " +
+            $"GCs gen0/1/2 {GC.CollectionCount(0) - gen0}/{GC.CollectionCount(1) - gen1}/{GC.CollectionCount(2) - gen2}, " +
+            $"JIT {(System.Runtime.JitInfo.GetCompilationTime() - jitTime).TotalMilliseconds:0} ms");
 
         var committed = writers.Sum(w => w.Committed);
         var latencies = new Latencies();
