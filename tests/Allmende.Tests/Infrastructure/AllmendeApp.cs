@@ -139,8 +139,15 @@ public class AllmendeApp : WebApplicationFactory<Program>, IAsyncLifetime
     {
     }
 
+    // bench/suite-cpu.sh counts the suite's host starts (issue 13 item 6: each start costs seconds of CPU).
+    private static readonly string? HostStartsFile = Environment.GetEnvironmentVariable("ALLMENDE_TEST_HOST_STARTS");
+    private static readonly Lock HostStartsLock = new();
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
+        if (HostStartsFile is not null)
+            lock (HostStartsLock)
+                File.AppendAllText(HostStartsFile, GetType().Name + Environment.NewLine);
         builder.UseEnvironment("Testing");
         builder.UseSetting("ConnectionStrings:Postgres", ConnectionString);
         builder.UseSetting("Eventing:RunProjections", _runBackgroundWork.ToString());
