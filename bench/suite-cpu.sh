@@ -8,13 +8,14 @@
 #   bench/suite-cpu.sh LABEL [NAME=VALUE ...]      e.g. bench/suite-cpu.sh pgo-on DOTNET_TieredPGO=1
 set -euo pipefail
 cd "$(dirname "$0")/.."
+here="$PWD" # only this checkout's test process: another run on the machine has its own
 label="$1"; shift
 log="$(mktemp)"; starts="$(mktemp)"; testhost="$(mktemp)"
 tck=$(getconf CLK_TCK)
 sample_testhost() { # the last reading of the test process's own and its children's CPU ticks
   local pid="" stat
   while :; do
-    [[ -n "$pid" && -r /proc/$pid/stat ]] || pid="$(pgrep -f 'testhost\.dll' | head -n1 || true)"
+    [[ -n "$pid" && -r /proc/$pid/stat ]] || pid="$(pgrep -f "$here/.*testhost\.dll" | head -n1 || true)"
     if [[ -n "$pid" ]] && stat="$(cat /proc/"$pid"/stat 2>/dev/null)"; then
       stat="${stat##*) }" # after the command name: field 3 onwards
       read -r -a f <<< "$stat"
