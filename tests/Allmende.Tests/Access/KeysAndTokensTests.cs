@@ -18,7 +18,8 @@ namespace Allmende.Tests.Access;
 /// Keys only for principals that exist, tokens that speak for their key as it is now, and If-Match
 /// compared strongly (issue 16, item 5; ADR 7).
 /// </summary>
-public sealed class KeysAndTokensTests(AllmendeApp app) : IClassFixture<AllmendeApp>
+[Collection(SpacesAndApiHost.Name)]
+public sealed class KeysAndTokensTests(AllmendeApp app)
 {
     private HttpClient Bearer(string token)
     {

@@ -42,6 +42,8 @@ public sealed class AdviceOutcomeTests : IAsyncLifetime
 
     private sealed class AdviceHost : AllmendeApp
     {
+        protected override bool WaitsOnScheduledMessages => true;
+
         private readonly MovedClock _clock;
 
         public AdviceHost(string database, MovedClock clock, TestMailServer mail) : base(database, runBackgroundWork: true)

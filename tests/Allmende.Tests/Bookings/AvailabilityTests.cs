@@ -6,7 +6,8 @@ using static Allmende.Tests.Bookings.BookingsWorld;
 namespace Allmende.Tests.Bookings;
 
 /// <summary>Availability search over HTTP: free time around bookings, full moments of a flexible-desk area, 400s and 404s.</summary>
-public sealed class AvailabilityTests(AllmendeApp app) : IClassFixture<AllmendeApp>
+[Collection(BookingsHost.Name)]
+public sealed class AvailabilityTests(AllmendeApp app)
 {
     private readonly BookingsWorld _world = new(app);
 

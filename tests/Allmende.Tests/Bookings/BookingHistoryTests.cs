@@ -7,7 +7,8 @@ using static Allmende.Tests.Bookings.BookingsWorld;
 namespace Allmende.Tests.Bookings;
 
 /// <summary>A booking's history: every event, who acted, what changed from what to what.</summary>
-public sealed class BookingHistoryTests(AllmendeApp app) : IClassFixture<AllmendeApp>
+[Collection(BookingsHost.Name)]
+public sealed class BookingHistoryTests(AllmendeApp app)
 {
     private readonly BookingsWorld _world = new(app);
 

@@ -7,7 +7,8 @@ using static Allmende.Tests.Bookings.BookingsWorld;
 namespace Allmende.Tests.Bookings;
 
 /// <summary>Bookings over HTTP on a real database: the lifecycle, the rules, the access rules, rescheduling and the DST nights.</summary>
-public sealed class BookingsApiTests(AllmendeApp app) : IClassFixture<AllmendeApp>
+[Collection(BookingsHost.Name)]
+public sealed class BookingsApiTests(AllmendeApp app)
 {
     private readonly BookingsWorld _world = new(app);
 

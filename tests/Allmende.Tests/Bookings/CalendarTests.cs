@@ -7,7 +7,8 @@ using static Allmende.Tests.Bookings.BookingsWorld;
 namespace Allmende.Tests.Bookings;
 
 /// <summary>Calendars by day and week and the iCalendar feeds over HTTP: DST days, busy blocks for members, RFC 5545 text.</summary>
-public sealed class CalendarTests(AllmendeApp app) : IClassFixture<AllmendeApp>
+[Collection(BookingsHost.Name)]
+public sealed class CalendarTests(AllmendeApp app)
 {
     private readonly BookingsWorld _world = new(app);
 

@@ -8,7 +8,8 @@ using static Allmende.Tests.Bookings.BookingsWorld;
 namespace Allmende.Tests.Bookings;
 
 /// <summary>Fixed-desk assignments over HTTP on a real database: blocking both ways, ending early, contracts, DST bounds, access, reactions.</summary>
-public sealed class DeskAssignmentApiTests(AllmendeApp app) : IClassFixture<AllmendeApp>
+[Collection(BookingsHost.Name)]
+public sealed class DeskAssignmentApiTests(AllmendeApp app)
 {
     private readonly BookingsWorld _world = new(app);
 

@@ -12,7 +12,8 @@ namespace Allmende.Tests.Bookings;
 /// Calendar feeds behind secret URLs, read as a calendar app would (no key) and parsed back with Ical.Net:
 /// a member's feed hides other organisations entirely, a staff feed shows who, what and where.
 /// </summary>
-public sealed class FeedTests(AllmendeApp app) : IClassFixture<AllmendeApp>
+[Collection(BookingsHost.Name)]
+public sealed class FeedTests(AllmendeApp app)
 {
     private readonly BookingsWorld _world = new(app);
 

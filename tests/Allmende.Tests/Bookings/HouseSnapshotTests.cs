@@ -9,7 +9,8 @@ namespace Allmende.Tests.Bookings;
 /// A booking request reads the space, its site (hours, lease, the closures in its range) and the
 /// organisation from Bookings' copies in one statement; each part still decides its own rule.
 /// </summary>
-public sealed class HouseSnapshotTests(AllmendeApp app) : IClassFixture<AllmendeApp>
+[Collection(BookingsHost.Name)]
+public sealed class HouseSnapshotTests(AllmendeApp app)
 {
     private readonly BookingsWorld _world = new(app);
 

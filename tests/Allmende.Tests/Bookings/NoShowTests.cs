@@ -32,6 +32,8 @@ public sealed class NoShowTests : IAsyncLifetime
 
     private sealed class BookingsHost(string database, MovedClock clock) : AllmendeApp(database, runBackgroundWork: true)
     {
+        protected override bool WaitsOnScheduledMessages => true;
+
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
             base.ConfigureWebHost(builder);

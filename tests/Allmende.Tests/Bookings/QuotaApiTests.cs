@@ -14,7 +14,8 @@ namespace Allmende.Tests.Bookings;
 /// Membership, the split of bookings, give-back and re-deciding, parallel bookings, and who may read.
 /// Free hours are global, so every test here sets the same ones (civil-society 10 h, flexible-desk 4 h).
 /// </summary>
-public sealed class QuotaApiTests(AllmendeApp app) : IClassFixture<AllmendeApp>
+[Collection(BookingsHost.Name)]
+public sealed class QuotaApiTests(AllmendeApp app)
 {
     private readonly BookingsWorld _world = new(app);
 

@@ -8,7 +8,8 @@ using static Allmende.Tests.Bookings.BookingsWorld;
 namespace Allmende.Tests.Bookings;
 
 /// <summary>Bookings react to other modules' contracts through the outbox: ended, suspended, forgotten, retired, closed.</summary>
-public sealed class ReactionsTests(AllmendeApp app) : IClassFixture<AllmendeApp>
+[Collection(BookingsHost.Name)]
+public sealed class ReactionsTests(AllmendeApp app)
 {
     private readonly BookingsWorld _world = new(app);
 

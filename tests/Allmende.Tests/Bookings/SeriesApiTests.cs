@@ -7,7 +7,8 @@ using static Allmende.Tests.Bookings.BookingsWorld;
 namespace Allmende.Tests.Bookings;
 
 /// <summary>Recurring series over HTTP on a real database: book-free and book-none, cancelling the rest, access, 400s.</summary>
-public sealed class SeriesApiTests(AllmendeApp app) : IClassFixture<AllmendeApp>
+[Collection(BookingsHost.Name)]
+public sealed class SeriesApiTests(AllmendeApp app)
 {
     private readonly BookingsWorld _world = new(app);
 

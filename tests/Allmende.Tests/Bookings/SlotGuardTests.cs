@@ -9,7 +9,8 @@ namespace Allmende.Tests.Bookings;
 /// The guarantee the open-source peers miss: parallel requests for one slot never double-book it. Each
 /// round fires many overlapping requests at once through HTTP; PostgreSQL decides in the transaction.
 /// </summary>
-public sealed class SlotGuardTests(AllmendeApp app) : IClassFixture<AllmendeApp>
+[Collection(BookingsHost.Name)]
+public sealed class SlotGuardTests(AllmendeApp app)
 {
     private readonly BookingsWorld _world = new(app);
 

@@ -7,6 +7,9 @@ namespace Allmende.Tests.Bookings;
 /// <summary>A host whose waitlist offers freed slots, for ten seconds: long enough to accept under load, short enough to see one expire.</summary>
 public sealed class WaitlistOfferApp : AllmendeApp
 {
+    // An unanswered offer expires by a scheduled message.
+    protected override bool WaitsOnScheduledMessages => true;
+
     public WaitlistOfferApp()
     {
         With("Bookings:Waitlist", "offer");

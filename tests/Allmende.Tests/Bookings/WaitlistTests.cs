@@ -47,7 +47,8 @@ internal static class WaitlistHttp
 }
 
 /// <summary>The waitlist in mode "book" (the default) over HTTP: a freed slot is booked for the first waiting entry that fits.</summary>
-public sealed class WaitlistTests(AllmendeApp app) : IClassFixture<AllmendeApp>
+[Collection(BookingsHost.Name)]
+public sealed class WaitlistTests(AllmendeApp app)
 {
     private readonly BookingsWorld _world = new(app);
 

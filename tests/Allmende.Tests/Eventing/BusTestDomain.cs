@@ -186,6 +186,9 @@ public sealed class SeveredHandler
 /// <summary>A host with the test events, both async projections and the test handlers.</summary>
 public class BusApp : AllmendeApp
 {
+    // Takeover and restart tests wait for another node's envelopes and projections.
+    protected override bool WaitsOnScheduledMessages => true;
+
     public static IEnumerable<Migration> Migrations =>
     [
         new("tests-bus", 1, "bus test tables", """

@@ -47,6 +47,9 @@ public sealed class NudgeHandler
 /// <summary>A host whose test messages travel on Wolverine's outbox and durable local queues.</summary>
 public class WolverineBusApp : AllmendeApp
 {
+    // Scheduled messages, retries, dead letters and a dead node's envelopes.
+    protected override bool WaitsOnScheduledMessages => true;
+
     public WolverineBusApp()
     {
     }

@@ -11,7 +11,8 @@ namespace Allmende.Tests.Host;
 /// The input rules of ADR 7, one by one, on the requests the probe of issue 16 found answering 500
 /// or taking what they should refuse: each is a 400 problem naming the field, in every module alike.
 /// </summary>
-public sealed class InputRulesTests(AllmendeApp app) : IClassFixture<AllmendeApp>
+[Collection(SpacesAndApiHost.Name)]
+public sealed class InputRulesTests(AllmendeApp app)
 {
     private static readonly object Address = new { street = "Ringstraße 9", postalCode = "12345", city = "Musterstadt" };
 

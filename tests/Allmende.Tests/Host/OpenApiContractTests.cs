@@ -16,7 +16,8 @@ namespace Allmende.Tests.Host;
 /// and for a representative run of the suite's calls, every status answered is one the operation
 /// documents, with a body that validates against the documented schema.
 /// </summary>
-public sealed class OpenApiContractTests(AllmendeApp app) : IClassFixture<AllmendeApp>
+[Collection(SpacesAndApiHost.Name)]
+public sealed class OpenApiContractTests(AllmendeApp app)
 {
     private async Task<JsonNode> DocumentAsync()
     {

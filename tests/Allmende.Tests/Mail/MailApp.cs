@@ -5,6 +5,9 @@ namespace Allmende.Tests.Mail;
 /// <summary>The real host sending mail to a real SMTP server of the test (ADR 18).</summary>
 public sealed class MailApp : AllmendeApp
 {
+    // Mail goes out from the outbox with retries; offers and reminders come due.
+    protected override bool WaitsOnScheduledMessages => true;
+
     public const string StaffAddress = "raumverwaltung@haus.example";
     public const string PublicUrl = "https://allmende.example";
 

@@ -12,6 +12,9 @@ namespace Allmende.Tests.Mail;
 /// <summary>A host whose SMTP server refuses connections: a loopback port nobody listens on.</summary>
 public sealed class UnreachableMailApp : AllmendeApp
 {
+    // A mail that cannot be sent is retried until it is dead-lettered.
+    protected override bool WaitsOnScheduledMessages => true;
+
     public UnreachableMailApp()
     {
         With("Mail:Host", "127.0.0.1");

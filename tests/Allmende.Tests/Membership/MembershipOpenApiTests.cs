@@ -1,9 +1,11 @@
+using Allmende.Tests.Infrastructure;
 using System.Net;
 using System.Text.Json.Nodes;
 
 namespace Allmende.Tests.Membership;
 
-public sealed class MembershipOpenApiTests(MembershipApp app) : IClassFixture<MembershipApp>
+[Collection(MembershipHost.Name)]
+public sealed class MembershipOpenApiTests(MembershipApp app)
 {
     [Fact]
     public async Task The_openapi_document_describes_every_membership_endpoint_under_its_tag()

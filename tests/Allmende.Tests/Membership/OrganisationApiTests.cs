@@ -1,3 +1,4 @@
+using Allmende.Tests.Infrastructure;
 using System.Net;
 using System.Text.Json.Nodes;
 using Allmende.Membership.Organisations.Read;
@@ -6,7 +7,8 @@ using Allmende.Membership.Organisations;
 
 namespace Allmende.Tests.Membership;
 
-public sealed class OrganisationApiTests(MembershipApp app) : IClassFixture<MembershipApp>
+[Collection(MembershipHost.Name)]
+public sealed class OrganisationApiTests(MembershipApp app)
 {
     internal static object SocialAuthority(string name = "Sozialbehörde der Stadt") => new
     {

@@ -1,3 +1,4 @@
+using Allmende.Tests.Infrastructure;
 using System.Net;
 using System.Text.Json.Nodes;
 using Allmende.Eventing.Api;
@@ -5,7 +6,8 @@ using Allmende.Membership.People.Read;
 
 namespace Allmende.Tests.Membership;
 
-public sealed class PeopleApiTests(MembershipApp app) : IClassFixture<MembershipApp>
+[Collection(MembershipHost.Name)]
+public sealed class PeopleApiTests(MembershipApp app)
 {
     internal static async Task<(PersonResponse Person, string ETag)> RegisterAsync(HttpClient client, string name, string email, string? phone = null)
     {

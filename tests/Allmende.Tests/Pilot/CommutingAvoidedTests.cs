@@ -14,7 +14,8 @@ namespace Allmende.Tests.Pilot;
 /// The commuting a rural site avoided, through the real host: surveyed persons' desk-days × one-way km × 2,
 /// CO2e by means, per Berlin month; for staff by site, for a funder by its own grant; JSON and CSV.
 /// </summary>
-public sealed class CommutingAvoidedTests(AllmendeApp app) : IClassFixture<AllmendeApp>
+[Collection(SpacesAndApiHost.Name)]
+public sealed class CommutingAvoidedTests(AllmendeApp app)
 {
     private readonly BookingsWorld _world = new(app);
 

@@ -38,6 +38,8 @@ public sealed class PeopleReachedTests : IAsyncLifetime
 
     private sealed class ProgrammeHost(string database, MovedClock clock) : AllmendeApp(database, runBackgroundWork: true)
     {
+        protected override bool WaitsOnScheduledMessages => true;
+
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
             base.ConfigureWebHost(builder);

@@ -17,7 +17,8 @@ namespace Allmende.Tests.Programme;
 /// evening and a flea market on its bookings; anyone reads them per site and organisation (JSON, iCalendar,
 /// the German page) and signs up without signing in, never beyond capacity; names are sealed and erasable.
 /// </summary>
-public sealed class ProgrammeTests(AllmendeApp app) : IClassFixture<AllmendeApp>
+[Collection(SpacesAndApiHost.Name)]
+public sealed class ProgrammeTests(AllmendeApp app)
 {
     private static readonly JsonSerializerOptions Web = new(JsonSerializerDefaults.Web);
 

@@ -13,7 +13,8 @@ namespace Allmende.Tests.Spaces;
 /// their own, one person is on duty in one place at a time even when they race, and a member never
 /// learns who else is on duty.
 /// </summary>
-public sealed class DutyRotaTests(AllmendeApp app) : IClassFixture<AllmendeApp>
+[Collection(SpacesAndApiHost.Name)]
+public sealed class DutyRotaTests(AllmendeApp app)
 {
     private static readonly DateTimeOffset Day = new DateTimeOffset(DateTime.UtcNow.Date, TimeSpan.Zero).AddDays(10);
 

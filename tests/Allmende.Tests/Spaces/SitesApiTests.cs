@@ -7,7 +7,8 @@ using Allmende.Tests.Infrastructure;
 namespace Allmende.Tests.Spaces;
 
 /// <summary>Sites over HTTP on a real database, with the neighbourhood association's addresses as data.</summary>
-public sealed class SitesApiTests(AllmendeApp app) : IClassFixture<AllmendeApp>
+[Collection(SpacesAndApiHost.Name)]
+public sealed class SitesApiTests(AllmendeApp app)
 {
     private static readonly object[] WeekdaysEightToEight =
         [.. new[] { "monday", "tuesday", "wednesday", "thursday", "friday" }.Select(d => new { day = d, opens = "08:00", closes = "20:00" })];

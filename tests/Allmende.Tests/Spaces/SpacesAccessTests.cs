@@ -5,7 +5,8 @@ using Allmende.Tests.Infrastructure;
 namespace Allmende.Tests.Spaces;
 
 /// <summary>Staff write sites and spaces; everyone signed in reads them; nobody else gets in.</summary>
-public sealed class SpacesAccessTests(AllmendeApp app) : IClassFixture<AllmendeApp>
+[Collection(SpacesAndApiHost.Name)]
+public sealed class SpacesAccessTests(AllmendeApp app)
 {
     private static readonly (string Method, string Url)[] Reads =
     [

@@ -11,7 +11,8 @@ namespace Allmende.Tests.Spaces;
 /// Spaces over HTTP on a real database: the cooperative house's engagement floor (50 flexible desk
 /// places, group rooms), the association's rooms, kitchen and workshop, and a rural coworking site.
 /// </summary>
-public sealed class SpacesApiTests(AllmendeApp app) : IClassFixture<AllmendeApp>
+[Collection(SpacesAndApiHost.Name)]
+public sealed class SpacesApiTests(AllmendeApp app)
 {
     private static DateOnly Today => Berlin.DateOf(DateTimeOffset.UtcNow);
 

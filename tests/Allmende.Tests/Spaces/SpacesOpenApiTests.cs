@@ -4,7 +4,8 @@ using Allmende.Tests.Infrastructure;
 
 namespace Allmende.Tests.Spaces;
 
-public sealed class SpacesOpenApiTests(AllmendeApp app) : IClassFixture<AllmendeApp>
+[Collection(SpacesAndApiHost.Name)]
+public sealed class SpacesOpenApiTests(AllmendeApp app)
 {
     [Fact]
     public async Task The_openapi_document_describes_every_spaces_endpoint_under_its_tag_with_a_summary()

@@ -11,7 +11,8 @@ namespace Allmende.Tests.Web;
 /// Every page of the web app, found by itself: only the sign-in pages, the membership application form and the public programme (ADR 20) open without a session,
 /// and no API key opens one.
 /// </summary>
-public sealed class WebPageAccessTests(AllmendeApp app) : IClassFixture<AllmendeApp>
+[Collection(SpacesAndApiHost.Name)]
+public sealed class WebPageAccessTests(AllmendeApp app)
 {
     private const string Programme = "/programm/{bereich:regex(^(standort|organisation)$)}/{id:guid}";
 
