@@ -38,6 +38,7 @@ internal static class CritterStackRegistration
             {
                 var options = MartenOptions(connectionString, settings.HostId, sp.GetRequiredService<IOptions<EventingOptions>>().Value.Types,
                     sp.GetRequiredService<ILoggerFactory>().CreateLogger("Marten"));
+                InlineProjections(options, sp);
                 AsyncProjections(options, sp, settings);
                 return options;
             })
@@ -96,6 +97,19 @@ internal static class CritterStackRegistration
             // background work (the test template, benchmarks' writers) runs alone.
             options.Durability.Mode = settings.RunDelivery || settings.RunProjections ? DurabilityMode.Balanced : DurabilityMode.Solo;
         });
+    }
+
+    /// <summary>
+    /// Each inline projection of ours as a Marten inline projection (<see cref="InlineProjection"/>), in the
+    /// modules' order: Marten runs them in every session that appends, the unit of work's and a delivery's.
+    /// Rebuilds do not go through Marten: <see cref="ProjectionAdmin"/> replays the log into our projection
+    /// with SQL, as it reads every projection's events (Marten's rebuild would deserialize through its own
+    /// reader and run its daemon's machinery for a projection that keeps no Marten progress).
+    /// </summary>
+    private static void InlineProjections(StoreOptions options, IServiceProvider sp)
+    {
+        foreach (var projection in sp.GetRequiredService<ProjectionSet>().Inline)
+            options.Projections.Add(new InlineProjection(projection), JasperFx.Events.Projections.ProjectionLifecycle.Inline, projection.Name);
     }
 
     /// <summary>
