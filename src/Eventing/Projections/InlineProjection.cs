@@ -83,6 +83,11 @@ internal sealed class InlineWrites : ITransactionParticipant
         {
             _failure = ExceptionDispatchInfo.Capture(e);
         }
+        finally
+        {
+            // It stays enlisted for the session's life: a second save brings only its own events.
+            _pending.Clear();
+        }
     }
 
     /// <summary>An event Marten has appended, as our projections and the unit of work's callers see it.</summary>
