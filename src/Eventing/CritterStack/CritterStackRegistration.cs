@@ -167,8 +167,9 @@ internal static class CritterStackRegistration
         // mapped to our ConcurrencyException with the stream's id), as our own writer's update did.
         // Without it both pass the check and the later one fails on the events' key, which names no stream.
         options.Events.UseExclusiveLockOnConcurrentAppends = true;
-        // Nothing that rewrites or removes stored events (ADR 13): archiving stays off, and so
-        // do masking, compacting and tombstones, which are opt-in calls we never make.
+        // Nothing that rewrites or removes stored events (ADR 13): archiving stays off, and so do
+        // masking and compacting, which are opt-in calls we never make. The tombstones Marten writes
+        // over the numbers of a failed save are not opt-in: a trigger keeps them out (eventing migration 8).
         options.Events.UseArchivedStreamPartitioning = false;
         // Who and in answer to what: actor, correlation and causation in Marten's own columns
         // (user_name, correlation_id, causation_id), so Marten's readers see them too.

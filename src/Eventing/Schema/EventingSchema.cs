@@ -160,5 +160,23 @@ internal static class EventingSchema
             $$;
             drop table eventing.deliveries, eventing.outbox;
             """),
+        new(Module, 8, "no tombstones of Marten's in the log", """
+            -- When a save fails after some of its events drew their sequence numbers (a unit over several
+            -- streams that lost at a later one), Marten writes "tombstone" events over those numbers into
+            -- its mt_tombstone stream, afterwards and from another connection (Marten 9.62; no setting
+            -- turns it off). The log holds only what units committed (docs/adr/0013, 0015): such a row
+            -- can land below events the audit chain has already passed, where verification would call it
+            -- inserted, and Marten's high-water detection passes a rolled-back number without one. They
+            -- are kept out without an error, which would only make Marten retry and log it. The stream's
+            -- row (version 0, no events) may stay.
+            create function eventing.keep_tombstones_out() returns trigger language plpgsql as $f$
+            begin
+                return null;
+            end
+            $f$;
+            create trigger events_no_tombstones before insert on marten.mt_events
+                for each row when (new.stream_id = 'mt_tombstone' and new.type = 'tombstone')
+                execute function eventing.keep_tombstones_out();
+            """),
     ];
 }
