@@ -38,10 +38,11 @@ internal sealed class InlineProjection(IProjection projection) : Marten.Events.P
 /// <remarks>
 /// A failure is kept, not thrown to Marten, and the unit of work throws it as it was once
 /// <c>SaveChangesAsync</c> has returned (<see cref="ThrowIfFailed"/>): thrown inside Marten, the slot
-/// guard's 23P01 or 23505 would reach the modules wrapped in a <c>MartenCommandException</c>, and Marten
-/// would write tombstone events over the sequence numbers of the rolled-back unit's events, into the log
-/// (InlineParticipantTests shows both). The transaction it leaves is aborted or at least uncommitted; the
-/// unit of work disposes it, so nothing of the unit is written.
+/// guard's 23P01 or 23505 would reach the modules wrapped in a <c>MartenCommandException</c>, a deadlock
+/// would be retried into the aborted transaction, and Marten would write tombstone events over the
+/// sequence numbers of the rolled-back unit's events after every 409 (eventing migration 8 keeps them out
+/// of the log; InlineParticipantTests and ParticipantTombstoneTests show all three). The transaction it
+/// leaves is aborted or at least uncommitted; the unit of work disposes it, so nothing of the unit is written.
 /// </remarks>
 internal sealed class InlineWrites : ITransactionParticipant
 {

@@ -14,7 +14,7 @@ namespace Allmende.Tests.Eventing;
 /// </summary>
 public sealed class InlineParticipantTests(StoreApp app) : IClassFixture<StoreApp>
 {
-    private sealed class Participant(Func<NpgsqlConnection, NpgsqlTransaction, Task> body) : ITransactionParticipant
+    internal sealed class Participant(Func<NpgsqlConnection, NpgsqlTransaction, Task> body) : ITransactionParticipant
     {
         public int Runs { get; private set; }
 
@@ -25,14 +25,14 @@ public sealed class InlineParticipantTests(StoreApp app) : IClassFixture<StoreAp
         }
     }
 
-    private static async Task RaiseAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string sqlState)
+    internal static async Task RaiseAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string sqlState)
     {
         await using var command = new NpgsqlCommand($"do $$ begin raise exception 'from a participant' using errcode = '{sqlState}'; end $$", connection, transaction);
         await command.ExecuteNonQueryAsync();
     }
 
     /// <summary>Appends one stream through a session on our transaction with the participant enlisted, then rolls back.</summary>
-    private async Task<(Exception? Error, IReadOnlyList<IEvent> Events)> AppendAsync(string stream, ITransactionParticipant participant)
+    internal static async Task<(Exception? Error, IReadOnlyList<IEvent> Events)> AppendAsync(StoreApp app, string stream, ITransactionParticipant participant)
     {
         await using var connection = await app.DataSource.OpenConnectionAsync();
         await using var transaction = await connection.BeginTransactionAsync();
@@ -81,7 +81,7 @@ public sealed class InlineParticipantTests(StoreApp app) : IClassFixture<StoreAp
     {
         var participant = new Participant((c, t) => RaiseAsync(c, t, "23P01"));
 
-        var (error, _) = await AppendAsync($"tally-{Guid.NewGuid():N}", participant);
+        var (error, _) = await AppendAsync(app, $"tally-{Guid.NewGuid():N}", participant);
 
         participant.Runs.ShouldBe(1);
         error.ShouldBeOfType<Marten.Exceptions.MartenCommandException>()
@@ -93,29 +93,13 @@ public sealed class InlineParticipantTests(StoreApp app) : IClassFixture<StoreAp
     {
         var participant = new Participant((c, t) => RaiseAsync(c, t, "40P01"));
 
-        var (error, _) = await AppendAsync($"tally-{Guid.NewGuid():N}", participant);
+        var (error, _) = await AppendAsync(app, $"tally-{Guid.NewGuid():N}", participant);
 
         // Marten's write pipeline retries a deadlock; on a transaction it does not own the retry re-sends the
         // batch into the aborted transaction, which PostgreSQL refuses (25P02): the participant ran once.
         participant.Runs.ShouldBe(1);
         error.ShouldNotBeNull();
         Flatten(error).OfType<PostgresException>().Select(p => p.SqlState).ShouldContain("25P02");
-    }
-
-    [Fact]
-    public async Task A_failed_participant_makes_Marten_write_tombstones_over_the_sequence_numbers_the_rolled_back_events_drew()
-    {
-        var participant = new Participant((c, t) => RaiseAsync(c, t, "23P01"));
-
-        var (error, events) = await AppendAsync($"tally-{Guid.NewGuid():N}", participant);
-
-        error.ShouldNotBeNull();
-        var sequences = events.Select(e => e.Sequence).ToArray();
-        sequences.ShouldAllBe(s => s > 0);
-        // Off the caller's path (EventGraph.EnqueueTombstones), once our rolled-back transaction let go of them.
-        await Eventually.ReachedAsync(async () => await CountAsync(
-                "select count(*) from marten.mt_events where seq_id = any($1) and type = 'tombstone'", sequences) == sequences.Length,
-            "Marten's tombstones over the rolled-back events' sequence numbers");
     }
 
     [Fact]
@@ -135,16 +119,36 @@ public sealed class InlineParticipantTests(StoreApp app) : IClassFixture<StoreAp
         action.Events.ShouldAllBe(e => e.Sequence == 0);
     }
 
-    private async Task<long> CountAsync(string sql, long[] sequences)
-    {
-        await using var command = app.DataSource.CreateCommand(sql);
-        command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = sequences });
-        return Convert.ToInt64(await command.ExecuteScalarAsync());
-    }
-
     private static IEnumerable<Exception> Flatten(Exception e)
     {
         for (var x = e; x is not null; x = x.InnerException)
             yield return x;
+    }
+}
+
+/// <summary>
+/// A failed participant makes Marten write tombstone events over the sequence numbers the rolled-back events
+/// drew, afterwards and from another connection (which eventing migration 8 keeps out of the log; without
+/// it they landed there): the reason <c>InlineWrites</c> never throws into Marten. A class of its own, so
+/// that its database has seen no failed save before.
+/// </summary>
+public sealed class ParticipantTombstoneTests(StoreApp app) : IClassFixture<StoreApp>
+{
+    [Fact]
+    public async Task A_failed_participant_makes_Marten_write_its_tombstones_after_the_save()
+    {
+        var participant = new InlineParticipantTests.Participant((c, t) => InlineParticipantTests.RaiseAsync(c, t, "23P01"));
+
+        var (error, events) = await InlineParticipantTests.AppendAsync(app, $"tally-{Guid.NewGuid():N}", participant);
+
+        error.ShouldNotBeNull();
+        events.ShouldAllBe(e => e.Sequence > 0); // drawn in the batch, before the participant ran
+        // Marten's tombstone transaction first makes sure its stream row exists: there once it has committed.
+        await Eventually.ReachedAsync(async () =>
+            {
+                await using var command = app.DataSource.CreateCommand("select exists (select 1 from marten.mt_streams where id = 'mt_tombstone')");
+                return (bool)(await command.ExecuteScalarAsync())!;
+            },
+            "Marten's tombstone stream, written after the failed save");
     }
 }
