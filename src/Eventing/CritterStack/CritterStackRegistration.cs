@@ -38,6 +38,7 @@ internal static class CritterStackRegistration
             {
                 var options = MartenOptions(connectionString, settings.HostId, sp.GetRequiredService<IOptions<EventingOptions>>().Value.Types,
                     sp.GetRequiredService<ILoggerFactory>().CreateLogger("Marten"));
+                InlineProjections(options, sp);
                 AsyncProjections(options, sp, settings);
                 return options;
             })
@@ -99,6 +100,19 @@ internal static class CritterStackRegistration
     }
 
     /// <summary>
+    /// Each inline projection of ours as a Marten inline projection (<see cref="InlineProjection"/>), in the
+    /// modules' order: Marten runs them in every session that appends, the unit of work's and a delivery's.
+    /// Rebuilds do not go through Marten: <see cref="ProjectionAdmin"/> replays the log into our projection
+    /// with SQL, as it reads every projection's events (Marten's rebuild would deserialize through its own
+    /// reader and run its daemon's machinery for a projection that keeps no Marten progress).
+    /// </summary>
+    private static void InlineProjections(StoreOptions options, IServiceProvider sp)
+    {
+        foreach (var projection in sp.GetRequiredService<ProjectionSet>().Inline)
+            options.Projections.Add(new InlineProjection(projection), JasperFx.Events.Projections.ProjectionLifecycle.Inline, projection.Name);
+    }
+
+    /// <summary>
     /// Each async projection of ours as a Marten subscription (<see cref="ProjectionSubscription"/>), and a
     /// prompt daemon: an event is projected within well under a second on an idle host (the as-of reports
     /// wait at most two seconds for the knowledge horizon). Never switched on:
@@ -142,8 +156,8 @@ internal static class CritterStackRegistration
         // Our stream ids are strings ("booking-…", "grant-…") and keep their names.
         options.Events.StreamIdentity = StreamIdentity.AsString;
         // The quick append, one call of mt_quick_append_events per stream that returns the events'
-        // versions and sequence numbers in the same round trip, so inline projections (run by the
-        // writer after the append, in its transaction) see them. Rich reserves the sequence numbers
+        // versions and sequence numbers in the same round trip, so our inline projections (applied by
+        // a transaction participant after the append, in its transaction: InlineWrites) see them. Rich reserves the sequence numbers
         // first, a round trip more per unit (docs/adr/0015, "Step 5 as built"). Despite its name,
         // QuickWithServerTimestamps is the quick mode that writes the timestamp the writer set on each
         // event (our TimeProvider's); plain Quick stamps the database's now().

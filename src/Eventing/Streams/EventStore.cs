@@ -1,7 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Allmende.Eventing.Messaging;
 using Allmende.Eventing.Notifications;
-using Allmende.Eventing.Projections;
 using Allmende.Eventing.Storage;
 using Npgsql;
 
@@ -14,7 +13,6 @@ namespace Allmende.Eventing.Streams;
 public sealed class EventStore(
     NpgsqlDataSource dataSource,
     TypeRegistry types,
-    ProjectionSet projections,
     MessageRouting routing,
     TimeProvider time,
     EventingMetrics metrics,
@@ -27,7 +25,6 @@ public sealed class EventStore(
 
     internal NpgsqlDataSource DataSource => dataSource;
     internal TypeRegistry Types => types;
-    internal ProjectionSet Projections => projections;
     internal MessageRouting Routing => routing;
     internal TimeProvider Time => time;
     internal EventingMetrics Metrics => metrics;

@@ -137,8 +137,10 @@ public sealed class UnitOfWork
 
     /// <summary>
     /// Everything, in the caller's transaction, which it commits or (by disposing it) rolls back: the
-    /// events through a Marten session bound to that transaction, then the inline projections, the
-    /// enlisted writes, the cancellations and Wolverine's envelopes (docs/adr/0015, "Step 5 as built").
+    /// events through a Marten session bound to that transaction, which also runs the inline projections
+    /// (<see cref="InlineProjection"/>), then the enlisted writes, the cancellations and Wolverine's
+    /// envelopes (docs/adr/0015, "Step 5 as built"). A unit without events has no projection to run:
+    /// Marten skips its save, and the rest is written here all the same.
     /// </summary>
     private async Task<IReadOnlyList<StoredEvent>> WriteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken ct)
     {
@@ -146,12 +148,6 @@ public sealed class UnitOfWork
         var stored = _writes.Count == 0 ? [] : await AppendAsync(connection, transaction, now, ct);
 
         var context = new ProjectionContext(connection, transaction);
-        foreach (var projection in _store.Projections.Inline)
-        {
-            var relevant = stored.Where(e => projection.EventTypes.Contains(e.Data.GetType())).ToList();
-            if (relevant.Count > 0)
-                await projection.ApplyAsync(relevant, context, ct);
-        }
         foreach (var write in _enlisted)
             await write(context, ct);
         if (_cancellations.Count > 0)
@@ -175,9 +171,10 @@ public sealed class UnitOfWork
     }
 
     /// <summary>
-    /// The events through a lightweight Marten session on our transaction (it commits nothing itself).
-    /// After SaveChanges each event carries the sequence and version the database gave it: the quick
-    /// append reads them back from <c>mt_quick_append_events</c> in the same round trip.
+    /// The events through a lightweight Marten session on our transaction (it commits nothing itself),
+    /// and Marten's inline projections, which are ours (<see cref="InlineWrites"/>). After SaveChanges
+    /// each event carries the sequence and version the database gave it: the quick append reads them back
+    /// from <c>mt_quick_append_events</c> in the same round trip.
     /// </summary>
     private async Task<List<StoredEvent>> AppendAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, DateTimeOffset now, CancellationToken ct)
     {
@@ -187,7 +184,7 @@ public sealed class UnitOfWork
         session.CorrelationId = Metadata.CorrelationId;
         session.CausationId = Metadata.CausationId;
 
-        var appended = new List<(StreamWrite Write, IReadOnlyList<IEvent> Events)>(_writes.Count);
+        var appended = new List<IEvent>();
         foreach (var write in _writes)
         {
             var events = write.Events.ToArray();
@@ -208,7 +205,7 @@ public sealed class UnitOfWork
                 e.Timestamp = now;
                 e.Id = Guid.CreateVersion7();
             }
-            appended.Add((write, mine));
+            appended.AddRange(mine);
         }
 
         if (_writes.Any(w => w.Kind == WriteKind.Any))
@@ -222,18 +219,10 @@ public sealed class UnitOfWork
         {
             throw await conflict;
         }
+        // The slot guard's exclusion violation and the like, as the projection threw them.
+        InlineWrites.ThrowIfFailed(session);
 
-        var stored = new List<StoredEvent>();
-        foreach (var (write, events) in appended)
-        {
-            for (var i = 0; i < events.Count; i++)
-            {
-                var data = write.Events[i];
-                stored.Add(new StoredEvent(events[i].Sequence, events[i].Id, write.StreamId, events[i].Version,
-                    _store.Types.NameOf(data.GetType()), data, now, Metadata));
-            }
-        }
-        return stored;
+        return [.. appended.Select(InlineWrites.Stored)];
     }
 
     /// <summary>

@@ -98,6 +98,19 @@ public sealed class CritterStackTests(AllmendeApp app) : IClassFixture<AllmendeA
     }
 
     [Fact]
+    public void Marten_runs_the_modules_inline_read_models_as_its_inline_projections_in_their_order()
+    {
+        var ours = app.Services.GetRequiredService<Allmende.Eventing.Projections.ProjectionSet>().Inline;
+        var martens = app.Services.GetRequiredService<StoreOptions>().Projections.All;
+
+        var inline = martens.Where(p => p.Lifecycle == JasperFx.Events.Projections.ProjectionLifecycle.Inline).ToList();
+        inline.Select(p => p.Name).ShouldBe(ours.Select(p => p.Name)); // as the modules registered them (the slot guard first of Bookings')
+        inline.Select(p => ((JasperFx.Events.Projections.IProjectionWrapper)p).InnerProjection)
+            .Cast<Allmende.Eventing.Projections.InlineProjection>().Select(p => p.Projection).ShouldBe(ours);
+        ours.Count.ShouldBeGreaterThan(20);
+    }
+
+    [Fact]
     public void Wolverine_takes_our_handler_registry_instead_of_scanning_for_handlers()
     {
         // In TypeLoadMode.Static Wolverine looks for a HandlerRegistry among the application assembly's exported

@@ -17,6 +17,7 @@ public sealed class StoreApp : AllmendeApp
         {
             o.RegisterTallies();
             o.AddProjection<TallyTotalsProjection>(ProjectionLifecycle.Inline);
+            o.AddProjection<TallyLedgerProjection>(ProjectionLifecycle.Inline);
         });
         services.AddSingleton<TimeProvider>(Clock);
     }

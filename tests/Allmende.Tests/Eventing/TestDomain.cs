@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Collections.Immutable;
 using Allmende.Eventing;
 using Allmende.Eventing.Projections;
 using Allmende.Eventing.Schema;
@@ -67,6 +69,38 @@ public sealed class TallyTotalsProjection : IProjection
             create table {Table} (stream_id text primary key, total int not null, last_seq bigint not null);
             """),
     ];
+}
+
+/// <summary>
+/// Remembers, by stream, the events it was given inline, and raises an exclusion violation (23P01, the
+/// slot guard's) on a tally renamed to <see cref="OverlappingName"/>, after the events before it.
+/// </summary>
+public sealed class TallyLedgerProjection : IProjection
+{
+    public const string OverlappingName = "overlapping";
+
+    private readonly ConcurrentDictionary<string, ImmutableList<StoredEvent>> _seen = new();
+
+    public string Name => "tally-ledger";
+
+    public IReadOnlyCollection<Type> EventTypes { get; } = [typeof(TallyOpened), typeof(TallyCounted), typeof(TallyRenamed)];
+
+    public IReadOnlyList<StoredEvent> Seen(string stream) => _seen.GetValueOrDefault(stream, []);
+
+    public async Task ApplyAsync(IReadOnlyList<StoredEvent> events, ProjectionContext context, CancellationToken ct)
+    {
+        foreach (var e in events)
+        {
+            if (e.Data is TallyRenamed { Name: OverlappingName })
+            {
+                await using var command = context.Command("do $$ begin raise exception 'overlaps a booked slot' using errcode = '23P01'; end $$");
+                await command.ExecuteNonQueryAsync(ct);
+            }
+            _seen.AddOrUpdate(e.StreamId, _ => [e], (_, seen) => seen.Add(e));
+        }
+    }
+
+    public Task ResetAsync(ProjectionContext context, CancellationToken ct) => Task.CompletedTask;
 }
 
 internal static class TestDomain
