@@ -156,11 +156,11 @@ internal static class CritterStackRegistration
         // Our stream ids are strings ("booking-…", "grant-…") and keep their names.
         options.Events.StreamIdentity = StreamIdentity.AsString;
         // The quick append, one call of mt_quick_append_events per stream that returns the events'
-        // versions and sequence numbers in the same round trip, so our inline projections (applied by
-        // a transaction participant after the append, in its transaction: InlineWrites) see them. Rich reserves the sequence numbers
-        // first, a round trip more per unit (docs/adr/0015, "Step 5 as built"). Despite its name,
-        // QuickWithServerTimestamps is the quick mode that writes the timestamp the writer set on each
-        // event (our TimeProvider's); plain Quick stamps the database's now().
+        // versions and sequence numbers in the same round trip, so our inline projections (applied by a
+        // transaction participant after the append, in its transaction: InlineWrites) see them. Rich
+        // reserves the sequence numbers first, a round trip more per unit (docs/adr/0015, "Step 5 as
+        // built"). Despite its name, QuickWithServerTimestamps is the quick mode that writes the
+        // timestamp the writer set on each event (our TimeProvider's); plain Quick stamps the database's now().
         options.Events.AppendMode = EventAppendMode.QuickWithServerTimestamps;
         // An append with an expected version locks its stream row before it compares, so two racing
         // appends at one version queue up and the later one is told the version it lost to (MT003,

@@ -144,11 +144,8 @@ public sealed class ParticipantTombstoneTests(StoreApp app) : IClassFixture<Stor
         error.ShouldNotBeNull();
         events.ShouldAllBe(e => e.Sequence > 0); // drawn in the batch, before the participant ran
         // Marten's tombstone transaction first makes sure its stream row exists: there once it has committed.
-        await Eventually.ReachedAsync(async () =>
-            {
-                await using var command = app.DataSource.CreateCommand("select exists (select 1 from marten.mt_streams where id = 'mt_tombstone')");
-                return (bool)(await command.ExecuteScalarAsync())!;
-            },
+        await Eventually.ReachedAsync(async () => await TestPostgres.ScalarAsync(app.ConnectionString,
+                "select count(*) from marten.mt_streams where id = 'mt_tombstone'") == 1,
             "Marten's tombstone stream, written after the failed save");
     }
 }

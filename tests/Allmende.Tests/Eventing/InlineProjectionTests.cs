@@ -1,6 +1,7 @@
 using System.Reflection;
 using Allmende.Eventing.Projections;
 using Allmende.Eventing.Streams;
+using Allmende.Tests.Infrastructure;
 using Marten;
 using Marten.Services;
 using Microsoft.Extensions.DependencyInjection;
@@ -59,8 +60,8 @@ public sealed class InlineProjectionTests(StoreApp app) : IClassFixture<StoreApp
         }
 
         var events = await app.Store.ReadStreamAsync(stream);
-        (await ScalarAsync("select total from tests.tally_totals where stream_id = $1", stream)).ShouldBe(5);
-        (await ScalarAsync("select last_seq from tests.tally_totals where stream_id = $1", stream)).ShouldBe(events[^1].Sequence);
+        (await TestPostgres.ScalarAsync(app.ConnectionString, "select total from tests.tally_totals where stream_id = $1", stream)).ShouldBe(5);
+        (await TestPostgres.ScalarAsync(app.ConnectionString, "select last_seq from tests.tally_totals where stream_id = $1", stream)).ShouldBe(events[^1].Sequence);
         // Without our writer the instants are Marten's (its clock's ticks, the column's microseconds).
         Ledger.Seen(stream).Select(e => (e.Sequence, e.EventId, e.StreamVersion, e.EventType, e.Data))
             .ShouldBe(events.Select(e => (e.Sequence, e.EventId, e.StreamVersion, e.EventType, e.Data)));
@@ -77,12 +78,12 @@ public sealed class InlineProjectionTests(StoreApp app) : IClassFixture<StoreApp
 
         error.SqlState.ShouldBe("23P01"); // what the modules catch, for their 409s
         Ledger.Seen(stream).Count.ShouldBe(1); // the event before the violation, in the rolled-back transaction
-        (await ScalarAsync("select count(*) from marten.mt_events where stream_id = $1", stream)).ShouldBe(0);
-        (await ScalarAsync("select count(*) from tests.tally_totals where stream_id = $1", stream)).ShouldBe(0);
+        (await TestPostgres.ScalarAsync(app.ConnectionString, "select count(*) from marten.mt_events where stream_id = $1", stream)).ShouldBe(0);
+        (await TestPostgres.ScalarAsync(app.ConnectionString, "select count(*) from tests.tally_totals where stream_id = $1", stream)).ShouldBe(0);
         // Marten was not told: it writes tombstones over a failed save's sequence numbers (ParticipantTombstoneTests),
         // queued before the save throws, in a transaction that first makes sure of their stream's row. None was.
         await PendingTombstones();
-        (await ScalarAsync("select count(*) from marten.mt_streams where id = 'mt_tombstone'")).ShouldBe(0);
+        (await TestPostgres.ScalarAsync(app.ConnectionString, "select count(*) from marten.mt_streams where id = 'mt_tombstone'")).ShouldBe(0);
     }
 
     /// <summary>Marten's own wait for the tombstones it queued (internal, "for tests, and for store disposal").</summary>
@@ -92,13 +93,5 @@ public sealed class InlineProjectionTests(StoreApp app) : IClassFixture<StoreApp
         var wait = events.GetType().GetMethod("WaitForPendingTombstonesAsync", BindingFlags.Instance | BindingFlags.NonPublic)
             ?? throw new MissingMethodException("Marten's EventGraph no longer has WaitForPendingTombstonesAsync.");
         return (Task)wait.Invoke(events, null)!;
-    }
-
-    private async Task<long> ScalarAsync(string sql, params object[] args)
-    {
-        await using var command = app.DataSource.CreateCommand(sql);
-        foreach (var arg in args)
-            command.Parameters.Add(new NpgsqlParameter { Value = arg });
-        return Convert.ToInt64(await command.ExecuteScalarAsync());
     }
 }

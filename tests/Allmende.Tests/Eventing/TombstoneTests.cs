@@ -29,8 +29,8 @@ public sealed class TombstoneTests(StoreApp app) : IClassFixture<StoreApp>
 
         // Marten writes its tombstones in one transaction that first makes sure its stream row exists:
         // the row is there once that transaction committed, with whatever it wrote into the log.
-        await Eventually.ReachedAsync(async () => await ScalarAsync<bool>(
-            "select exists (select 1 from marten.mt_streams where id = 'mt_tombstone')"),
+        await Eventually.ReachedAsync(async () => await TestPostgres.ScalarAsync(app.ConnectionString,
+            "select count(*) from marten.mt_streams where id = 'mt_tombstone'") == 1,
             "Marten's tombstone stream, written after the failed save");
 
         var log = new List<(long, string, long, string)>();
@@ -46,7 +46,7 @@ public sealed class TombstoneTests(StoreApp app) : IClassFixture<StoreApp>
     [Fact]
     public async Task A_tombstone_as_Marten_writes_it_is_kept_out_of_the_log_and_nothing_else_is()
     {
-        var before = await ScalarAsync<long>("select coalesce(max(seq_id), 0) from marten.mt_events");
+        var before = await TestPostgres.ScalarAsync(app.ConnectionString, "select coalesce(max(seq_id), 0) from marten.mt_events");
         await using var connection = await app.DataSource.OpenConnectionAsync();
         await using var transaction = await connection.BeginTransactionAsync();
         // Not its stream row: the other test waits for Marten to write that one. Without the row the insert
@@ -61,14 +61,6 @@ public sealed class TombstoneTests(StoreApp app) : IClassFixture<StoreApp>
         }
         await transaction.CommitAsync();
 
-        (await ScalarAsync<long>("select count(*) from marten.mt_events where seq_id > $1 or stream_id = 'mt_tombstone'", before)).ShouldBe(0);
-    }
-
-    private async Task<T> ScalarAsync<T>(string sql, params object[] args)
-    {
-        await using var command = app.DataSource.CreateCommand(sql);
-        foreach (var arg in args)
-            command.Parameters.Add(new NpgsqlParameter { Value = arg });
-        return (T)(await command.ExecuteScalarAsync())!;
+        (await TestPostgres.ScalarAsync(app.ConnectionString, "select count(*) from marten.mt_events where seq_id > $1 or stream_id = 'mt_tombstone'", before)).ShouldBe(0);
     }
 }
