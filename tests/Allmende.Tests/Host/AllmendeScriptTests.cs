@@ -44,7 +44,7 @@ public sealed class AllmendeScriptTests : IDisposable
 
     private void Chromium()
     {
-        Executable(Path.Combine(Root, "usr", "bin", "chromium"), "exit 0");
+        Executable(Path.Combine(Root, "usr", "bin", "chromium-headless-shell"), "exit 0");
         Directory.CreateDirectory(Path.Combine(Root, "usr", "share", "fonts", "truetype", "liberation"));
     }
 
@@ -82,8 +82,8 @@ public sealed class AllmendeScriptTests : IDisposable
 
         Plan("test", "--filter", "Reports").ShouldBe((0, """
             allmende: postgresql: none >= 15 found; installing Debian's postgresql (as root)
-            allmende: chromium: installing chromium fonts-liberation for the browser tests (as root)
-            allmende: would run: apt-get update && apt-get install -y --no-install-recommends postgresql chromium fonts-liberation (as root)
+            allmende: chromium: installing chromium-headless-shell fonts-liberation for the browser tests (as root)
+            allmende: would run: apt-get update && apt-get install -y --no-install-recommends postgresql chromium-headless-shell fonts-liberation (as root)
             allmende: would run: dotnet test --filter Reports
 
             """, ""));
@@ -114,7 +114,7 @@ public sealed class AllmendeScriptTests : IDisposable
 
         Plan("test").ShouldBe((0, $"""
             allmende: postgresql: binaries in {bin}
-            allmende: chromium: /usr/bin/chromium with its fonts
+            allmende: chromium: /usr/bin/chromium-headless-shell with its fonts
             allmende: would run: dotnet test
 
             """, ""));
