@@ -193,6 +193,29 @@ public sealed class AllmendeScriptTests : IDisposable
     }
 
     [Fact]
+    public void Chromium_serves_where_its_headless_shell_is_missing_and_cannot_be_installed_but_is_installed_where_it_can()
+    {
+        DebianPostgres(15);
+        Executable(Path.Combine(Root, "usr", "bin", "chromium"), "exit 0");
+        Directory.CreateDirectory(Path.Combine(Root, "usr", "share", "fonts", "truetype", "liberation"));
+        Command("dnf", "exit 0");
+
+        Plan("test").Output.ShouldEndWith("""
+            allmende: chromium: /usr/bin/chromium with its fonts
+            allmende: would run: dotnet test
+
+            """);
+
+        Command("apt-get", "exit 0");
+        Plan("test").Output.ShouldEndWith("""
+            allmende: chromium: installing chromium-headless-shell for the browser tests (as root)
+            allmende: would run: apt-get update && apt-get install -y --no-install-recommends chromium-headless-shell (as root)
+            allmende: would run: dotnet test
+
+            """);
+    }
+
+    [Fact]
     public void Without_dotnet_it_says_what_to_install()
     {
         File.Delete(Path.Combine(Bin, "dotnet"));
