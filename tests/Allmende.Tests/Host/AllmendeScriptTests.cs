@@ -42,9 +42,9 @@ public sealed class AllmendeScriptTests : IDisposable
     private void DebianPostgres(int major) =>
         Executable(Path.Combine(Root, "usr", "lib", "postgresql", major.ToString(), "bin", "pg_ctl"), $"echo 'pg_ctl (PostgreSQL) {major}.4 (Debian {major}.4-1)'");
 
-    private void Chromium()
+    private void Chromium(string executable = "chromium-headless-shell")
     {
-        Executable(Path.Combine(Root, "usr", "bin", "chromium-headless-shell"), "exit 0");
+        Executable(Path.Combine(Root, "usr", "bin", executable), "exit 0");
         Directory.CreateDirectory(Path.Combine(Root, "usr", "share", "fonts", "truetype", "liberation"));
     }
 
@@ -196,8 +196,7 @@ public sealed class AllmendeScriptTests : IDisposable
     public void Chromium_serves_where_its_headless_shell_is_missing_and_cannot_be_installed_but_is_installed_where_it_can()
     {
         DebianPostgres(15);
-        Executable(Path.Combine(Root, "usr", "bin", "chromium"), "exit 0");
-        Directory.CreateDirectory(Path.Combine(Root, "usr", "share", "fonts", "truetype", "liberation"));
+        Chromium("chromium");
         Command("dnf", "exit 0");
 
         Plan("test").Output.ShouldEndWith("""
